@@ -1,0 +1,94 @@
+"""The run's settings: the post's values, in one visible place, and the command line that
+overrides them."""
+
+import argparse
+import dataclasses
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    # The post's hyperparameters (module globals in its script).
+    iterations: int = 100000  # for it in range(100000)
+    mb_size: int = 64
+    Z_dim: int = 100
+    h_dim: int = 128
+    lr: float = 1e-3
+    sample_every: int = 1000  # if it % 1000 == 0: print and plot
+    # What the post left implicit.
+    seed: int = 0
+    data_dir: str = "data"
+    out_dir: str = "out"
+    device: str = "auto"  # auto = cuda when available, else cpu
+
+    # Settings that change the shapes of the eight tensors.
+    MODEL_KEYS = ("Z_dim", "h_dim")
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def add_training_flags(parser):
+    """One flag per setting; each default is the post's value and shows in --help."""
+    d = Settings()
+    parser.add_argument("--iterations", type=_positive(int), default=d.iterations,
+                        help="training iterations, in total (default: %(default)s)")
+    parser.add_argument("--mb-size", type=_positive(int), default=d.mb_size,
+                        help="minibatch size, mb_size (default: %(default)s)")
+    parser.add_argument("--z-dim", type=_positive(int), default=d.Z_dim,
+                        help="noise size, Z_dim (default: %(default)s)")
+    parser.add_argument("--h-dim", type=_positive(int), default=d.h_dim,
+                        help="hidden units in G and D, h_dim (default: %(default)s)")
+    parser.add_argument("--lr", type=_positive(float), default=d.lr,
+                        help="Adam learning rate of both solvers (default: %(default)s)")
+    parser.add_argument("--sample-every", type=_positive(int), default=d.sample_every,
+                        help="report and save a grid every N iterations (default: %(default)s)")
+    parser.add_argument("--seed", type=_non_negative_int, default=d.seed,
+                        help="seeds every random draw (default: %(default)s)")
+    parser.add_argument("--data-dir", default=d.data_dir,
+                        help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
+    parser.add_argument("--out-dir", default=d.out_dir,
+                        help="grids, checkpoint and config go here (default: %(default)s)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=d.device,
+                        help="auto = cuda when available (default: %(default)s)")
+    return parser
+
+
+def settings_from_args(args):
+    return Settings(
+        iterations=args.iterations,
+        mb_size=args.mb_size,
+        Z_dim=args.z_dim,
+        h_dim=args.h_dim,
+        lr=args.lr,
+        sample_every=args.sample_every,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        out_dir=args.out_dir,
+        device=args.device,
+    )
