@@ -1,0 +1,71 @@
+"""Shared fixtures: small MNIST-format files written by the tests themselves, so the real
+torchvision parsing path runs without the network."""
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from gan_vanilla.data import DataSet, Datasets
+
+ROOT = Path(__file__).resolve().parents[1]
+# The real MNIST, beside the checkout; the real-data tests skip when it is absent.
+REAL_DATA = ROOT.parent / "shared" / "data"
+
+# Large enough for TensorFlow's split: the first 5,000 images are validation.
+N_TRAIN, N_TEST = 5300, 200
+
+
+def write_idx(path, array, compress=False):
+    """Write a uint8 array in the IDX format MNIST uses (big-endian header)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = struct.pack(">I", 0x800 + array.ndim) + b"".join(
+        struct.pack(">I", d) for d in array.shape
+    )
+    opener = gzip.open if compress else open
+    with opener(path, "wb") as f:
+        f.write(header + array.tobytes())
+
+
+def fake_digits(n, seed):
+    """Images whose bright bar moves with the label, so the data has some structure."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=n).astype(np.uint8)
+    images = rng.integers(0, 40, size=(n, 28, 28)).astype(np.uint8)
+    for i, y in enumerate(labels):
+        images[i, 4 + 2 * y : 6 + 2 * y, 4:24] = 255
+    return images, labels
+
+
+def write_mnist(root, n_train=N_TRAIN, n_test=N_TEST, compress=False):
+    raw = Path(root) / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    suffix = ".gz" if compress else ""
+    for split, n, seed in (("train", n_train, 1), ("t10k", n_test, 2)):
+        images, labels = fake_digits(n, seed)
+        write_idx(raw / f"{split}-images-idx3-ubyte{suffix}", images, compress)
+        write_idx(raw / f"{split}-labels-idx1-ubyte{suffix}", labels, compress)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(tmp_path_factory):
+    """A data folder in torchvision's layout with small fake MNIST files (read-only use)."""
+    root = tmp_path_factory.mktemp("data")
+    write_mnist(root)
+    return root
+
+
+def in_memory_mnist(n=640, seed=0):
+    """Datasets made straight from tensors: for tests of the loop, not of the reader."""
+    images, labels = fake_digits(n, seed=3)
+    X = torch.from_numpy(images.reshape(n, 784)).float() / 255
+    Y = torch.nn.functional.one_hot(torch.from_numpy(labels).long(), 10).float()
+    return Datasets(
+        train=DataSet(X, Y, seed=seed),
+        validation=DataSet(X[:10], Y[:10], seed=seed),
+        test=DataSet(X[:10], Y[:10], seed=seed),
+    )
