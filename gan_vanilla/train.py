@@ -1,0 +1,142 @@
+"""The post's training script as one function: the forward-loss-backward-update loop.
+
+Read it next to the post: sample data; D forward, loss, backward, update; reset; G forward,
+loss, backward, update; reset; every `sample_every` iterations, print and plot.
+"""
+
+import json
+import os
+import platform
+
+import matplotlib
+import numpy as np
+import torch
+import torch.nn.functional as F  # Post: `import torch.nn.functional as nn`
+import torch.optim as optim
+import torchvision
+
+from . import __version__
+from .checkpoint import save_checkpoint
+from .grid import GridWriter
+from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
+
+
+def report_line(it, D_loss, G_loss):
+    # Post: print('Iter-{}; D_loss: {}; G_loss: {}'.format(it, D_loss.data[0], G_loss.data[0]))
+    return f"Iter-{it}; D_loss: {D_loss:.4}; G_loss: {G_loss:.4}"
+
+
+def train(settings, mnist, device, log=print):
+    """Train the post's GAN on `mnist.train`; write grids, checkpoint and config to out_dir.
+
+    Returns the eight trained tensors by name.
+    """
+    mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
+    X_dim = mnist.train.images.shape[1]  # 784
+    out_dir = settings.out_dir
+    os.makedirs(out_dir, exist_ok=True)
+    write_config(settings, device, os.path.join(out_dir, "config.json"))
+
+    torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
+
+    # Drawn on the CPU then moved, so a seed gives the same initial weights on every device.
+    params = params_to(init_params(Z_dim, h_dim, X_dim), device)
+    G, D = make_G(params), make_D(params)
+
+    G_params = [params[k] for k in G_PARAM_NAMES]  # [Wzh, bzh, Whx, bhx]
+    D_params = [params[k] for k in D_PARAM_NAMES]  # [Wxh, bxh, Why, bhy]
+    all_params = G_params + D_params  # Post: params
+
+    G_solver = optim.Adam(G_params, lr=lr)
+    D_solver = optim.Adam(D_params, lr=lr)
+
+    def reset_grad():
+        for p in all_params:
+            if p.grad is not None:  # grads start as None since PyTorch 0.2
+                p.grad.zero_()  # Post: p.grad.data.zero_()
+
+    ones_label = torch.ones(mb_size, 1, device=device)  # Post: Variable(torch.ones(mb_size, 1))
+    zeros_label = torch.zeros(mb_size, 1, device=device)
+
+    grids = GridWriter()
+    c = 0  # the post's plot counter: out/000.png, out/001.png, ...
+
+    for it in range(settings.iterations):
+        # Sample data
+        z = torch.randn(mb_size, Z_dim, device=device)  # Post: Variable(torch.randn(...))
+        X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
+
+        # Dicriminator forward-loss-backward-update
+        G_sample = G(z)
+        D_real = D(X)
+        D_fake = D(G_sample)
+
+        # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
+        # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
+        D_loss_real = F.binary_cross_entropy(D_real, ones_label)
+        D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
+        D_loss = D_loss_real + D_loss_fake
+
+        D_loss.backward()
+        D_solver.step()
+
+        # Housekeeping - reset gradient (the backward above also filled G's gradients)
+        reset_grad()
+
+        # Generator forward-loss-backward-update
+        z = torch.randn(mb_size, Z_dim, device=device)
+        G_sample = G(z)
+        D_fake = D(G_sample)
+
+        # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
+        # early on, when D easily rejects the samples.
+        G_loss = F.binary_cross_entropy(D_fake, ones_label)
+
+        G_loss.backward()
+        G_solver.step()
+
+        # Housekeeping - reset gradient
+        reset_grad()
+
+        # Print and plot every now and then
+        if it % settings.sample_every == 0:
+            log(report_line(it, D_loss.item(), G_loss.item()))
+            with torch.no_grad():
+                samples = G(z)[:16]  # the G step's z, through the updated G (as the post)
+            grids.save(samples, os.path.join(out_dir, f"{c:03d}.png"))
+            c += 1
+
+    save_checkpoint(
+        {
+            "params": {k: v.detach().cpu() for k, v in params.items()},
+            "G_solver": G_solver.state_dict(),
+            "D_solver": D_solver.state_dict(),
+            "iteration": settings.iterations,
+            "grid_counter": c,
+            "settings": settings.to_dict(),
+        },
+        os.path.join(out_dir, "checkpoint.pt"),
+    )
+    return params
+
+
+def write_config(settings, device, path):
+    """Every setting, the seed and the library versions: enough to rerun and compare."""
+    config = {
+        "settings": settings.to_dict(),
+        "seed": settings.seed,
+        "device": str(device),
+        "versions": {
+            "gan_vanilla": __version__,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+            "numpy": np.__version__,
+            "matplotlib": matplotlib.__version__,
+        },
+    }
+    tmp = f"{path}.part"
+    with open(tmp, "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
