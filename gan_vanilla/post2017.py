@@ -6,7 +6,9 @@ script with only what no longer runs replaced: TensorFlow's MNIST reader becomes
 in January 2017: `Variable`, biases added with `.repeat`, `nn.sigmoid`, gradients zeroed in
 place by `reset_grad()`, and the D step's backward running through G.
 
-Two users: the faithfulness test (the package's loop must end on the same eight tensors) and
+`plot` is the post's sample grid, drawn with pyplot as the post draws it.
+
+Two users: the faithfulness tests (the package's loop must end on the same eight tensors) and
 `scripts/bench.py` (the speed the package is compared with).
 """
 
@@ -109,3 +111,25 @@ def run(mnist, iterations, mb_size=64, Z_dim=100, h_dim=128, lr=1e-3, seed=0, re
 
     names = ("Wzh", "bzh", "Whx", "bhx", "Wxh", "bxh", "Why", "bhy")
     return dict(zip(names, params, strict=True)), reports
+
+
+def plot(samples, path):
+    """The post's 4x4 grid of `samples` (16 rows of 784 values), saved to `path`."""
+    import matplotlib.gridspec as gridspec
+    import matplotlib.pyplot as plt
+
+    # ---- the post ----
+    fig = plt.figure(figsize=(4, 4))
+    gs = gridspec.GridSpec(4, 4)
+    gs.update(wspace=0.05, hspace=0.05)
+
+    for i, sample in enumerate(samples):
+        ax = plt.subplot(gs[i])
+        plt.axis('off')
+        ax.set_xticklabels([])
+        ax.set_yticklabels([])
+        ax.set_aspect('equal')
+        plt.imshow(sample.reshape(28, 28), cmap='Greys_r')
+
+    plt.savefig(path, bbox_inches='tight')
+    plt.close(fig)
