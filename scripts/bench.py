@@ -1,0 +1,211 @@
+"""How fast is the training loop? Three timings in one process, on the same batches:
+
+  (a) the post's own 2017 code   (gan_vanilla/post2017.py, the faithfulness reference)
+  (b) the package's training loop (gan_vanilla/train.py, as `scripts/train.py` runs it)
+  (c) a floor: only the matrix products that one iteration of (b) needs, forward and
+      backward, with the same shapes, back to back, with no autograd, optimiser or data
+
+Each is timed as T(warm-up + N iterations) - T(warm-up), so set-up, the first grid and the
+final checkpoint cancel out. The three alternate over --repeats rounds and the median is
+kept, because a shared machine is noisy. Prints ms per iteration, (a)/(b), (b)/(c), and the
+time to write one sample grid.
+
+    python scripts/bench.py [--iterations N] [--device cpu|cuda] [--json PATH]
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import torch  # noqa: E402
+
+from gan_vanilla import post2017  # noqa: E402
+from gan_vanilla.data import DataSet, Datasets, MNISTError, read_data_sets  # noqa: E402
+from gan_vanilla.grid import GridWriter  # noqa: E402
+from gan_vanilla.settings import Settings  # noqa: E402
+from gan_vanilla.train import train  # noqa: E402
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def fresh_mnist(images, seed=0):
+    """A new sampler over the same images: every timing sees the same batches."""
+    labels = torch.zeros(images.shape[0], 10, device=images.device)
+    train_set = DataSet(images, labels, seed=seed)
+    return Datasets(train=train_set, validation=train_set, test=train_set)
+
+
+def timed(fn, device):
+    sync(device)
+    t = time.perf_counter()
+    fn()
+    sync(device)
+    return time.perf_counter() - t
+
+
+def ms_per_iteration(run, n, warmup, device):
+    """run(k) runs k iterations from scratch; the difference removes the fixed costs."""
+    return (timed(lambda: run(warmup + n), device) - timed(lambda: run(warmup), device)) / n * 1e3
+
+
+def floor_products(mb_size, Z_dim, h_dim, X_dim, device):
+    """The matrix products of one iteration of the package's loop, as plain torch.mm calls."""
+    r = lambda *shape: torch.randn(*shape, device=device)  # noqa: E731
+    z, X, h, dX = r(mb_size, Z_dim), r(mb_size, X_dim), r(mb_size, h_dim), r(mb_size, X_dim)
+    dy = r(mb_size, 1)
+    Wzh, Whx, Wxh, Why = r(Z_dim, h_dim), r(h_dim, X_dim), r(X_dim, h_dim), r(h_dim, 1)
+    products = [
+        # D step, forward: G(z) (no gradient needed), D(X), D(G_sample)
+        (z, Wzh), (h, Whx), (X, Wxh), (h, Why), (X, Wxh), (h, Why),
+        # D step, backward, for D(X) and for D(G_sample): dWhy, dh, dWxh
+        (h.T, dy), (dy, Why.T), (X.T, h), (h.T, dy), (dy, Why.T), (X.T, h),
+        # G step, forward: G(z), D(G_sample)
+        (z, Wzh), (h, Whx), (X, Wxh), (h, Why),
+        # G step, backward: through D (dWhy, dh, dWxh, dX), then G (dWhx, dh, dWzh)
+        (h.T, dy), (dy, Why.T), (X.T, h), (h, Wxh.T), (h.T, dX), (dX, Whx.T), (z.T, h),
+    ]
+
+    def run(k):
+        for _ in range(k):
+            for a, b in products:
+                torch.mm(a, b)
+
+    return run
+
+
+def adam_only(device):
+    """Both solvers' fused Adam updates alone, on gradients of the right shapes: a part of
+    every iteration that is not a matrix product and that no loop can avoid."""
+    from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, params_to
+
+    params = params_to(init_params(Settings().Z_dim, Settings().h_dim), device)
+    for p in params.values():
+        p.grad = torch.randn_like(p)
+    G_solver = torch.optim.Adam([params[k] for k in G_PARAM_NAMES], fused=True)
+    D_solver = torch.optim.Adam([params[k] for k in D_PARAM_NAMES], fused=True)
+
+    def run(k):
+        for _ in range(k):
+            D_solver.step()
+            G_solver.step()
+
+    return run
+
+
+def grid_ms(device, repeats=5):
+    """One grid by the package's GridWriter, and by the post's own pyplot code."""
+    writer = GridWriter()
+    samples = torch.rand(16, 784, device=device)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "grid.png")
+        writer.save(samples, path)  # first draw sets up the renderer
+        ours = [timed(lambda: writer.save(samples, path), device) for _ in range(repeats)]
+        post2017.plot(samples.cpu().numpy(), path)
+        post = [timed(lambda: post2017.plot(samples.cpu().numpy(), path), device)
+                for _ in range(repeats)]
+    return statistics.median(ours) * 1e3, statistics.median(post) * 1e3
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--iterations", type=int, default=1000, help="timed iterations per round")
+    parser.add_argument("--warmup", type=int, default=None, help="default: iterations / 5")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds; the median is kept")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--data-dir", default=None,
+                        help="real MNIST; default: random images of MNIST's shape")
+    parser.add_argument("--skip-post", action="store_true", help="leave out (a), the slowest")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("--json", default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if args.iterations < 1 or args.repeats < 1:
+        parser.error("--iterations and --repeats must be positive")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: this machine has no usable CUDA GPU")
+    device = torch.device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    n = args.iterations
+    warmup = args.warmup if args.warmup is not None else max(1, n // 5)
+    s = Settings()
+
+    if args.data_dir:
+        try:
+            images = read_data_sets(args.data_dir, download=False).train.images
+        except MNISTError as e:
+            parser.error(str(e))
+    else:
+        images = torch.rand(55000, 784, generator=torch.Generator().manual_seed(0))
+    images = images.to(device)
+
+    out_dir = tempfile.mkdtemp(prefix="gan-vanilla-bench-")
+
+    def package(k):
+        settings = dataclasses.replace(s, iterations=k, sample_every=10**9, out_dir=out_dir)
+        train(settings, fresh_mnist(images), device, log=lambda line: None)
+
+    images_cpu = images.cpu()
+
+    def post(k):  # the post's code runs on the CPU only, as in 2017
+        post2017.run(fresh_mnist(images_cpu), k, report_every=10**9)
+
+    floor = floor_products(s.mb_size, s.Z_dim, s.h_dim, images.shape[1], device)
+
+    adam = adam_only(device)
+
+    timings = {"a_post": [], "b_package": [], "c_floor": [], "adam_only": []}
+    for _ in range(args.repeats):
+        if not args.skip_post:
+            timings["a_post"].append(ms_per_iteration(post, n, warmup, device))
+        timings["b_package"].append(ms_per_iteration(package, n, warmup, device))
+        timings["c_floor"].append(ms_per_iteration(floor, n, warmup, device))
+        timings["adam_only"].append(ms_per_iteration(adam, n, warmup, device))
+    ms = {k: statistics.median(v) for k, v in timings.items() if v}
+    grid, post_grid = grid_ms(device)
+
+    results = {
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "iterations": n,
+        "repeats": args.repeats,
+        "ms_per_iteration": ms,
+        "speedup_a_over_b": ms["a_post"] / ms["b_package"] if "a_post" in ms else None,
+        "ratio_b_over_c": ms["b_package"] / ms["c_floor"],
+        "grid_ms": grid,
+        "post_grid_ms": post_grid,
+        "full_run_estimate_s": (s.iterations * ms["b_package"] + 100 * grid) / 1e3,
+    }
+    print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}; "
+          f"{n} iterations x {args.repeats} rounds (median)")
+    labels = {"a_post": "(a) the post's 2017 code", "b_package": "(b) the package's loop",
+              "c_floor": "(c) floor: matrix products only",
+              "adam_only": "    for scale: the two Adam updates"}
+    for key, label in labels.items():
+        if key in ms:
+            print(f"  {label:34s} {ms[key]:8.3f} ms/iteration")
+    if results["speedup_a_over_b"] is not None:
+        print(f"  speedup (a)/(b)                    {results['speedup_a_over_b']:8.2f}x")
+    print(f"  ratio (b)/(c)                      {results['ratio_b_over_c']:8.2f}x")
+    print(f"  one sample grid (PNG)              {grid:8.1f} ms"
+          f"  (the post's code: {post_grid:.1f} ms)")
+    print(f"  full run estimate (100k + 100 grids) {results['full_run_estimate_s']:6.0f} s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

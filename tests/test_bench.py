@@ -1,0 +1,27 @@
+"""The benchmark keeps working (quick mode). It asserts no timings: those belong to the
+benchmark's printout, measured side by side in one run."""
+
+import json
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
+    out = tmp_path / "bench.json"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), "--iterations", "4",
+         "--warmup", "1", "--repeats", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    for label in ("(a) the post's 2017 code", "(b) the package's loop", "(c) floor",
+                  "speedup (a)/(b)", "ratio (b)/(c)", "one sample grid"):
+        assert label in r.stdout, label
+    figures = json.loads(out.read_text())
+    assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only"}
+    assert figures["speedup_a_over_b"] == (
+        figures["ms_per_iteration"]["a_post"] / figures["ms_per_iteration"]["b_package"]
+    )
+    assert figures["grid_ms"] > 0 and figures["post_grid_ms"] > 0
