@@ -7,6 +7,8 @@ import torch
 
 FORMAT = "gan-vanilla-checkpoint"
 VERSION = 1
+KEYS = ("params", "G_solver", "D_solver", "iteration", "grid_counter", "settings", "rng",
+        "data", "losses")
 
 
 class CheckpointError(Exception):
@@ -55,4 +57,44 @@ def load_checkpoint(path):
             f"checkpoint {path} has format version {state.get('version')}; "
             f"this gan-vanilla reads version {VERSION}"
         )
+    missing = [k for k in KEYS if k not in state]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} is incomplete (no {', '.join(missing)})")
     return state
+
+
+def checkpoint_state(params, G_solver, D_solver, sampler, losses, iteration, grid_counter,
+                     settings, device):
+    """Everything a resumed run needs to go on exactly as if it had never stopped."""
+    return {
+        "params": {k: v.detach().cpu() for k, v in params.items()},  # the eight tensors
+        "G_solver": G_solver.state_dict(),
+        "D_solver": D_solver.state_dict(),
+        "iteration": iteration,  # iterations done; the next `it`
+        "grid_counter": grid_counter,  # the post's `c`
+        "settings": settings.to_dict(),
+        "rng": {
+            "cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+        },
+        "data": sampler.state_dict(),  # the epoch's permutation and position
+        "losses": losses.state_dict(),  # the loss log's open window
+    }
+
+
+def restore_state(state, params, G_solver, D_solver, sampler, losses, device, lr):
+    """Put a checkpoint back in place, at learning rate `lr`; returns (iteration, grid_counter)."""
+    with torch.no_grad():
+        for name, p in params.items():
+            p.copy_(state["params"][name])
+    G_solver.load_state_dict(state["G_solver"])
+    D_solver.load_state_dict(state["D_solver"])
+    for solver in (G_solver, D_solver):  # the saved lr comes back with the state; ours wins
+        for group in solver.param_groups:
+            group["lr"] = lr
+    torch.set_rng_state(state["rng"]["cpu"])
+    if device.type == "cuda" and state["rng"]["cuda"] is not None:
+        torch.cuda.set_rng_state(state["rng"]["cuda"], device)
+    sampler.load_state_dict(state["data"])
+    losses.load_state_dict(state["losses"])
+    return state["iteration"], state["grid_counter"]

@@ -37,10 +37,12 @@ class GridWriter:
     def save(self, samples, path):
         """Draw up to rows*cols samples (each 784 values) and write the PNG atomically."""
         samples = samples.detach().float().cpu().reshape(-1, 28, 28).numpy()
-        for im, sample in zip(self.images, samples, strict=False):
-            im.set_data(sample)
-            im.autoscale()  # like a fresh imshow: each sample spans the full grey range
-            im.set_extent((-0.5, 27.5, 27.5, -0.5))
+        for i, im in enumerate(self.images):
+            im.set_visible(i < len(samples))  # cells past the last sample stay empty
+            if i < len(samples):
+                im.set_data(samples[i])
+                im.autoscale()  # like a fresh imshow: each sample spans the full grey range
+                im.set_extent((-0.5, 27.5, 27.5, -0.5))
         tmp = f"{path}.part"
         self.fig.savefig(tmp, format="png", bbox_inches=self.bbox_inches)
         os.replace(tmp, path)

@@ -16,6 +16,8 @@ class Settings:
     h_dim: int = 128
     lr: float = 1e-3
     sample_every: int = 1000  # if it % 1000 == 0: print and plot
+    checkpoint_every: int = 10000
+    log_every: int = 100  # rows of out/losses.csv: means over this many iterations
     # What the post left implicit.
     seed: int = 0
     data_dir: str = "data"
@@ -68,6 +70,12 @@ def add_training_flags(parser):
                         help="Adam learning rate of both solvers (default: %(default)s)")
     parser.add_argument("--sample-every", type=_positive(int), default=d.sample_every,
                         help="report and save a grid every N iterations (default: %(default)s)")
+    parser.add_argument("--checkpoint-every", type=_positive(int), default=d.checkpoint_every,
+                        help="write out/checkpoint.pt every N iterations and at the end "
+                        "(default: %(default)s)")
+    parser.add_argument("--log-every", type=_positive(int), default=d.log_every,
+                        help="one row of out/losses.csv per N iterations, their means "
+                        "(default: %(default)s)")
     parser.add_argument("--seed", type=_non_negative_int, default=d.seed,
                         help="seeds every random draw (default: %(default)s)")
     parser.add_argument("--data-dir", default=d.data_dir,
@@ -79,6 +87,11 @@ def add_training_flags(parser):
     return parser
 
 
+def setting_key(dest):
+    """The Settings field behind a flag's dest (the post writes Z_dim with a capital)."""
+    return {"z_dim": "Z_dim"}.get(dest, dest)
+
+
 def settings_from_args(args):
     return Settings(
         iterations=args.iterations,
@@ -87,6 +100,8 @@ def settings_from_args(args):
         h_dim=args.h_dim,
         lr=args.lr,
         sample_every=args.sample_every,
+        checkpoint_every=args.checkpoint_every,
+        log_every=args.log_every,
         seed=args.seed,
         data_dir=args.data_dir,
         out_dir=args.out_dir,

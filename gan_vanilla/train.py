@@ -16,8 +16,10 @@ import torch.optim as optim
 import torchvision
 
 from . import __version__
-from .checkpoint import save_checkpoint
+from .artifacts import plot_losses, write_gif
+from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .grid import GridWriter
+from .losslog import Diverged, LossLog
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
 
 
@@ -26,11 +28,30 @@ def report_line(it, D_loss, G_loss):
     return f"Iter-{it}; D_loss: {D_loss:.4}; G_loss: {G_loss:.4}"
 
 
-def train(settings, mnist, device, log=print):
-    """Train the post's GAN on `mnist.train`; write grids, checkpoint and config to out_dir.
+class Interrupted(Exception):
+    """The user asked the run to stop; a checkpoint of `iteration` was written first."""
 
-    Returns the eight trained tensors by name.
+    def __init__(self, iteration, signum):
+        super().__init__(f"stopped at iteration {iteration}")
+        self.iteration, self.signum = iteration, signum
+
+
+class _NoStop:
+    requested = False
+
+
+def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None):
+    """Train the post's GAN on `mnist.train`; write grids, losses, checkpoints and config to
+    out_dir. Returns the eight trained tensors by name.
+
+    resume: a checkpoint (from load_checkpoint) to continue from; `settings.iterations` is
+        the total. On the CPU the result is bit-identical to a run that never stopped.
+    stop: an object whose `requested` turns true when the user asks to stop (a signal);
+        the current iteration finishes, a checkpoint is written, and Interrupted is raised.
+    progress: a tqdm bar to advance, or None.
+    Raises Diverged (no checkpoint written after it) when a loss becomes NaN or infinite.
     """
+    stop = stop or _NoStop()
     mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
     X_dim = mnist.train.images.shape[1]  # 784
     out_dir = settings.out_dir
@@ -60,66 +81,98 @@ def train(settings, mnist, device, log=print):
 
     grids = GridWriter()
     c = 0  # the post's plot counter: out/000.png, out/001.png, ...
+    start = 0
+    losses = LossLog(os.path.join(out_dir, "losses.csv"), device, every=settings.log_every,
+                     on_row=_show_losses(progress))
+    if resume is not None:
+        start, c = restore_state(resume, params, G_solver, D_solver, mnist.train, losses, device,
+                                 lr)
+    losses.start(start)
 
-    for it in range(settings.iterations):
-        # Sample data
-        z = torch.randn(mb_size, Z_dim, device=device)  # Post: Variable(torch.randn(...))
-        X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
+    def save(iteration):
+        # Never checkpoint a run that has gone NaN: check the losses, then the weights.
+        losses.check()
+        if not all(torch.isfinite(p).all() for p in all_params):
+            raise Diverged(iteration - 1, what="the weights")
+        state = checkpoint_state(params, G_solver, D_solver, mnist.train, losses, iteration, c,
+                                 settings, device)
+        save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
 
-        # Dicriminator forward-loss-backward-update
-        G_sample = G(z)
-        D_real = D(X)
-        D_fake = D(G_sample)
+    try:
+        for it in range(start, settings.iterations):
+            # Sample data
+            z = torch.randn(mb_size, Z_dim, device=device)  # Post: Variable(torch.randn(...))
+            X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
 
-        # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
-        # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
-        D_loss_real = F.binary_cross_entropy(D_real, ones_label)
-        D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
-        D_loss = D_loss_real + D_loss_fake
+            # Discriminator forward-loss-backward-update  (Post: "Dicriminator")
+            G_sample = G(z)
+            D_real = D(X)
+            D_fake = D(G_sample)
 
-        # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to throw
-        # away. inputs= computes only D's; D's update is the same.
-        D_loss.backward(inputs=D_params)
-        D_solver.step()
+            # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
+            # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
+            D_loss_real = F.binary_cross_entropy(D_real, ones_label)
+            D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
+            D_loss = D_loss_real + D_loss_fake
 
-        # Housekeeping - reset gradient
-        reset_grad()
+            # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to throw
+            # away. inputs= computes only D's; D's update is the same.
+            D_loss.backward(inputs=D_params)
+            D_solver.step()
 
-        # Generator forward-loss-backward-update
-        z = torch.randn(mb_size, Z_dim, device=device)
-        G_sample = G(z)
-        D_fake = D(G_sample)
+            # Housekeeping - reset gradient
+            reset_grad()
 
-        # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
-        # early on, when D easily rejects the samples.
-        G_loss = F.binary_cross_entropy(D_fake, ones_label)
+            # Generator forward-loss-backward-update
+            z = torch.randn(mb_size, Z_dim, device=device)
+            G_sample = G(z)
+            D_fake = D(G_sample)
 
-        G_loss.backward(inputs=G_params)  # Post: G_loss.backward(); D's gradients skipped
-        G_solver.step()
+            # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
+            # early on, when D easily rejects the samples.
+            G_loss = F.binary_cross_entropy(D_fake, ones_label)
 
-        # Housekeeping - reset gradient
-        reset_grad()
+            G_loss.backward(inputs=G_params)  # Post: G_loss.backward(); D's gradients skipped
+            G_solver.step()
 
-        # Print and plot every now and then
-        if it % settings.sample_every == 0:
-            log(report_line(it, D_loss.item(), G_loss.item()))
-            with torch.no_grad():
-                samples = G(z)[:16]  # the G step's z, through the updated G (as the post)
-            grids.save(samples, os.path.join(out_dir, f"{c:03d}.png"))
-            c += 1
+            # Housekeeping - reset gradient
+            reset_grad()
 
-    save_checkpoint(
-        {
-            "params": {k: v.detach().cpu() for k, v in params.items()},
-            "G_solver": G_solver.state_dict(),
-            "D_solver": D_solver.state_dict(),
-            "iteration": settings.iterations,
-            "grid_counter": c,
-            "settings": settings.to_dict(),
-        },
-        os.path.join(out_dir, "checkpoint.pt"),
-    )
+            # Print and plot every now and then
+            if it % settings.sample_every == 0:
+                log(report_line(it, D_loss.item(), G_loss.item()))
+                with torch.no_grad():
+                    samples = G(z)[:16]  # the G step's z, through the updated G (as the post)
+                grids.save(samples, os.path.join(out_dir, f"{c:03d}.png"))
+                c += 1
+
+            # Beyond the post: the loss log, the progress bar, checkpoints, stopping on request.
+            losses.record(it, D_loss, G_loss, D_real, D_fake)
+            if progress is not None:
+                progress.update()
+            if (it + 1) % settings.checkpoint_every == 0 or stop.requested:
+                save(it + 1)
+                if stop.requested:
+                    raise Interrupted(it + 1, stop.signum)
+    except RuntimeError as e:
+        # binary_cross_entropy refuses a NaN probability: D(X) or D(G(z)) went NaN because
+        # the last update made the weights infinite.
+        if "between 0 and 1" not in str(e):
+            raise
+        raise Diverged(it, what="D's output") from None
+
+    save(settings.iterations)  # with the loss log's open window, for a later --resume
+    losses.flush()  # the last, partial row
+    plot_losses(losses.path, os.path.join(out_dir, "losses.png"))
+    write_gif([os.path.join(out_dir, f"{i:03d}.png") for i in range(c)],
+              os.path.join(out_dir, "progress.gif"))
     return params
+
+
+def _show_losses(progress):
+    if progress is None:
+        return None
+    return lambda means: progress.set_postfix(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
 
 
 def write_config(settings, device, path):
