@@ -1,14 +1,19 @@
 """Terminal entry points. Each turns bad input into one clear line on stderr and an exit code,
-never a traceback."""
+never a traceback, and writes nothing before the input has been checked."""
 
 import argparse
+import dataclasses
 import os
+import shlex
 import sys
+import tempfile
 
 import torch
 
+from .checkpoint import CheckpointError, load_checkpoint
 from .data import MNISTError, read_data_sets
-from .settings import add_training_flags, settings_from_args
+from .losslog import Diverged
+from .settings import Settings, add_training_flags, setting_key, settings_from_args
 
 
 class UserError(Exception):
@@ -24,12 +29,47 @@ def resolve_device(name):
 
 
 def prepare_out_dir(path):
+    """Create the output folder and prove it takes a file, before any training."""
     try:
         os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
     except OSError as e:
-        raise UserError(f"cannot create output folder {path}: {e.strerror or e}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write to output folder {path}")
+        raise UserError(f"cannot create or write to output folder {path}: "
+                        f"{e.strerror or e}") from None
+
+
+def explicit_flags(argv):
+    """The settings the user typed, by dest. argparse fills in a default only where the
+    namespace has no value yet, so a namespace pre-filled with a marker keeps it for every
+    flag that was not typed."""
+    parser = train_parser()
+    untyped = object()
+    dests = vars(parser.parse_args([]))
+    typed = parser.parse_args(argv, namespace=argparse.Namespace(**dict.fromkeys(dests, untyped)))
+    return {dest for dest, value in vars(typed).items() if value is not untyped}
+
+
+def resumed_settings(checkpoint, args, argv, path):
+    """The checkpoint's settings, with what the user typed on top where that is allowed."""
+    try:
+        saved = Settings(**checkpoint["settings"])
+    except TypeError:
+        raise CheckpointError(
+            f"checkpoint {path} has settings this version does not know"
+        ) from None
+    typed = settings_from_args(args).to_dict()
+    keys = {setting_key(dest) for dest in explicit_flags(argv)} & set(typed)
+    for key in keys & {*Settings.MODEL_KEYS, "seed"}:
+        if typed[key] != getattr(saved, key):
+            what = "the tensors' sizes" if key in Settings.MODEL_KEYS else "the random streams"
+            raise UserError(
+                f"--{key.lower().replace('_', '-')} {typed[key]} does not match the checkpoint's "
+                f"{key} {getattr(saved, key)} ({path}); {what} cannot change on resume"
+            )
+    changes = {key: typed[key] for key in keys}
+    changes.setdefault("out_dir", os.path.dirname(path) or ".")  # continue in place
+    return dataclasses.replace(saved, **changes)
 
 
 def train_parser():
@@ -37,15 +77,46 @@ def train_parser():
         prog="gan-vanilla-train",
         description="Train the post's vanilla GAN on MNIST. Defaults are the post's values.",
     )
-    return add_training_flags(parser)
+    add_training_flags(parser)
+    parser.add_argument("--resume", metavar="PATH",
+                        help="continue the run saved in PATH; --iterations is the total")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _resume_command(path, iterations):
+    prog = sys.argv[0]
+    if os.path.basename(prog) == "train.py":
+        prog = f"python {shlex.quote(prog)}"
+    else:
+        prog = "gan-vanilla-train"
+    return f"{prog} --resume {shlex.quote(path)} --iterations {iterations}"
 
 
 def train_main(argv=None):
-    from .train import train  # keeps `--help` quick
+    from tqdm import tqdm
 
-    args = train_parser().parse_args(argv)
-    settings = settings_from_args(args)
+    from .stop import StopOnSignal
+    from .train import Interrupted, train
+
+    argv = sys.argv[1:] if argv is None else argv
+    parser = train_parser()
+    args = parser.parse_args(argv)
+    error = lambda message: print(f"gan-vanilla-train: error: {message}", file=sys.stderr)  # noqa: E731
+    checkpoint_path = None
     try:
+        resume = None
+        if args.resume:
+            resume = load_checkpoint(args.resume)
+            settings = resumed_settings(resume, args, argv, args.resume)
+            if resume["iteration"] >= settings.iterations:
+                raise UserError(
+                    f"checkpoint {args.resume} is at iteration {resume['iteration']} already; "
+                    f"ask for a larger total with --iterations"
+                )
+        else:
+            settings = settings_from_args(args)
+        checkpoint_path = os.path.join(settings.out_dir, "checkpoint.pt")
         device = resolve_device(settings.device)
         mnist = read_data_sets(settings.data_dir, seed=settings.seed)
         if settings.mb_size > mnist.train.num_examples:
@@ -55,8 +126,84 @@ def train_main(argv=None):
             )
         prepare_out_dir(settings.out_dir)
         mnist.train.to(device)
-        train(settings, mnist, device, log=lambda line: print(line, flush=True))
-    except (UserError, MNISTError) as e:
-        print(f"gan-vanilla-train: error: {e}", file=sys.stderr)
+
+        show_bar = not args.quiet and sys.stderr.isatty()
+        start = resume["iteration"] if resume else 0
+        with StopOnSignal() as stop, tqdm(
+            total=settings.iterations, initial=start, unit="it", dynamic_ncols=True,
+            disable=not show_bar, file=sys.stderr, mininterval=0.5,
+        ) as bar:
+            def log(line):
+                if show_bar:
+                    bar.write(line, file=sys.stdout)
+                else:
+                    print(line, flush=True)
+
+            train(settings, mnist, device, log=log, resume=resume, stop=stop,
+                  progress=bar if show_bar else None)
+    except Interrupted as e:
+        print(f"gan-vanilla-train: stopped at iteration {e.iteration}; checkpoint written to "
+              f"{checkpoint_path}\nResume with: "
+              f"{_resume_command(checkpoint_path, settings.iterations)}", file=sys.stderr)
+        return 128 + e.signum
+    except KeyboardInterrupt:
+        error(f"stopped at once, without a new checkpoint; {checkpoint_path} keeps the last one")
+        return 130
+    except Diverged as e:
+        kept = (f"the last good checkpoint stays in {checkpoint_path}"
+                if os.path.exists(checkpoint_path) else "no checkpoint had been written yet")
+        error(f"{e}; the run is stopped and {kept}")
         return 1
+    except (UserError, MNISTError, CheckpointError) as e:
+        error(str(e))
+        return 1
+    except OSError as e:
+        error(f"could not write {e.filename or 'an output file'}: {e.strerror or e}")
+        return 1
+    return 0
+
+
+def sample_parser():
+    parser = argparse.ArgumentParser(
+        prog="gan-vanilla-sample",
+        description="Draw samples from a trained generator into one PNG grid.",
+    )
+    parser.add_argument("--checkpoint", required=True, help="a checkpoint written by training")
+    parser.add_argument("--n", type=_count, default=64, help="how many samples (default: 64)")
+    parser.add_argument("--seed", type=int, default=1, help="seeds the noise (default: 1)")
+    parser.add_argument("--out", default="samples.png", help="the PNG to write "
+                        "(default: %(default)s)")
+    parser.add_argument("--interpolate", action="store_true",
+                        help="each row walks in a straight line from one z to another")
+    return parser
+
+
+def _count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 1 <= n <= 400:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 1 and 400")
+    return n
+
+
+def sample_main(argv=None):
+    from .sample import draw
+
+    args = sample_parser().parse_args(argv)
+    try:
+        state = load_checkpoint(args.checkpoint)
+        out_dir = os.path.dirname(args.out) or "."
+        if not os.path.isdir(out_dir):
+            raise UserError(f"cannot write {args.out}: folder {out_dir} does not exist")
+        draw(state, args.n, args.seed, args.out, args.interpolate)
+    except (UserError, CheckpointError) as e:
+        print(f"gan-vanilla-sample: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"gan-vanilla-sample: error: could not write {args.out}: {e.strerror or e}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}")
     return 0
