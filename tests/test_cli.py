@@ -35,7 +35,7 @@ def test_train_writes_grids_checkpoint_config_and_the_posts_lines(mnist_dir, tmp
     for line in lines:
         d, g = REPORT.match(line).group(2, 3)
         assert float(d) > 0 and float(g) > 0
-    assert sorted(p.name for p in out.glob("*.png")) == ["000.png", "001.png", "002.png"]
+    assert sorted(p.name for p in out.glob("0*.png")) == ["000.png", "001.png", "002.png"]
     assert (out / "000.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     ckpt = torch.load(out / "checkpoint.pt", weights_only=True)

@@ -1,0 +1,83 @@
+"""Ctrl-C and SIGTERM, sent to a real training process: it finishes the iteration, writes a
+checkpoint, prints how to resume, and exits 130 / 143; the resumed run loses nothing."""
+
+import shlex
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gan_vanilla.checkpoint import load_checkpoint
+from gan_vanilla.model import PARAM_NAMES
+
+from .conftest import ROOT
+
+
+def start_training(mnist_dir, out, *extra):
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "--data-dir", str(mnist_dir),
+         "--out-dir", str(out), "--iterations", "100000", "--sample-every", "20", *extra],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_signal_writes_a_checkpoint_and_the_resumed_run_matches(mnist_dir, tmp_path, signum,
+                                                                code):
+    out = tmp_path / "out"
+    proc = start_training(mnist_dir, out)
+    try:
+        # Wait until training is under way (the report line of iteration 40), then signal.
+        for line in proc.stdout:
+            if line.startswith("Iter-40;"):
+                break
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr
+    stopped = load_checkpoint(out / "checkpoint.pt")["iteration"]
+    assert 41 <= stopped < 100000
+    assert f"stopped at iteration {stopped}" in stderr
+    resume_line = stderr.split("Resume with: ")[1].splitlines()[0]
+    assert f"--resume {out / 'checkpoint.pt'}" in resume_line
+
+    # Run the printed command, with a nearer total, and compare with a run that never stopped.
+    command = shlex.split(resume_line.replace("python ", f"{shlex.quote(sys.executable)} ", 1))
+    total = stopped + 15
+    command[command.index("--iterations") + 1] = str(total)
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+
+    whole = tmp_path / "whole"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "--data-dir", str(mnist_dir),
+         "--out-dir", str(whole), "--iterations", str(total), "--sample-every", "20"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    a, b = load_checkpoint(out / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt")
+    for name in PARAM_NAMES:
+        assert torch.equal(a["params"][name], b["params"][name]), name
+    assert (out / "losses.csv").read_bytes() == (whole / "losses.csv").read_bytes()
+
+
+def test_a_second_signal_stops_at_once_and_keeps_the_last_checkpoint(mnist_dir, tmp_path):
+    out = tmp_path / "out"
+    proc = start_training(mnist_dir, out, "--checkpoint-every", "10")
+    try:
+        for line in proc.stdout:
+            if line.startswith("Iter-40;"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode in (130, 143)
+    assert "Traceback" not in stderr
+    assert load_checkpoint(out / "checkpoint.pt")["iteration"] >= 40  # readable, not torn
