@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import torch  # noqa: E402
 
 from gan_vanilla import post2017  # noqa: E402
+from gan_vanilla.cli import flush_denormals  # noqa: E402
 from gan_vanilla.data import DataSet, Datasets, MNISTError, read_data_sets  # noqa: E402
 from gan_vanilla.grid import GridWriter  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
@@ -128,6 +129,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
+    flush_denormals()  # as training does, before torch starts its worker threads
     if args.iterations < 1 or args.repeats < 1:
         parser.error("--iterations and --repeats must be positive")
     if args.device == "cuda" and not torch.cuda.is_available():
