@@ -1,0 +1,89 @@
+"""How good are a generator's samples? The GAN paper's Parzen estimate, and the numbers the
+project's classifier gives: class histogram, coverage, KL to uniform, classifier score and
+Frechet distance to the test images."""
+
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .metrics import (
+    class_histogram,
+    classes_covered,
+    classifier_score,
+    frechet_distance,
+    kl_to_uniform,
+)
+from .model import make_G
+from .parzen import parzen
+
+
+def generator_samples(checkpoint, n, seed):
+    """n samples G(z) of a checkpoint's generator, z drawn from a generator seeded by `seed`."""
+    params = checkpoint["params"]
+    z = torch.randn(n, params["Wzh"].shape[0], generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        return make_G(params)(z)  # (n, X_dim)
+
+
+def real_samples(mnist, n, seed):
+    """n training images drawn without replacement: the reference row."""
+    idx = torch.randperm(mnist.train.num_examples, generator=torch.Generator().manual_seed(seed))
+    return mnist.train.images[idx[:n]].cpu()
+
+
+@torch.no_grad()
+def classify(classifier, images, chunk=2000):
+    """(logits (N, 10), penultimate features (N, 128)) for images (N, 784)."""
+    features = torch.cat([classifier.features(images[i : i + chunk])
+                          for i in range(0, images.shape[0], chunk)])
+    return classifier.fc2(features), features
+
+
+def evaluate(samples, mnist, classifier, parzen_validation=1000):
+    """Every number for `samples` (N, 784) in [0, 1]; returns (results dict, logits)."""
+    ll, se, sigma, _ = parzen(samples, mnist.validation.images[:parzen_validation].cpu(),
+                              mnist.test.images.cpu())
+    logits, features = classify(classifier, samples)
+    _, test_features = classify(classifier, mnist.test.images.cpu())
+    histogram = class_histogram(logits)
+    results = {
+        "parzen_ll": ll,
+        "parzen_se": se,
+        "parzen_sigma": sigma,
+        "classes_covered": classes_covered(histogram),
+        "kl_uniform": kl_to_uniform(histogram),
+        "classifier_score": classifier_score(logits),
+        "frechet_distance": frechet_distance(test_features, features),
+        "class_histogram": [round(float(p), 6) for p in histogram],
+        "samples": samples.shape[0],
+    }
+    return results, logits
+
+
+def write_report_png(samples, logits, path):
+    """The class histogram beside a 10x10 grid: row k holds samples classified as k."""
+    predicted = logits.argmax(1)
+    histogram = class_histogram(logits).numpy()
+    tile, gap = 28, 2
+    canvas = np.ones((10 * (tile + gap) - gap, 10 * (tile + gap) - gap), dtype=np.float32)
+    for k in range(10):
+        rows = samples[predicted == k][:10].reshape(-1, tile, tile).numpy()
+        for j, image in enumerate(rows):
+            y, x = k * (tile + gap), j * (tile + gap)
+            canvas[y : y + tile, x : x + tile] = image
+    fig = Figure(figsize=(10, 4.6))
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
+    left.bar(range(10), histogram * 100, color="0.3")
+    left.axhline(10, color="tab:red", linewidth=1, label="uniform (10%)")
+    left.set_xticks(range(10))
+    left.set_xlabel("predicted digit")
+    left.set_ylabel("% of samples")
+    left.legend()
+    right.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
+    right.set_yticks([k * (tile + gap) + tile / 2 for k in range(10)], labels=range(10))
+    right.set_xticks([])
+    right.set_title("up to 10 samples per predicted digit")
+    fig.tight_layout()
+    fig.savefig(path, format="png")

@@ -1,0 +1,74 @@
+"""Sample-quality numbers from the project's classifier: which digits, how many, how sure,
+and how far the features sit from real test images.
+
+torchmetrics computes the classifier score (its InceptionScore) and the Frechet distance
+(its FrechetInceptionDistance) with our classifier as the feature module, so no weights are
+downloaded; the class counts are a few lines of our own.
+"""
+
+import math
+import warnings
+
+import torch
+from torch import nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.inception import InceptionScore
+
+
+def class_histogram(logits):
+    """The share of samples predicted as each digit: (10,) summing to 1."""
+    counts = torch.bincount(logits.argmax(1), minlength=10).to(torch.float64)
+    return counts / counts.sum()
+
+
+def classes_covered(histogram, at_least=0.01):
+    """How many digits hold at least `at_least` of the samples (1% by default)."""
+    return int((histogram >= at_least).sum())
+
+
+def kl_to_uniform(histogram):
+    """KL(histogram || uniform) in nats: 0 for equal shares, log 10 = 2.30 for one class."""
+    p = histogram[histogram > 0]
+    return float((p * torch.log(p * 10)).sum())
+
+
+class _Logits(nn.Module):
+    """Hands precomputed logits to torchmetrics; float64, so that a confident 1e-50 share
+    does not underflow to 0 and turn the score's 0 * log 0 into NaN."""
+
+    def forward(self, logits):
+        return logits.to(torch.float64)
+
+
+def classifier_score(logits):
+    """exp(E_x KL(p(y|x) || p(y))), the Inception score with the project's classifier:
+    10 for confident predictions spread evenly over ten digits, 1 for a single digit."""
+    with warnings.catch_warnings():
+        # torchmetrics warns that it keeps every logit (10 numbers a sample: fine here) and
+        # that one split has no standard deviation (we use the score alone).
+        warnings.simplefilter("ignore")
+        metric = InceptionScore(feature=_Logits(), splits=1)
+        metric.update(logits)
+        score, _ = metric.compute()
+    return float(score)
+
+
+class _Features(nn.Module):
+    """Hands precomputed penultimate features to torchmetrics."""
+
+    def __init__(self, num_features):
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features):
+        return features
+
+
+def frechet_distance(features_a, features_b):
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussians fitted to two
+    sets of feature vectors (rows), as FID does with Inception features."""
+    metric = FrechetInceptionDistance(feature=_Features(features_a.shape[1]))
+    metric.update(features_a, real=True)
+    metric.update(features_b, real=False)
+    value = float(metric.compute())
+    return max(value, 0.0) if math.isfinite(value) else value
