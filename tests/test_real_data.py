@@ -48,3 +48,11 @@ def test_a_few_hundred_iterations_lower_D_loss_and_give_varied_samples(mnist, tm
         samples = make_G(params)(torch.randn(64, settings.Z_dim))
     assert samples.std(0).mean() > 0.01  # samples differ from each other
     assert samples.std(1).mean() > 0.1  # and each has strokes, not a flat grey
+
+
+@pytest.mark.slow
+def test_the_projects_classifier_reaches_99_percent_on_real_mnist(mnist, tmp_path):
+    from gan_vanilla.classifier import load_or_train
+
+    _, accuracy, _ = load_or_train(mnist, str(tmp_path))
+    assert accuracy >= 0.99
