@@ -13,7 +13,13 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import MNISTError, read_data_sets
 from .losslog import Diverged
-from .settings import Settings, add_training_flags, setting_key, settings_from_args
+from .settings import (
+    Settings,
+    add_training_flags,
+    int_at_least,
+    setting_key,
+    settings_from_args,
+)
 
 
 class UserError(Exception):
@@ -181,23 +187,14 @@ def sample_parser():
         description="Draw samples from a trained generator into one PNG grid.",
     )
     parser.add_argument("--checkpoint", required=True, help="a checkpoint written by training")
-    parser.add_argument("--n", type=_count, default=64, help="how many samples (default: 64)")
+    parser.add_argument("--n", type=int_at_least(1, 400), default=64,
+                        help="how many samples, at most 400 (default: 64)")
     parser.add_argument("--seed", type=int, default=1, help="seeds the noise (default: 1)")
     parser.add_argument("--out", default="samples.png", help="the PNG to write "
                         "(default: %(default)s)")
     parser.add_argument("--interpolate", action="store_true",
                         help="each row walks in a straight line from one z to another")
     return parser
-
-
-def _count(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 1 <= n <= 400:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 1 and 400")
-    return n
 
 
 def sample_main(argv=None):
@@ -221,16 +218,6 @@ def sample_main(argv=None):
     return 0
 
 
-def _at_least_two(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if n < 2:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 2")
-    return n
-
-
 def _classifier_parser_flags(parser):
     parser.add_argument("--data-dir", default="data",
                         help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
@@ -249,7 +236,7 @@ def evaluate_parser():
     parser.add_argument("--real", action="store_true",
                         help="evaluate real training images instead: the reference row")
     _classifier_parser_flags(parser)
-    parser.add_argument("--samples", type=_at_least_two, default=10000,
+    parser.add_argument("--samples", type=int_at_least(2), default=10000,
                         help="how many samples (default: %(default)s, the paper's)")
     parser.add_argument("--seed", type=int, default=0, help="seeds the noise (default: 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")

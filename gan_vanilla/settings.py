@@ -32,6 +32,8 @@ class Settings:
 
 
 def _positive(kind):
+    """argparse type: a positive, finite number of `kind`."""
+
     def parse(text):
         try:
             value = kind(text)
@@ -45,14 +47,21 @@ def _positive(kind):
     return parse
 
 
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
+def int_at_least(low, high=None):
+    """argparse type: an integer in [low, high]."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bounds}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
 
 
 def add_training_flags(parser):
@@ -76,7 +85,7 @@ def add_training_flags(parser):
     parser.add_argument("--log-every", type=_positive(int), default=d.log_every,
                         help="one row of out/losses.csv per N iterations, their means "
                         "(default: %(default)s)")
-    parser.add_argument("--seed", type=_non_negative_int, default=d.seed,
+    parser.add_argument("--seed", type=int_at_least(0), default=d.seed,
                         help="seeds every random draw (default: %(default)s)")
     parser.add_argument("--data-dir", default=d.data_dir,
                         help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
