@@ -110,6 +110,12 @@ def _resume_command(path, iterations):
     return f"{prog} --resume {shlex.quote(path)} --iterations {iterations}"
 
 
+def _kept(checkpoint_path):
+    if checkpoint_path and os.path.exists(checkpoint_path):
+        return f"the last good checkpoint stays in {checkpoint_path}"
+    return "no checkpoint had been written yet"
+
+
 def train_main(argv=None):
     from tqdm import tqdm
 
@@ -165,12 +171,10 @@ def train_main(argv=None):
               f"{_resume_command(checkpoint_path, settings.iterations)}", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
-        error(f"stopped at once, without a new checkpoint; {checkpoint_path} keeps the last one")
+        error(f"stopped at once, without a new checkpoint; {_kept(checkpoint_path)}")
         return 130
     except Diverged as e:
-        kept = (f"the last good checkpoint stays in {checkpoint_path}"
-                if os.path.exists(checkpoint_path) else "no checkpoint had been written yet")
-        error(f"{e}; the run is stopped and {kept}")
+        error(f"{e}; the run is stopped and {_kept(checkpoint_path)}")
         return 1
     except (UserError, MNISTError, CheckpointError) as e:
         error(str(e))
