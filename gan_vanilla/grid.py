@@ -3,7 +3,7 @@
 The post builds a new pyplot figure for every grid and saves it with bbox_inches='tight',
 which draws the figure twice to measure it. Here one figure is built once, its tight box is
 measured once (it depends on the axes, not on the pixels), and each grid refills the 16
-images: the PNG is pixel for pixel the post's, in a fifth of the time (scripts/bench.py).
+images: the PNG is pixel for pixel the post's, in a quarter of the time (scripts/bench.py).
 matplotlib's object API (no pyplot) keeps it free of GUI backends and global state.
 """
 

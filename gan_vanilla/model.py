@@ -13,7 +13,8 @@ D_PARAM_NAMES = PARAM_NAMES[4:]
 
 
 def xavier_init(size):
-    # Xavier/Glorot-style scale for ReLU layers: std = 1 / sqrt(fan_in / 2) = sqrt(2 / fan_in).
+    # The post's "Xavier" scale, std = 1 / sqrt(fan_in / 2) = sqrt(2 / fan_in): the scale He
+    # et al. derived for ReLU layers (Glorot and Bengio's uses fan_in + fan_out).
     in_dim = size[0]
     xavier_stddev = 1.0 / np.sqrt(in_dim / 2.0)
     # Post: Variable(torch.randn(*size) * xavier_stddev, requires_grad=True)
@@ -46,9 +47,10 @@ def make_G(params):
 
     def G(z):
         # Post: z @ Wzh + bzh.repeat(z.size(0), 1); broadcasting adds the bias to every row.
+        # Post: nn.sigmoid (F.sigmoid), deprecated for torch.sigmoid.
         h = F.relu(z @ Wzh + bzh)  # (mb_size, Z_dim) @ (Z_dim, h_dim) -> (mb_size, h_dim)
         X = torch.sigmoid(h @ Whx + bhx)  # (mb_size, h_dim) @ (h_dim, X_dim) -> (mb_size, X_dim)
-        return X  # Post: nn.sigmoid, deprecated for torch.sigmoid
+        return X
 
     return G
 

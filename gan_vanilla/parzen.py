@@ -17,7 +17,7 @@ import torch
 SIGMAS = torch.logspace(-1, 0, 10, dtype=torch.float64)  # 0.1 ... 1.0, log-spaced
 
 
-def log_likelihoods(samples, x, sigmas, chunk=500):
+def log_likelihoods(samples, x, sigmas, chunk=200):
     """log p(x) under the Parzen window on `samples`, for each sigma: (len(sigmas), len(x))."""
     s = samples.to(torch.float64)
     sigmas = torch.as_tensor(sigmas, dtype=torch.float64).reshape(-1, 1, 1)
@@ -33,7 +33,7 @@ def log_likelihoods(samples, x, sigmas, chunk=500):
     return torch.cat(out, dim=1)
 
 
-def parzen(samples, validation, test, sigmas=SIGMAS, chunk=500):
+def parzen(samples, validation, test, sigmas=SIGMAS, chunk=200):
     """Choose sigma by the mean log-likelihood of `validation`; report on `test`.
 
     Returns (mean log-likelihood of test in nats, its standard error, sigma, the mean
