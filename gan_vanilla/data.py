@@ -147,7 +147,8 @@ def _load(data_dir, raw, train, download):
 
 
 def _missing_message(raw, error, download):
-    reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    # torchvision lists every mirror it tried; its last line holds the underlying cause.
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[-1].strip()
     why = f"could not be downloaded ({reason})" if download else "downloads are off"
     files = "\n".join(f"  {f}" for f in FILES)
     return (
