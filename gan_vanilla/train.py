@@ -89,7 +89,12 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
                                  lr)
     losses.start(start)
 
+    saved_at = None  # the iteration of the last checkpoint written
+
     def save(iteration):
+        nonlocal saved_at
+        if iteration == saved_at:  # the loop's periodic checkpoint was already the last one
+            return
         # Never checkpoint a run that has gone NaN: check the losses, then the weights.
         losses.check()
         if not all(torch.isfinite(p).all() for p in all_params):
@@ -97,6 +102,7 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
         state = checkpoint_state(params, G_solver, D_solver, mnist.train, losses, iteration, c,
                                  settings, device)
         save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
+        saved_at = iteration
 
     try:
         for it in range(start, settings.iterations):
