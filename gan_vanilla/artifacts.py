@@ -8,14 +8,18 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from .losslog import read_losses
+from .quality import read_quality
 
 
-def plot_losses(csv_path, png_path):
-    """losses.png: D_loss and G_loss, and D's mean outputs on real and generated images."""
+def plot_losses(csv_path, png_path, quality_path=None):
+    """losses.png: D_loss and G_loss, and D's mean outputs on real and generated images; with
+    quality.csv rows, a third panel: digits covered and classifier score over iterations."""
     columns = read_losses(csv_path)
-    fig = Figure(figsize=(8, 6))
+    quality = read_quality(quality_path) if quality_path else {"iteration": []}
+    panels = 3 if quality["iteration"] else 2
+    fig = Figure(figsize=(8, 3 * panels))
     FigureCanvasAgg(fig)
-    top, bottom = fig.subplots(2, 1, sharex=True)
+    top, bottom, *third = fig.subplots(panels, 1, sharex=True)
     it = columns["iteration"]
     top.plot(it, columns["D_loss"], label="D_loss")
     top.plot(it, columns["G_loss"], label="G_loss")
@@ -25,8 +29,16 @@ def plot_losses(csv_path, png_path):
     bottom.plot(it, columns["D_fake"], label="mean D(G(z)), generated")
     bottom.axhline(0.5, color="grey", linewidth=0.5)  # D's output at the GAN's equilibrium
     bottom.set_ylim(0, 1)
-    bottom.set_xlabel("iteration")
     bottom.legend()
+    if third:
+        # The losses stay level while the samples drift to a few digits: this panel shows it.
+        q = third[0]
+        q.plot(quality["iteration"], quality["classes_covered"], "o-", label="digits >= 1%")
+        q.plot(quality["iteration"], quality["classifier_score"], "s-", label="classifier score")
+        q.set_ylim(0, 10.5)
+        q.set_ylabel("quality monitor (of 10)")
+        q.legend()
+    fig.axes[-1].set_xlabel("iteration")
     fig.tight_layout()
     _save_atomic(lambda tmp: fig.savefig(tmp, format="png"), png_path)
 

@@ -141,6 +141,11 @@ def train_main(argv=None):
         else:
             settings = settings_from_args(args)
         checkpoint_path = os.path.join(settings.out_dir, "checkpoint.pt")
+        if settings.tensorboard:
+            from .board import tensorboard_missing
+
+            if tensorboard_missing():
+                raise UserError(tensorboard_missing())
         device = resolve_device(settings.device)
         mnist = read_data_sets(settings.data_dir, seed=settings.seed)
         if settings.mb_size > mnist.train.num_examples:

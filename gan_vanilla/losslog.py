@@ -56,7 +56,7 @@ class LossLog:
             csv.writer(f).writerow([self.first + len(rows) - 1, *(f"{v:.6g}" for v in means)])
         self.count = 0
         if self.on_row is not None:
-            self.on_row(means)
+            self.on_row(self.first + len(rows) - 1, means)
 
     def start(self, iteration):
         """Begin the file at `iteration`. When resuming, rows from the open window on are

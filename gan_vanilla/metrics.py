@@ -72,3 +72,21 @@ def frechet_distance(features_a, features_b):
     metric.update(features_b, real=False)
     value = float(metric.compute())
     return max(value, 0.0) if math.isfinite(value) else value
+
+
+def feature_stats(features):
+    """The mean (D,) and unbiased covariance (D, D) of feature vectors (N, D), in float64."""
+    features = features.to(torch.float64)
+    return features.mean(0), torch.cov(features.T)
+
+
+def frechet_from_stats(mu_a, sigma_a, mu_b, sigma_b):
+    """The same Frechet distance from two Gaussians' means and covariances: lets a run keep
+    the test images' statistics instead of their features. Tr((S_a S_b)^(1/2)) is the sum of
+    the square roots of the eigenvalues of S_a S_b (real and non-negative in exact arithmetic,
+    as both are covariances), the form torchmetrics uses too."""
+    a = (mu_a - mu_b).square().sum()
+    b = sigma_a.trace() + sigma_b.trace()
+    c = torch.linalg.eigvals(sigma_a @ sigma_b).sqrt().real.sum()
+    value = float(a + b - 2 * c)
+    return max(value, 0.0) if math.isfinite(value) else value

@@ -18,11 +18,14 @@ class Settings:
     sample_every: int = 1000  # if it % 1000 == 0: print and plot
     checkpoint_every: int = 10000
     log_every: int = 100  # rows of out/losses.csv: means over this many iterations
+    quality_every: int = 10000  # rows of out/quality.csv: the classifier's view; 0 = off
+    tensorboard: bool = False  # also write out/tensorboard/
     # What the post left implicit.
     seed: int = 0
     data_dir: str = "data"
     out_dir: str = "out"
     device: str = "auto"  # auto = cuda when available, else cpu
+    classifier_cache: str | None = None  # None: as `evaluate` chooses (classifier.py)
 
     # Settings that change the shapes of the eight tensors.
     MODEL_KEYS = ("Z_dim", "h_dim")
@@ -85,6 +88,13 @@ def add_training_flags(parser):
     parser.add_argument("--log-every", type=_positive(int), default=d.log_every,
                         help="one row of out/losses.csv per N iterations, their means "
                         "(default: %(default)s)")
+    parser.add_argument("--quality-every", type=int_at_least(0), default=d.quality_every,
+                        help="measure 2,000 samples with the project's MNIST classifier every "
+                        "N iterations and at the end, into out/quality.csv; 0 turns it off "
+                        "(default: %(default)s)")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also write losses, quality and grids to out/tensorboard/ "
+                        "(needs pip install -e \".[tensorboard]\")")
     parser.add_argument("--seed", type=int_at_least(0), default=d.seed,
                         help="seeds every random draw (default: %(default)s)")
     parser.add_argument("--data-dir", default=d.data_dir,
@@ -93,6 +103,10 @@ def add_training_flags(parser):
                         help="grids, checkpoint and config go here (default: %(default)s)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=d.device,
                         help="auto = cuda when available (default: %(default)s)")
+    parser.add_argument("--classifier-cache", metavar="DIR", default=d.classifier_cache,
+                        help="where the quality monitor's classifier is cached, as in evaluate "
+                        "(default: DATA_DIR/classifier, or the user's cache folder when "
+                        "DATA_DIR is read-only)")
     return parser
 
 
@@ -111,8 +125,11 @@ def settings_from_args(args):
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
         log_every=args.log_every,
+        quality_every=args.quality_every,
+        tensorboard=args.tensorboard,
         seed=args.seed,
         data_dir=args.data_dir,
         out_dir=args.out_dir,
         device=args.device,
+        classifier_cache=args.classifier_cache,
     )

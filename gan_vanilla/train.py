@@ -21,6 +21,7 @@ from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .grid import GridWriter
 from .losslog import Diverged, LossLog
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
+from .quality import QualityMonitor, classifier_with_test_stats
 
 
 def report_line(it, D_loss, G_loss):
@@ -49,6 +50,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     stop: an object whose `requested` turns true when the user asks to stop (a signal);
         the current iteration finishes, a checkpoint is written, and Interrupted is raised.
     progress: a tqdm bar to advance, or None.
+    With settings.quality_every > 0, the classifier's view of G's samples goes to
+    quality.csv (quality.py); with settings.tensorboard, everything also to tensorboard/.
     Raises Diverged (no checkpoint written after it) when a loss becomes NaN or infinite.
     """
     stop = stop or _NoStop()
@@ -82,12 +85,20 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     grids = GridWriter()
     c = 0  # the post's plot counter: out/000.png, out/001.png, ...
     start = 0
+    status = _Status(progress)  # what the progress bar shows beside the iteration
     losses = LossLog(os.path.join(out_dir, "losses.csv"), device, every=settings.log_every,
-                     on_row=_show_losses(progress))
+                     on_row=status.losses)
+    monitor = QualityMonitor(os.path.join(out_dir, "quality.csv"), settings.quality_every,
+                             Z_dim, device, lambda: _classifier(settings, mnist, log), log=log)
     if resume is not None:
         start, c = restore_state(resume, params, G_solver, D_solver, mnist.train, losses, device,
                                  lr)
     losses.start(start)
+    monitor.start(start)
+    if settings.tensorboard:
+        from .board import Board
+
+        status.board = Board(out_dir, settings, start)
 
     saved_at = None  # the iteration of the last checkpoint written
 
@@ -107,7 +118,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     try:
         for it in range(start, settings.iterations):
             # Sample data
-            z = torch.randn(mb_size, Z_dim, device=device)  # Post: Variable(torch.randn(...))
+            # Post: z = Variable(torch.randn(mb_size, Z_dim))
+            z = torch.randn(mb_size, Z_dim, device=device)
             X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
 
             # Discriminator forward-loss-backward-update  (Post: "Dicriminator")
@@ -121,8 +133,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
             D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
             D_loss = D_loss_real + D_loss_fake
 
-            # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to throw
-            # away. inputs= computes only D's; D's update is the same.
+            # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to
+            # throw away. inputs= computes only D's; D's update is the same.
             D_loss.backward(inputs=D_params)
             D_solver.step()
 
@@ -138,7 +150,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
             # early on, when D easily rejects the samples.
             G_loss = F.binary_cross_entropy(D_fake, ones_label)
 
-            G_loss.backward(inputs=G_params)  # Post: G_loss.backward(); D's gradients skipped
+            # Post: G_loss.backward(); D's gradients are skipped
+            G_loss.backward(inputs=G_params)
             G_solver.step()
 
             # Housekeeping - reset gradient
@@ -150,9 +163,13 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
                 with torch.no_grad():
                     samples = G(z)[:16]  # the G step's z, through the updated G (as the post)
                 grids.save(samples, os.path.join(out_dir, f"{c:03d}.png"))
+                status.grid(it, os.path.join(out_dir, f"{c:03d}.png"))
                 c += 1
 
-            # Beyond the post: the loss log, the progress bar, checkpoints, stopping on request.
+            # Beyond the post: the quality monitor, the loss log, the progress bar,
+            # checkpoints, stopping on request.
+            if monitor.due(it, settings.iterations):
+                status.quality(it, monitor.measure(it, G))
             losses.record(it, D_loss, G_loss, D_real, D_fake)
             if progress is not None:
                 progress.update()
@@ -160,25 +177,67 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
                 save(it + 1)
                 if stop.requested:
                     raise Interrupted(it + 1, stop.signum)
+
+        save(settings.iterations)  # with the loss log's open window, for a later --resume
+        losses.flush()  # the last, partial row
     except RuntimeError as e:
         # binary_cross_entropy refuses a NaN probability: D(X) or D(G(z)) went NaN because
         # the last update made the weights infinite.
         if "between 0 and 1" not in str(e):
             raise
         raise Diverged(it, what="D's output") from None
+    finally:
+        status.close()
 
-    save(settings.iterations)  # with the loss log's open window, for a later --resume
-    losses.flush()  # the last, partial row
-    plot_losses(losses.path, os.path.join(out_dir, "losses.png"))
+    plot_losses(losses.path, os.path.join(out_dir, "losses.png"), monitor.path)
     write_gif([os.path.join(out_dir, f"{i:03d}.png") for i in range(c)],
               os.path.join(out_dir, "progress.gif"))
     return params
 
 
-def _show_losses(progress):
-    if progress is None:
-        return None
-    return lambda means: progress.set_postfix(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
+def _classifier(settings, mnist, log):
+    """The quality monitor's classifier, cached where `evaluate` caches it."""
+    from .classifier import DEFAULTS, cache_key, default_cache_dir
+
+    cache = settings.classifier_cache or default_cache_dir(settings.data_dir)
+    key = cache_key(DEFAULTS, mnist.train.num_examples)
+    if not os.path.exists(os.path.join(cache, f"classifier-{key}.pt")):
+        log("quality monitor: training the MNIST classifier, once (about 2 minutes on 2 CPU "
+            f"cores; cached in {cache} for every later run and evaluate)")
+    return classifier_with_test_stats(mnist, cache, log=log)
+
+
+class _Status:
+    """Where the run's numbers go besides the files: the progress bar's text and, with
+    --tensorboard, TensorBoard."""
+
+    def __init__(self, progress):
+        self.progress, self.board, self.postfix = progress, None, {}
+
+    def losses(self, it, means):  # each losses.csv row
+        self._show(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
+        if self.board is not None:
+            self.board.losses(it, means)
+
+    def quality(self, it, row):  # each quality measurement (None when the monitor is off)
+        if row is None:
+            return
+        self._show(classes=f"{row['classes_covered']}/10", score=f"{row['classifier_score']:.2f}")
+        if self.board is not None:
+            self.board.quality(it, row)
+
+    def grid(self, it, png_path):
+        if self.board is not None:
+            self.board.grid(it, png_path)
+
+    def _show(self, **values):
+        self.postfix.update(values)
+        if self.progress is not None:
+            self.progress.set_postfix(self.postfix)
+
+    def close(self):
+        if self.board is not None:
+            self.board.close()
 
 
 def write_config(settings, device, path):

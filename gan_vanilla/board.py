@@ -1,0 +1,57 @@
+"""out/tensorboard/: the run as TensorBoard shows it (`tensorboard --logdir out`).
+
+The same numbers as the files beside it, each at its iteration: every losses.csv row, every
+quality measurement, every sample grid as an image (the step slider scrubs through them), and
+the run's settings as text. Optional: `pip install -e ".[tensorboard]"`.
+"""
+
+import json
+import os
+
+import numpy as np
+from PIL import Image
+
+INSTALL = 'pip install -e ".[tensorboard]"'
+
+
+def tensorboard_missing():
+    """None when TensorBoard can be written, else the line that says how to get it."""
+    try:
+        import tensorboard  # noqa: F401
+        from torch.utils.tensorboard import SummaryWriter  # noqa: F401
+    except ImportError:
+        return f"--tensorboard needs the tensorboard package; install it with {INSTALL}"
+    return None
+
+
+class Board:
+    def __init__(self, out_dir, settings, start=0):
+        from torch.utils.tensorboard import SummaryWriter
+
+        # purge_step: a resumed run hides what the stopped one wrote after its checkpoint,
+        # so every step shows once.
+        self.writer = SummaryWriter(os.path.join(out_dir, "tensorboard"),
+                                    purge_step=start if start > 0 else None)
+        if start == 0:
+            text = json.dumps(settings.to_dict(), indent=2)
+            self.writer.add_text("settings", f"```\n{text}\n```", 0)
+
+    def losses(self, it, means):
+        """One losses.csv row: the means over its window, at the window's last iteration."""
+        for name, value in zip(("D_loss", "G_loss", "D_real", "D_fake"), means, strict=True):
+            self.writer.add_scalar(f"losses/{name}", value, it)
+
+    def quality(self, it, row):
+        for name in ("classes_covered", "kl_uniform", "classifier_score", "frechet_distance"):
+            self.writer.add_scalar(f"quality/{name}", row[name], it)
+        for k, share in enumerate(row["class_histogram"]):
+            self.writer.add_scalar(f"digit_share/{k}", share, it)
+
+    def grid(self, it, png_path):
+        """The grid PNG as written, so TensorBoard shows exactly out/NNN.png."""
+        with Image.open(png_path) as image:
+            pixels = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
+        self.writer.add_image("samples", pixels, it, dataformats="HWC")
+
+    def close(self):
+        self.writer.close()

@@ -1,0 +1,216 @@
+"""Watching a run: every `quality_every` iterations, what `evaluate` says of G's samples.
+
+The printed losses cannot show mode collapse: D_loss and G_loss stay level while G's samples
+drift towards a few digits (docs/REPRODUCTION.md). So the run asks the project's MNIST
+classifier, as `evaluate` does but without the slow Parzen estimate, about 2,000 samples G
+draws from one fixed batch of noise: how many digits it covers, how far from even its class
+histogram is, the classifier score, and the Frechet distance to the test images' features.
+Each measurement is a row of out/quality.csv and a line on the terminal; the first time the
+samples concentrate on a few digits, a line says so in words.
+
+Watching never changes training: the noise comes from a generator of its own, every random
+draw inside a measurement is undone (`torch.random.fork_rng`), and the weights are only read.
+"""
+
+import csv
+import os
+
+import torch
+
+from .evaluate import classify
+from .metrics import (
+    class_histogram,
+    classes_covered,
+    classifier_score,
+    feature_stats,
+    frechet_from_stats,
+    kl_to_uniform,
+)
+
+SAMPLES = 2000
+NOISE_SEED = 2017  # the monitor's own generator: the same 2,000 z in every run
+COLUMNS = ("iteration", "classes_covered", "kl_uniform", "classifier_score", "frechet_distance",
+           *(f"share_{k}" for k in range(10)))
+
+# The rule for "the samples concentrate": a digit drawn less than 1% of the time (the coverage
+# threshold of `evaluate`), or one digit above 25% (two and a half times its even share).
+MISSING_BELOW = 0.01
+DOMINANT_ABOVE = 0.25
+NAMED_ABOVE = 0.15  # the digits named as "making X% of the samples": 1.5 times the even share
+
+
+def collapse_message(histogram, it):
+    """None when the ten digits are all drawn and none dominates; else a sentence in words,
+    e.g. "partial mode collapse at iteration 30000: 3 and 8 make 63% of the samples (10% each
+    would be even); see docs/REPRODUCTION.md"."""
+    shares = [float(p) for p in histogram]
+    missing = [k for k, p in enumerate(shares) if p < MISSING_BELOW]
+    if not missing and max(shares) <= DOMINANT_ABOVE:
+        return None
+    kind = "mode collapse" if len(missing) >= 9 else "partial mode collapse"
+    parts = []
+    named = sorted((k for k, p in enumerate(shares) if p > NAMED_ABOVE),
+                   key=lambda k: -shares[k])
+    if named:
+        total = sum(shares[k] for k in named)
+        verb = "makes" if len(named) == 1 else "make"
+        parts.append(f"{_digits(named)} {verb} {total:.0%} of the samples "
+                     "(10% each would be even)")
+    if missing:
+        parts.append(f"{_digits(missing, 'or')} drawn in under 1% of them")
+    return f"{kind} at iteration {it}: {', '.join(parts)}; see docs/REPRODUCTION.md"
+
+
+def _digits(ks, word="and"):
+    names = [str(k) for k in ks]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
+def quality_line(it, row):
+    """The terminal line printed after the post's report line of the same iteration."""
+    return (f"Quality-{it}; classes: {row['classes_covered']}/10; KL: {row['kl_uniform']:.2f}; "
+            f"score: {row['classifier_score']:.2f}; FD: {row['frechet_distance']:.0f}")
+
+
+class QualityMonitor:
+    """Measures G's samples at iterations N, 2N, ... and at the end of the run.
+
+    load_classifier: a function returning (classifier, test-feature mean, covariance). It is
+    called at the first measurement, so a run shorter than N never trains the classifier; if
+    it raises, the run says why in one line and goes on without the monitor.
+    """
+
+    def __init__(self, path, every, Z_dim, device, load_classifier, log=print):
+        self.path, self.every, self.device, self.log = path, every, device, log
+        self.load_classifier = load_classifier
+        self.classifier = None
+        self.off = every == 0
+        self.collapsed = False  # whether the last measurement's samples were concentrated
+        gen = torch.Generator().manual_seed(NOISE_SEED)
+        self.z = torch.randn(SAMPLES, Z_dim, generator=gen).to(device)  # (SAMPLES, Z_dim)
+
+    def due(self, it, iterations):
+        """Measure after iteration `it`? At N, 2N, ... and at the run's last, once past N."""
+        if self.off or it < self.every:
+            return False
+        return it % self.every == 0 or it == iterations - 1
+
+    def start(self, iteration):
+        """Begin quality.csv at `iteration` (0, or the resumed one). Rows measured after the
+        checkpoint are dropped and measured again, and so is the last row of an earlier run
+        that ended between two multiples of N: a run that never stopped has no such row."""
+        rows = []
+        if iteration > 0 and os.path.exists(self.path):
+            with open(self.path, newline="") as f:
+                rows = list(csv.reader(f))[1:]
+            rows = [r for r in rows if r and int(r[0]) < iteration]
+            if rows and int(rows[-1][0]) == iteration - 1 and (
+                    self.every == 0 or (iteration - 1) % self.every):
+                rows = rows[:-1]
+        if rows:  # whether the samples were concentrated when the run stopped
+            self.collapsed = collapse_message([float(p) for p in rows[-1][5:]], 0) is not None
+        if self.off and not rows:
+            return
+        _write_atomic(self.path, [COLUMNS, *rows])
+
+    def measure(self, it, G):
+        """The numbers for G's samples after iteration `it`, as a dict (None when off)."""
+        if self.off:
+            return None
+        try:
+            # Whatever draws random numbers in here (the classifier's training seeds the
+            # global generator; torchmetrics draws a permutation) leaves the run's random
+            # streams as they were.
+            devices = [self.device] if self.device.type == "cuda" else []
+            with torch.random.fork_rng(devices=devices):
+                if self.classifier is None:
+                    self.classifier, self.test_mean, self.test_cov = self.load_classifier()
+                row = self._numbers(G)
+        except Exception as e:  # noqa: BLE001 (watching must never stop a run)
+            self.off = True
+            self.log(f"quality monitor off from iteration {it}: {_why(e)}")
+            return None
+        row["iteration"] = it
+        with open(self.path, "a", newline="") as f:
+            csv.writer(f).writerow([it, *(_fmt(row[c]) for c in COLUMNS[1:])])
+        self.log(quality_line(it, row))
+        message = collapse_message(row["class_histogram"], it)
+        if message is not None and not self.collapsed:
+            self.log(message)
+        elif message is None and self.collapsed:
+            self.log(f"mode collapse cleared at iteration {it}: all ten digits drawn, "
+                     f"none above {DOMINANT_ABOVE:.0%}")
+        self.collapsed = message is not None
+        return row
+
+    @torch.no_grad()
+    def _numbers(self, G):
+        samples = G(self.z).float().cpu()  # (SAMPLES, X_dim); the classifier runs on the CPU
+        logits, features = classify(self.classifier, samples)
+        histogram = class_histogram(logits)
+        mean, cov = feature_stats(features)
+        row = {
+            "classes_covered": classes_covered(histogram),
+            "kl_uniform": kl_to_uniform(histogram),
+            "classifier_score": classifier_score(logits),
+            "frechet_distance": frechet_from_stats(self.test_mean, self.test_cov, mean, cov),
+            "class_histogram": [float(p) for p in histogram],
+        }
+        for k, p in enumerate(row["class_histogram"]):
+            row[f"share_{k}"] = p
+        return row
+
+
+def read_quality(path):
+    """The rows of a quality.csv as a dict of columns (floats)."""
+    columns = {name: [] for name in COLUMNS}
+    if not os.path.exists(path):
+        return columns
+    with open(path, newline="") as f:
+        for row in list(csv.reader(f))[1:]:
+            for name, value in zip(COLUMNS, row, strict=False):
+                columns[name].append(float(value))
+    return columns
+
+
+def classifier_with_test_stats(mnist, cache_dir, log=None):
+    """The cached classifier (trained on first use) and its test features' mean and
+    covariance, cached beside it, so that a measurement need not classify 10,000 images."""
+    from .classifier import load_or_train
+
+    classifier, _, path = load_or_train(mnist, cache_dir, log=log)
+    stats_path = path.removesuffix(".pt") + "-test-features.pt"
+    if os.path.exists(stats_path):
+        try:
+            stats = torch.load(stats_path, map_location="cpu", weights_only=True)
+            return classifier, stats["mean"], stats["cov"]
+        except Exception:  # noqa: BLE001 (a damaged cache is made again)
+            pass
+    _, test_features = classify(classifier, mnist.test.images.cpu())
+    mean, cov = feature_stats(test_features)
+    tmp = f"{stats_path}.part"
+    torch.save({"mean": mean, "cov": cov}, tmp)
+    os.replace(tmp, stats_path)
+    return classifier, mean, cov
+
+
+def _fmt(value):
+    return value if isinstance(value, int) else f"{value:.6g}"
+
+
+def _why(e):
+    if isinstance(e, OSError):
+        return f"{e.filename or 'a file'}: {e.strerror or e}"
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _write_atomic(path, rows):
+    tmp = f"{path}.part"
+    try:
+        with open(tmp, "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,183 @@
+"""The quality monitor: its numbers, its words, and that watching a run never changes it."""
+
+import csv
+import dataclasses
+import re
+
+import pytest
+import torch
+from PIL import Image
+
+from gan_vanilla.checkpoint import load_checkpoint
+from gan_vanilla.metrics import feature_stats, frechet_distance, frechet_from_stats
+from gan_vanilla.model import PARAM_NAMES
+from gan_vanilla.quality import COLUMNS, QualityMonitor, collapse_message
+from gan_vanilla.settings import Settings
+from gan_vanilla.train import train
+
+from .conftest import in_memory_mnist
+
+CPU = torch.device("cpu")
+# 640 images in batches of 64; measurements at 5, 10, 15, 20 and the last iteration, 22.
+BASE = dataclasses.replace(Settings(), iterations=23, sample_every=5, checkpoint_every=1000,
+                           log_every=4, quality_every=5)
+
+
+def run(out, cache, iterations=23, resume=False, **changes):
+    settings = dataclasses.replace(BASE, iterations=iterations, out_dir=str(out),
+                                   classifier_cache=str(cache), **changes)
+    lines = []
+    state = load_checkpoint(out / "checkpoint.pt") if resume else None
+    params = train(settings, in_memory_mnist(), CPU, log=lines.append, resume=state)
+    return params, lines
+
+
+def quality_rows(out):
+    with open(out / "quality.csv", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_frechet_from_stats_is_torchmetrics_frechet_distance():
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(3000, 128, generator=gen) * 0.7 + 0.3
+    b = torch.randn(2000, 128, generator=gen) @ torch.randn(128, 128, generator=gen) * 0.2
+    expected = frechet_distance(a, b)
+    assert expected > 10
+    assert frechet_from_stats(*feature_stats(a), *feature_stats(b)) == pytest.approx(
+        expected, rel=1e-5)
+    assert frechet_from_stats(*feature_stats(a), *feature_stats(a)) == pytest.approx(0, abs=1e-6)
+
+
+def test_collapse_rule_in_words():
+    assert collapse_message([0.1] * 10, 7) is None
+    assert collapse_message([0.25, *[0.75 / 9] * 9], 7) is None  # 25% is not above 25%
+    # The reproduction's seed 0: 3s and 8s are most of the samples, one digit nearly absent.
+    shares = [0.02, 0.05, 0.03, 0.34, 0.005, 0.06, 0.03, 0.045, 0.29, 0.13]
+    assert collapse_message(shares, 30000) == (
+        "partial mode collapse at iteration 30000: 3 and 8 make 63% of the samples (10% each "
+        "would be even), 4 drawn in under 1% of them; see docs/REPRODUCTION.md")
+    # One dominant digit with all ten present still counts.
+    assert collapse_message([0.3, *[0.7 / 9] * 9], 1).startswith(
+        "partial mode collapse at iteration 1: 0 makes 30% of the samples")
+    assert collapse_message([0, 0, 0, 1, 0, 0, 0, 0, 0, 0], 2).startswith(
+        "mode collapse at iteration 2: 3 makes 100%")
+
+
+class FakeClassifier:
+    """Predicts digit `k % 10` for sample k, or digit 3 for all when `collapsed`."""
+
+    collapsed = False
+
+    def features(self, X):
+        return X[:, :128] * 10
+
+    def fc2(self, features):
+        n = features.shape[0]
+        classes = torch.full((n,), 3) if self.collapsed else torch.arange(n) % 10
+        return torch.nn.functional.one_hot(classes, 10).float() * 20
+
+
+def test_collapse_is_said_once_and_again_only_after_it_clears(tmp_path):
+    fake, lines = FakeClassifier(), []
+    stats = feature_stats(torch.rand(50, 128))
+    monitor = QualityMonitor(str(tmp_path / "quality.csv"), 1, 100, CPU,
+                             lambda: (fake, *stats), log=lines.append)
+    monitor.start(0)
+    G = lambda z: torch.sigmoid(z @ torch.ones(100, 784) / 10)  # noqa: E731
+    for it, collapsed in enumerate([True, True, False, False, True], start=1):
+        fake.collapsed = collapsed
+        monitor.measure(it, G)
+    said = [line for line in lines if not line.startswith("Quality-")]
+    assert said == [
+        "mode collapse at iteration 1: 3 makes 100% of the samples (10% each would be even), "
+        "0, 1, 2, 4, 5, 6, 7, 8 or 9 drawn in under 1% of them; see docs/REPRODUCTION.md",
+        "mode collapse cleared at iteration 3: all ten digits drawn, none above 25%",
+        "mode collapse at iteration 5: 3 makes 100% of the samples (10% each would be even), "
+        "0, 1, 2, 4, 5, 6, 7, 8 or 9 drawn in under 1% of them; see docs/REPRODUCTION.md",
+    ]
+    assert [line.split(";")[0] for line in lines if line.startswith("Quality-")] == [
+        f"Quality-{it}" for it in range(1, 6)]
+    assert lines[0].startswith("Quality-1; classes: 1/10; KL: 2.30; score: 1.00; FD: ")
+    rows = quality_rows(tmp_path)
+    assert rows[0] == list(COLUMNS)
+    assert [r[1] for r in rows[1:]] == ["1", "1", "10", "10", "1"]
+
+
+@pytest.fixture(scope="module")
+def watched_and_unwatched(tmp_path_factory):
+    """The same seed with the monitor on (its classifier trained mid-run) and off."""
+    root = tmp_path_factory.mktemp("watch")
+    on = run(root / "on", root / "cache")
+    off = run(root / "off", root / "unused", quality_every=0)
+    return root, on, off
+
+
+def test_watching_changes_nothing_in_the_run(watched_and_unwatched):
+    root, (on_params, on_lines), (off_params, off_lines) = watched_and_unwatched
+    for name in PARAM_NAMES:
+        assert torch.equal(on_params[name], off_params[name]), name
+    assert [line for line in on_lines if line.startswith("Iter-")] == off_lines
+    for name in ("000.png", "001.png", "004.png", "losses.csv", "progress.gif"):
+        assert (root / "on" / name).read_bytes() == (root / "off" / name).read_bytes(), name
+    a = load_checkpoint(root / "on" / "checkpoint.pt")
+    b = load_checkpoint(root / "off" / "checkpoint.pt")
+    for name in PARAM_NAMES:
+        assert torch.equal(a["params"][name], b["params"][name]), name
+    for solver in ("G_solver", "D_solver"):
+        for i, state in a[solver]["state"].items():
+            for key, value in state.items():
+                assert torch.equal(value, b[solver]["state"][i][key]), (solver, i, key)
+    assert torch.equal(a["rng"]["cpu"], b["rng"]["cpu"])
+    assert not (root / "unused").exists()  # the monitor off never trains a classifier
+
+
+def test_quality_rows_lines_and_the_third_panel(watched_and_unwatched):
+    root, (_, lines), _ = watched_and_unwatched
+    rows = quality_rows(root / "on")
+    assert [int(r[0]) for r in rows[1:]] == [5, 10, 15, 20, 22]  # and the last iteration
+    for r in rows[1:]:
+        covered, kl, score, fd, *shares = map(float, r[1:])
+        assert covered == sum(s >= 0.01 for s in shares) and sum(shares) == pytest.approx(1)
+        assert 0 <= kl <= 2.31 and 1 <= score <= 10 and fd >= 0
+    # Each measurement's line comes right after the post's report line of its iteration.
+    # (At the first, the classifier's training lines come between.)
+    told = [line for line in lines if not line.startswith(("classifier:", "quality monitor:"))]
+    for it in (5, 10, 15, 20):
+        i = told.index(next(line for line in told if line.startswith(f"Iter-{it};")))
+        assert re.fullmatch(rf"Quality-{it}; classes: \d+/10; KL: \d\.\d\d; score: \d+\.\d\d; "
+                            r"FD: \d+", told[i + 1])
+    # The classifier was trained at the first measurement, and said so.
+    assert any(line.startswith("quality monitor: training the MNIST classifier, once")
+               for line in lines[: lines.index(next(x for x in lines if x.startswith("Q")))])
+    on = Image.open(root / "on" / "losses.png")
+    off = Image.open(root / "off" / "losses.png")
+    assert on.size[0] == off.size[0] and on.size[1] == pytest.approx(off.size[1] * 1.5, abs=2)
+
+
+def test_a_run_shorter_than_N_never_trains_the_classifier(tmp_path):
+    _, lines = run(tmp_path / "out", tmp_path / "cache", iterations=5)
+    assert not (tmp_path / "cache").exists()
+    assert quality_rows(tmp_path / "out") == [list(COLUMNS)]
+    assert not any(line.startswith("Quality") for line in lines)
+
+
+def test_without_a_classifier_the_run_goes_on_and_says_why(tmp_path):
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    params, lines = run(tmp_path / "out", tmp_path / "cache", iterations=12)
+    off = [line for line in lines if line.startswith("quality monitor off")]
+    assert len(off) == 1 and off[0].startswith("quality monitor off from iteration 5: ")
+    assert (tmp_path / "out" / "checkpoint.pt").exists()  # the run finished
+    assert quality_rows(tmp_path / "out") == [list(COLUMNS)]
+
+
+@pytest.mark.parametrize("stop_at", [7, 12], ids=["mid-run", "after-a-finished-run"])
+def test_resumed_watched_run_is_bit_identical(watched_and_unwatched, tmp_path, stop_at):
+    root, (whole, whole_lines), _ = watched_and_unwatched
+    run(tmp_path, root / "cache", iterations=stop_at)  # the cached classifier, as "on" made it
+    resumed, _ = run(tmp_path, root / "cache", resume=True)
+    for name in PARAM_NAMES:
+        assert torch.equal(whole[name], resumed[name]), name
+    # No duplicate, no missing row: 12 ended with a row at 11, which the whole run lacks.
+    assert quality_rows(tmp_path) == quality_rows(root / "on")
+    for name in ("losses.csv", "progress.gif", "004.png"):
+        assert (tmp_path / name).read_bytes() == (root / "on" / name).read_bytes(), name
