@@ -87,11 +87,13 @@ def restore_state(state, params, G_solver, D_solver, sampler, losses, device, lr
     with torch.no_grad():
         for name, p in params.items():
             p.copy_(state["params"][name])
-    G_solver.load_state_dict(state["G_solver"])
-    D_solver.load_state_dict(state["D_solver"])
-    for solver in (G_solver, D_solver):  # the saved lr comes back with the state; ours wins
-        for group in solver.param_groups:
-            group["lr"] = lr
+    for solver, saved in ((G_solver, state["G_solver"]), (D_solver, state["D_solver"])):
+        # The saved lr and kernel choices come back with the state; ours win (a checkpoint
+        # written from a CUDA graph, capturable, goes on in a CPU run, which is not).
+        ours = [{k: group[k] for k in ("fused", "capturable")} for group in solver.param_groups]
+        solver.load_state_dict(saved)
+        for group, kept in zip(solver.param_groups, ours, strict=True):
+            group.update(kept, lr=lr)
     torch.set_rng_state(state["rng"]["cpu"])
     if device.type == "cuda" and state["rng"]["cuda"] is not None:
         torch.cuda.set_rng_state(state["rng"]["cuda"], device)

@@ -43,7 +43,7 @@ class DataSet:
 
     def _shuffle(self):
         # Drawn on the CPU, so a seed gives the same batches on every device.
-        perm = torch.randperm(self.num_examples, generator=self.generator)
+        perm = torch.randperm(self.num_examples, generator=self.generator, device="cpu")
         self.perm = perm.to(self.images.device)
 
     def next_batch(self, batch_size):

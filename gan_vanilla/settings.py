@@ -25,6 +25,7 @@ class Settings:
     data_dir: str = "data"
     out_dir: str = "out"
     device: str = "auto"  # auto = cuda when available, else cpu
+    cuda_graph: bool = True  # on CUDA, replay each iteration as one CUDA graph
     classifier_cache: str | None = None  # None: as `evaluate` chooses (classifier.py)
 
     # Settings that change the shapes of the eight tensors.
@@ -103,6 +104,10 @@ def add_training_flags(parser):
                         help="grids, checkpoint and config go here (default: %(default)s)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=d.device,
                         help="auto = cuda when available (default: %(default)s)")
+    parser.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction,
+                        default=d.cuda_graph,
+                        help="on CUDA, replay each iteration as one CUDA graph, for speed; "
+                        "--no-cuda-graph runs the eager loop (default: on)")
     parser.add_argument("--classifier-cache", metavar="DIR", default=d.classifier_cache,
                         help="where the quality monitor's classifier is cached, as in evaluate "
                         "(default: DATA_DIR/classifier, or the user's cache folder when "
@@ -131,5 +136,6 @@ def settings_from_args(args):
         data_dir=args.data_dir,
         out_dir=args.out_dir,
         device=args.device,
+        cuda_graph=args.cuda_graph,
         classifier_cache=args.classifier_cache,
     )

@@ -100,6 +100,13 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
         status.board = Board(out_dir, settings, start)
 
+    graphed = None
+    if device.type == "cuda" and settings.cuda_graph:
+        from .cuda_graph import GraphedIteration
+
+        graphed = GraphedIteration(G, D, G_params, D_params, G_solver, D_solver, ones_label,
+                                   zeros_label, Z_dim, X_dim)
+
     saved_at = None  # the iteration of the last checkpoint written
 
     def save(iteration):
@@ -117,45 +124,51 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
     try:
         for it in range(start, settings.iterations):
-            # Sample data
-            # Post: z = Variable(torch.randn(mb_size, Z_dim))
-            z = torch.randn(mb_size, Z_dim, device=device)
-            X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
+            if graphed is not None:
+                # On CUDA: the same lines as below, replayed as one CUDA graph (cuda_graph.py)
+                X, _ = mnist.train.next_batch(mb_size)
+                D_loss, G_loss, D_real, D_fake = graphed(X)
+                z = graphed.z2  # the G step's noise, for the grid
+            else:
+                # Sample data
+                # Post: z = Variable(torch.randn(mb_size, Z_dim))
+                z = torch.randn(mb_size, Z_dim, device=device)
+                X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
 
-            # Discriminator forward-loss-backward-update  (Post: "Dicriminator")
-            G_sample = G(z)
-            D_real = D(X)
-            D_fake = D(G_sample)
+                # Discriminator forward-loss-backward-update  (Post: "Dicriminator")
+                G_sample = G(z)
+                D_real = D(X)
+                D_fake = D(G_sample)
 
-            # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
-            # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
-            D_loss_real = F.binary_cross_entropy(D_real, ones_label)
-            D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
-            D_loss = D_loss_real + D_loss_fake
+                # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
+                # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
+                D_loss_real = F.binary_cross_entropy(D_real, ones_label)
+                D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
+                D_loss = D_loss_real + D_loss_fake
 
-            # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to
-            # throw away. inputs= computes only D's; D's update is the same.
-            D_loss.backward(inputs=D_params)
-            D_solver.step()
+                # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to
+                # throw away. inputs= computes only D's; D's update is the same.
+                D_loss.backward(inputs=D_params)
+                D_solver.step()
 
-            # Housekeeping - reset gradient
-            reset_grad()
+                # Housekeeping - reset gradient
+                reset_grad()
 
-            # Generator forward-loss-backward-update
-            z = torch.randn(mb_size, Z_dim, device=device)
-            G_sample = G(z)
-            D_fake = D(G_sample)
+                # Generator forward-loss-backward-update
+                z = torch.randn(mb_size, Z_dim, device=device)
+                G_sample = G(z)
+                D_fake = D(G_sample)
 
-            # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
-            # early on, when D easily rejects the samples.
-            G_loss = F.binary_cross_entropy(D_fake, ones_label)
+                # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
+                # early on, when D easily rejects the samples.
+                G_loss = F.binary_cross_entropy(D_fake, ones_label)
 
-            # Post: G_loss.backward(); D's gradients are skipped
-            G_loss.backward(inputs=G_params)
-            G_solver.step()
+                # Post: G_loss.backward(); D's gradients are skipped
+                G_loss.backward(inputs=G_params)
+                G_solver.step()
 
-            # Housekeeping - reset gradient
-            reset_grad()
+                # Housekeeping - reset gradient
+                reset_grad()
 
             # Print and plot every now and then
             if it % settings.sample_every == 0:
@@ -182,8 +195,9 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
         losses.flush()  # the last, partial row
     except RuntimeError as e:
         # binary_cross_entropy refuses a NaN probability: D(X) or D(G(z)) went NaN because
-        # the last update made the weights infinite.
-        if "between 0 and 1" not in str(e):
+        # the last update made the weights infinite. On CUDA it is a device-side assert,
+        # which surfaces at the next synchronisation.
+        if "between 0 and 1" not in str(e) and "device-side assert" not in str(e):
             raise
         raise Diverged(it, what="D's output") from None
     finally:

@@ -1,9 +1,15 @@
 """How fast is the training loop? Three timings in one process, on the same batches:
 
-  (a) the post's own 2017 code   (gan_vanilla/post2017.py, the faithfulness reference)
-  (b) the package's training loop (gan_vanilla/train.py, as `scripts/train.py` runs it)
+  (a) the post's own 2017 code   (gan_vanilla/post2017.py, the faithfulness reference; with
+      --device cuda, moved to the GPU by making CUDA the default device)
+  (b) the package's training loop (gan_vanilla/train.py, as `scripts/train.py` runs it: on
+      CUDA, each iteration replayed as one CUDA graph)
   (c) a floor: only the matrix products that one iteration of (b) needs, forward and
       backward, with the same shapes, back to back, with no autograd, optimiser or data
+
+With --device cuda also: the eager loop (--no-cuda-graph), the loop with G, D and the losses
+compiled by torch.compile(mode="reduce-overhead"), and a breakdown of (b): the graph replay
+alone, and with the noise, the batch and the loss log.
 
 Each is timed as T(warm-up + N iterations) - T(warm-up), so set-up, the first grid and the
 final checkpoint cancel out. The three alternate over --repeats rounds and the median is
@@ -103,6 +109,109 @@ def adam_only(device):
     return run
 
 
+def compiled_loop(images, device):
+    """The post's loop with its forward-and-loss parts compiled by torch.compile in
+    "reduce-overhead" mode (CUDA graphs of the compiled forward and backward); the fused Adam
+    steps stay eager. The alternative to capturing the whole iteration, measured beside it."""
+    import torch.nn.functional as F
+
+    from gan_vanilla.model import (
+        D_PARAM_NAMES,
+        G_PARAM_NAMES,
+        init_params,
+        make_D,
+        make_G,
+        params_to,
+    )
+
+    s = Settings()
+    params = params_to(init_params(s.Z_dim, s.h_dim, images.shape[1]), device)
+    G, D = make_G(params), make_D(params)
+    G_params = [params[k] for k in G_PARAM_NAMES]
+    D_params = [params[k] for k in D_PARAM_NAMES]
+    G_solver = torch.optim.Adam(G_params, lr=s.lr, fused=True)
+    D_solver = torch.optim.Adam(D_params, lr=s.lr, fused=True)
+    ones = torch.ones(s.mb_size, 1, device=device)
+    zeros = torch.zeros(s.mb_size, 1, device=device)
+
+    @torch.compile(mode="reduce-overhead")
+    def D_loss_of(z, X):
+        return F.binary_cross_entropy(D(X), ones) + F.binary_cross_entropy(D(G(z)), zeros)
+
+    @torch.compile(mode="reduce-overhead")
+    def G_loss_of(z):
+        return F.binary_cross_entropy(D(G(z)), ones)
+
+    mnist = fresh_mnist(images)
+
+    def run(k):
+        for _ in range(k):
+            z = torch.randn(s.mb_size, s.Z_dim, device=device)
+            X, _ = mnist.train.next_batch(s.mb_size)
+            D_loss = D_loss_of(z, X)
+            D_loss.backward(inputs=D_params)
+            D_solver.step()
+            for p in G_params + D_params:
+                p.grad = None
+            z = torch.randn(s.mb_size, s.Z_dim, device=device)
+            G_loss = G_loss_of(z)
+            G_loss.backward(inputs=G_params)
+            G_solver.step()
+            for p in G_params + D_params:
+                p.grad = None
+
+    t = time.perf_counter()
+    run(5)  # compiles
+    sync(device)
+    return run, time.perf_counter() - t
+
+
+def graph_breakdown(images, device):
+    """Parts of (b) on CUDA: the replay of one captured iteration alone; with the two noise
+    draws and the batch; and with the loss log's record, as the loop does it."""
+    from gan_vanilla.cuda_graph import GraphedIteration
+    from gan_vanilla.losslog import LossLog
+    from gan_vanilla.model import (
+        D_PARAM_NAMES,
+        G_PARAM_NAMES,
+        init_params,
+        make_D,
+        make_G,
+        params_to,
+    )
+
+    s = Settings()
+    params = params_to(init_params(s.Z_dim, s.h_dim, images.shape[1]), device)
+    G_params = [params[k] for k in G_PARAM_NAMES]
+    D_params = [params[k] for k in D_PARAM_NAMES]
+    graphed = GraphedIteration(
+        make_G(params), make_D(params), G_params, D_params,
+        torch.optim.Adam(G_params, lr=s.lr, fused=True),
+        torch.optim.Adam(D_params, lr=s.lr, fused=True),
+        torch.ones(s.mb_size, 1, device=device), torch.zeros(s.mb_size, 1, device=device),
+        s.Z_dim, images.shape[1])
+    mnist = fresh_mnist(images)
+    log = LossLog(os.path.join(tempfile.mkdtemp(), "losses.csv"), device, every=100)
+    log.start(0)
+
+    def replay(k):
+        for _ in range(k):
+            graphed.graph.replay()
+
+    def with_inputs(k):
+        for _ in range(k):
+            X, _ = mnist.train.next_batch(s.mb_size)
+            graphed(X)
+
+    def with_log(k):
+        for it in range(k):
+            X, _ = mnist.train.next_batch(s.mb_size)
+            log.record(it, *graphed(X))
+
+    return {"graph_replay_only": replay, "graph_with_noise_and_batch": with_inputs,
+            "graph_with_loss_log": with_log}
+
+
 def grid_ms(device, repeats=5):
     """One grid by the package's GridWriter, and by the post's own pyplot code."""
     writer = GridWriter()
@@ -119,13 +228,18 @@ def grid_ms(device, repeats=5):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--iterations", type=int, default=1000, help="timed iterations per round")
+    parser.add_argument("--iterations", type=int, default=1000,
+                        help="timed iterations per round (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=None, help="default: iterations / 5")
-    parser.add_argument("--repeats", type=int, default=3, help="rounds; the median is kept")
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds; the median is kept (default: %(default)s)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="default: %(default)s")
     parser.add_argument("--data-dir", default=None,
                         help="real MNIST; default: random images of MNIST's shape")
     parser.add_argument("--skip-post", action="store_true", help="leave out (a), the slowest")
+    parser.add_argument("--skip-compile", action="store_true",
+                        help="on CUDA, leave out the torch.compile variant (it compiles first)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -152,26 +266,40 @@ def main(argv=None):
 
     out_dir = tempfile.mkdtemp(prefix="gan-vanilla-bench-")
 
-    def package(k):
-        settings = dataclasses.replace(s, iterations=k, sample_every=10**9, out_dir=out_dir)
+    def package(k, cuda_graph=True):
+        settings = dataclasses.replace(s, iterations=k, sample_every=10**9, out_dir=out_dir,
+                                       quality_every=0, cuda_graph=cuda_graph)
         train(settings, fresh_mnist(images), device, log=lambda line: None)
 
-    images_cpu = images.cpu()
+    def post(k):  # the post's code; torch.device(...) as a context sets the default device
+        with device:
+            post2017.run(fresh_mnist(images), k, report_every=10**9)
 
-    def post(k):  # the post's code runs on the CPU only, as in 2017
-        post2017.run(fresh_mnist(images_cpu), k, report_every=10**9)
+    extra = {}
+    compile_s = None
+    if device.type == "cuda":
+        extra["b_eager"] = lambda k: package(k, cuda_graph=False)
+        if not args.skip_compile:
+            try:
+                extra["b_compile"], compile_s = compiled_loop(images, device)
+            except Exception as e:  # noqa: BLE001 (a compiler missing on the machine)
+                print(f"torch.compile variant left out: {type(e).__name__}: {e}"[:300])
+        extra.update(graph_breakdown(images, device))
 
     floor = floor_products(s.mb_size, s.Z_dim, s.h_dim, images.shape[1], device)
 
     adam = adam_only(device)
 
     timings = {"a_post": [], "b_package": [], "c_floor": [], "adam_only": []}
+    timings.update({k: [] for k in extra})
     for _ in range(args.repeats):
         if not args.skip_post:
             timings["a_post"].append(ms_per_iteration(post, n, warmup, device))
         timings["b_package"].append(ms_per_iteration(package, n, warmup, device))
         timings["c_floor"].append(ms_per_iteration(floor, n, warmup, device))
         timings["adam_only"].append(ms_per_iteration(adam, n, warmup, device))
+        for key, run in extra.items():
+            timings[key].append(ms_per_iteration(run, n, warmup, device))
     ms = {k: statistics.median(v) for k, v in timings.items() if v}
     grid, post_grid = grid_ms(device)
 
@@ -187,10 +315,16 @@ def main(argv=None):
         "grid_ms": grid,
         "post_grid_ms": post_grid,
         "full_run_estimate_s": (s.iterations * ms["b_package"] + 100 * grid) / 1e3,
+        "compile_s": compile_s,
     }
     print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}; "
           f"{n} iterations x {args.repeats} rounds (median)")
     labels = {"a_post": "(a) the post's 2017 code", "b_package": "(b) the package's loop",
+              "b_eager": "    (b) eager, --no-cuda-graph",
+              "b_compile": "    (b) torch.compile reduce-overhead",
+              "graph_replay_only": "    graph replay alone",
+              "graph_with_noise_and_batch": "    + noise and batch",
+              "graph_with_loss_log": "    + loss log",
               "c_floor": "(c) floor: matrix products only",
               "adam_only": "    for scale: the two Adam updates"}
     for key, label in labels.items():
@@ -201,7 +335,9 @@ def main(argv=None):
     print(f"  ratio (b)/(c)                      {results['ratio_b_over_c']:8.2f}x")
     print(f"  one sample grid (PNG)              {grid:8.1f} ms"
           f"  (the post's code: {post_grid:.1f} ms)")
-    print(f"  full run estimate (100k + 100 grids) {results['full_run_estimate_s']:6.0f} s")
+    print(f"  full run estimate (100k + 100 grids) {results['full_run_estimate_s']:6.1f} s")
+    if compile_s is not None:
+        print(f"  torch.compile's first 5 iterations (compiling) {compile_s:.1f} s")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
