@@ -88,9 +88,11 @@ def restore_state(state, params, G_solver, D_solver, sampler, losses, device, lr
         for name, p in params.items():
             p.copy_(state["params"][name])
     for solver, saved in ((G_solver, state["G_solver"]), (D_solver, state["D_solver"])):
-        # The saved lr and kernel choices come back with the state; ours win (a checkpoint
-        # written from a CUDA graph, capturable, goes on in a CPU run, which is not).
-        ours = [{k: group[k] for k in ("fused", "capturable")} for group in solver.param_groups]
+        # The saved lr, betas and kernel choices come back with the state; ours win (a typed
+        # --beta1 applies; a checkpoint written from a CUDA graph, capturable, goes on in a
+        # CPU run, which is not).
+        ours = [{k: group[k] for k in ("betas", "fused", "capturable")}
+                for group in solver.param_groups]
         solver.load_state_dict(saved)
         for group, kept in zip(solver.param_groups, ours, strict=True):
             group.update(kept, lr=lr)

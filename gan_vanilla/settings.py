@@ -15,6 +15,7 @@ class Settings:
     Z_dim: int = 100
     h_dim: int = 128
     lr: float = 1e-3
+    beta1: float = 0.9  # Adam's beta1: torch's default, which the post used
     sample_every: int = 1000  # if it % 1000 == 0: print and plot
     checkpoint_every: int = 10000
     log_every: int = 100  # rows of out/losses.csv: means over this many iterations
@@ -49,6 +50,20 @@ def _positive(kind):
 
     parse.__name__ = kind.__name__  # argparse names the type in its messages
     return parse
+
+
+def _fraction(text):
+    """argparse type: a number in [0, 1), as Adam's beta1 must be."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 0 and less than 1")
+    return value
+
+
+_fraction.__name__ = "float"
 
 
 def int_at_least(low, high=None):
@@ -104,6 +119,9 @@ def add_training_flags(parser):
                         help="grids, checkpoint and config go here (default: %(default)s)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=d.device,
                         help="auto = cuda when available (default: %(default)s)")
+    parser.add_argument("--beta1", type=_fraction, default=d.beta1,
+                        help="Adam's beta1 for both solvers, in [0, 1) (default: %(default)s, "
+                        "torch's, as in the post; DCGAN used 0.5)")
     parser.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction,
                         default=d.cuda_graph,
                         help="on CUDA, replay each iteration as one CUDA graph, for speed; "
@@ -127,6 +145,7 @@ def settings_from_args(args):
         Z_dim=args.z_dim,
         h_dim=args.h_dim,
         lr=args.lr,
+        beta1=args.beta1,
         sample_every=args.sample_every,
         checkpoint_every=args.checkpoint_every,
         log_every=args.log_every,

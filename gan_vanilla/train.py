@@ -72,8 +72,10 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     all_params = G_params + D_params  # Post: params
 
     # fused=True: one kernel updates all four tensors (same Adam, fewer passes over memory).
-    G_solver = optim.Adam(G_params, lr=lr, fused=True)
-    D_solver = optim.Adam(D_params, lr=lr, fused=True)
+    # betas: torch's default (0.9, 0.999), which the post used, unless --beta1 says otherwise.
+    betas = (settings.beta1, 0.999)
+    G_solver = optim.Adam(G_params, lr=lr, betas=betas, fused=True)
+    D_solver = optim.Adam(D_params, lr=lr, betas=betas, fused=True)
 
     def reset_grad():
         for p in all_params:

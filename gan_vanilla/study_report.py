@@ -1,0 +1,151 @@
+"""A study's results, gathered: one row per run, a summary per configuration over its seeds,
+a Markdown table, and two figures (every seed as a point; the quality monitor's curves with
+the mean and the band across seeds)."""
+
+import csv
+import json
+import math
+import os
+import statistics
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .quality import read_quality
+
+METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
+           "frechet_distance")
+LABELS = {"parzen_ll": "Parzen log-likelihood (nats)", "classes_covered": "digits >= 1%",
+          "kl_uniform": "KL(classes || uniform)", "classifier_score": "classifier score",
+          "frechet_distance": "Frechet distance", "train_seconds": "training time (s)"}
+COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se",
+           *(f"share_{k}" for k in range(10)), "train_seconds")
+
+
+def results(study):
+    """One dict per run that has its evaluation, in the study's order."""
+    rows = []
+    for run in study.runs:
+        if not run.done():
+            continue
+        with open(run.evaluation) as f:
+            ev = json.load(f)
+        row = {"configuration": run.config, "seed": run.seed, "iterations": ev["iteration"],
+               "flags": " ".join(f"--{k}" if v is True else f"--{k} {v}"
+                                 for k, v in run.flags.items()),
+               "train_seconds": run.recorded().get("train_seconds")}
+        row.update({k: ev[k] for k in (*METRICS, "parzen_se")})
+        row.update({f"share_{k}": p for k, p in enumerate(ev["class_histogram"])})
+        row["curves"] = read_quality(os.path.join(run.dir, "quality.csv"))
+        rows.append(row)
+    return rows
+
+
+def summary(rows, configurations):
+    """Per configuration and metric: runs, mean, standard deviation, min and max over seeds."""
+    out = []
+    for config in configurations:
+        mine = [r for r in rows if r["configuration"] == config]
+        if not mine:
+            continue
+        for metric in (*METRICS, "train_seconds"):
+            values = [float(r[metric]) for r in mine if r[metric] is not None]
+            if not values:  # runs a scheduler ran have no training time on record
+                continue
+            out.append({
+                "configuration": config, "metric": metric, "runs": len(values),
+                "mean": statistics.fmean(values),
+                "std": statistics.stdev(values) if len(values) > 1 else math.nan,
+                "min": min(values), "max": max(values),
+            })
+    return out
+
+
+def markdown(summ, configurations):
+    """configuration | runs | each metric as mean ± std (min to max)."""
+    head = ["configuration", "runs", *(LABELS[m] for m in METRICS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for config in configurations:
+        cells = {s["metric"]: s for s in summ if s["configuration"] == config}
+        if not cells:
+            continue
+        row = [config, str(cells["parzen_ll"]["runs"])]
+        for m in METRICS:
+            s = cells[m]
+            digits = 0 if m == "classes_covered" else (1 if m in ("parzen_ll",
+                                                                  "frechet_distance") else 2)
+            std = "" if math.isnan(s["std"]) else f" ± {s['std']:.{digits + 1}f}"
+            row.append(f"{s['mean']:.{digits + 1}f}{std} ({s['min']:.{digits}f} to "
+                       f"{s['max']:.{digits}f})")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_metrics(rows, configurations, path):
+    """One panel per metric: every seed of every configuration as a point, and the mean."""
+    fig = Figure(figsize=(3.2 * len(METRICS), 3.6))
+    FigureCanvasAgg(fig)
+    for ax, metric in zip(fig.subplots(1, len(METRICS)), METRICS, strict=True):
+        for i, config in enumerate(configurations):
+            values = [r[metric] for r in rows if r["configuration"] == config]
+            if values:
+                ax.plot([i] * len(values), values, "o", alpha=0.6, color=f"C{i}")
+                ax.plot([i - 0.25, i + 0.25], [statistics.fmean(values)] * 2, "-", color="k")
+        ax.set_xticks(range(len(configurations)), configurations, rotation=45, ha="right")
+        ax.set_title(LABELS[metric], fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=80)
+
+
+def plot_curves(rows, configurations, path):
+    """Digits covered and classifier score over iterations, per configuration: the mean over
+    seeds, and the band from the lowest to the highest seed."""
+    fig = Figure(figsize=(10, 3.8))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
+    for i, config in enumerate(configurations):
+        curves = [r["curves"] for r in rows if r["configuration"] == config and
+                  r["curves"]["iteration"]]
+        if not curves:
+            continue
+        # The iterations every seed measured (runs of one configuration share them).
+        its = sorted(set.intersection(*(set(c["iteration"]) for c in curves)))
+        for ax, metric in zip(axes, ("classes_covered", "classifier_score"), strict=True):
+            values = [[c[metric][c["iteration"].index(it)] for c in curves] for it in its]
+            ax.plot(its, [statistics.fmean(v) for v in values], color=f"C{i}", label=config)
+            ax.fill_between(its, [min(v) for v in values], [max(v) for v in values],
+                            color=f"C{i}", alpha=0.15)
+    for ax, metric in zip(axes, ("classes_covered", "classifier_score"), strict=True):
+        ax.set_xlabel("iteration")
+        ax.set_title(f"{LABELS[metric]}: mean and range over seeds", fontsize=9)
+        ax.set_ylim(0, 10.5)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=80)
+
+
+def collect(study):
+    """Write results.csv, summary.csv, summary.md, metrics.png and curves.png into the
+    study's folder; returns their paths."""
+    rows = results(study)
+    configs = study.configurations
+    os.makedirs(study.out_dir, exist_ok=True)
+    paths = [os.path.join(study.out_dir, name) for name in
+             ("results.csv", "summary.csv", "summary.md", "metrics.png", "curves.png")]
+    with open(paths[0], "w", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    summ = summary(rows, configs)
+    with open(paths[1], "w", newline="") as f:
+        writer = csv.DictWriter(f, ("configuration", "metric", "runs", "mean", "std", "min",
+                                    "max"))
+        writer.writeheader()
+        writer.writerows(summ)
+    with open(paths[2], "w") as f:
+        f.write(markdown(summ, configs))
+    if rows:
+        plot_metrics(rows, configs, paths[3])
+        plot_curves(rows, configs, paths[4])
+        return paths
+    return paths[:3]

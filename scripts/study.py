@@ -1,0 +1,13 @@
+"""Run a study: `python scripts/study.py studies/knobs.toml` trains and evaluates every run it
+names (resumable; --jobs N, --list, --collect)."""
+
+import os
+import sys
+
+# Run from a checkout without installing: the package sits one folder up.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from gan_vanilla.study import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Studies: a tiny one end to end, resumed after a stop, --list and --collect, bad files;
+and the one knob they added, --beta1."""
+
+import csv
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gan_vanilla.checkpoint import load_checkpoint
+from gan_vanilla.cli import train_main
+from gan_vanilla.settings import Settings
+from gan_vanilla.study import load_study, main
+from gan_vanilla.train import train
+
+from .conftest import ROOT, in_memory_mnist
+
+TINY = """
+out_dir = "{out}"
+data_dir = "{data}"
+classifier_cache = "{cache}"
+seeds = [0, 1]
+evaluate_samples = 40
+
+[flags]
+iterations = 6
+sample-every = 3
+log-every = 2
+quality-every = 3
+
+[configurations.post]
+
+[configurations.beta-half]
+beta1 = 0.5
+"""
+
+
+def write_study(tmp_path, mnist_dir, name="tiny.toml", text=TINY, out="study"):
+    path = tmp_path / name
+    path.write_text(text.format(out=tmp_path / out, data=mnist_dir, cache=tmp_path / "cache"))
+    return str(path)
+
+
+def rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def done(mnist_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("study")
+    path = write_study(tmp, mnist_dir)
+    assert main([path]) == 0
+    return tmp, path
+
+
+def test_a_tiny_study_end_to_end(done, capsys):
+    tmp, _ = done
+    results = rows(tmp / "study" / "results.csv")
+    assert [(r["configuration"], r["seed"]) for r in results] == [
+        ("post", "0"), ("post", "1"), ("beta-half", "0"), ("beta-half", "1")]
+    for r in results:
+        assert r["iterations"] == "6" and float(r["train_seconds"]) > 0
+        assert 1 <= float(r["classifier_score"]) <= 10 and float(r["parzen_ll"]) != 0
+    assert results[2]["flags"] == "--iterations 6 --sample-every 3 --log-every 2 " \
+                                  "--quality-every 3 --beta1 0.5"
+    # Different seeds and different knobs give different runs.
+    assert len({r["frechet_distance"] for r in results}) == 4
+    summary = rows(tmp / "study" / "summary.csv")
+    post = {r["metric"]: r for r in summary if r["configuration"] == "post"}
+    values = [float(r["kl_uniform"]) for r in results[:2]]
+    assert float(post["kl_uniform"]["mean"]) == pytest.approx(sum(values) / 2)
+    assert float(post["kl_uniform"]["min"]) == min(values) and post["kl_uniform"]["runs"] == "2"
+    table = (tmp / "study" / "summary.md").read_text()
+    assert table.startswith("| configuration | runs | Parzen") and "| beta-half | 2 |" in table
+    for png in ("metrics.png", "curves.png"):
+        assert (tmp / "study" / png).read_bytes()[:4] == b"\x89PNG"
+    run = tmp / "study" / "runs" / "beta-half" / "seed-1"
+    assert [r["iteration"] for r in rows(run / "quality.csv")] == ["3", "5"]
+    assert load_checkpoint(run / "checkpoint.pt")["settings"]["beta1"] == 0.5
+
+
+def test_a_stopped_study_resumes_and_retrains_nothing_finished(done, mnist_dir, tmp_path):
+    src, _ = done
+    shutil.copytree(src / "study", tmp_path / "study")
+    shutil.copytree(src / "cache", tmp_path / "cache")
+    path = write_study(tmp_path, mnist_dir)
+    runs = tmp_path / "study" / "runs"
+    # As a Ctrl-C leaves it: post seed 1 stopped at iteration 4 of 6 (its checkpoint and
+    # record, no evaluation); beta-half seed 1 never started.
+    stopped = runs / "post" / "seed-1"
+    for name in os.listdir(stopped):
+        if name != "study-run.json":
+            os.remove(stopped / name)
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(stopped), "--seed", "1",
+                       "--quiet", "--iterations", "4", "--sample-every", "3", "--log-every",
+                       "2", "--quality-every", "3", "--classifier-cache",
+                       str(tmp_path / "cache")]) == 0
+    shutil.rmtree(runs / "beta-half" / "seed-1")
+    finished = [runs / "post" / "seed-0", runs / "beta-half" / "seed-0"]
+    before = {p: (p / "checkpoint.pt").stat().st_mtime_ns for p in finished}
+
+    assert main([path]) == 0
+    assert {p: (p / "checkpoint.pt").stat().st_mtime_ns for p in finished} == before
+    assert load_checkpoint(stopped / "checkpoint.pt")["iteration"] == 6
+    # The resumed run is the run that never stopped: the same weights as the first study's.
+    resumed = load_checkpoint(stopped / "checkpoint.pt")["params"]
+    whole = load_checkpoint(src / "study" / "runs" / "post" / "seed-1" / "checkpoint.pt")
+    assert all(torch.equal(resumed[k], whole["params"][k]) for k in resumed)
+    assert len(rows(tmp_path / "study" / "results.csv")) == 4
+
+
+def test_list_prints_runnable_commands_and_collect_gathers(mnist_dir, tmp_path, capsys):
+    path = write_study(tmp_path, mnist_dir)
+    assert main([path, "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and not (tmp_path / "study").exists()  # --list runs nothing
+    assert all(line.startswith("gan-vanilla-train ") and " && gan-vanilla-evaluate " in line
+               for line in lines)
+    assert "--seed 1" in lines[3] and "--beta1 0.5" in lines[3]
+    # A scheduler runs a line as it is (the console scripts, as pip installs them).
+    bin_dir = os.path.dirname(sys.executable)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    if shutil.which("gan-vanilla-train", path=env["PATH"]) is None:
+        pytest.skip("the console scripts are not installed")
+    done = subprocess.run(lines[3], shell=True, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    # study-run.json is the study's own record; a scheduler's run writes none, so --collect
+    # takes an evaluation whose checkpoint holds the run's flags.
+    assert main([path, "--collect"]) == 0
+    results = rows(tmp_path / "study" / "results.csv")
+    assert [(r["configuration"], r["seed"]) for r in results] == [("beta-half", "1")]
+
+
+@pytest.mark.parametrize("body,says", [
+    ("[configurations.a]\nseeds = [0]\nlearning-rate = 1\n",
+     "configuration 'a': unrecognized arguments: --learning-rate 1"),
+    ("[configurations.a]\nseeds = [0]\nlr = -1\n",
+     "configuration 'a': argument --lr: '-1' must be a positive, finite number"),
+    ("[configurations.a]\nseeds = [0]\n[configurations.a]\nseeds = [1]\n", "is not valid TOML"),
+    ("[configurations.a]\nlr = 0.1\n", "configuration 'a' has no seeds"),
+    ("seeds = [0]\n", "names no [configurations.NAME]"),
+    ("[configurations.a]\nseeds = [0]\nout-dir = 'x'\n", "sets --out-dir, which the study"),
+])
+def test_bad_study_files_say_what_and_start_nothing(tmp_path, capsys, body, says):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'out_dir = "{tmp_path / "out"}"\n' + body)
+    assert main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gan-vanilla-study: error: ") and says in err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_the_committed_studies_are_valid():
+    for name in os.listdir(ROOT / "studies"):
+        study = load_study(str(ROOT / "studies" / name))
+        assert study.runs
+
+
+def test_beta1_is_adams_and_applies_on_resume(tmp_path):
+    base = dataclasses.replace(Settings(), iterations=5, sample_every=100, quality_every=0)
+    runs = {}
+    for beta1 in (0.9, 0.5):
+        s = dataclasses.replace(base, beta1=beta1, out_dir=str(tmp_path / str(beta1)))
+        runs[beta1] = train(s, in_memory_mnist(), torch.device("cpu"), log=lambda line: None)
+    assert not torch.equal(runs[0.9]["Whx"], runs[0.5]["Whx"])
+    saved = load_checkpoint(tmp_path / "0.5" / "checkpoint.pt")
+    assert saved["G_solver"]["param_groups"][0]["betas"] == (0.5, 0.999)
+    # Resumed with another --beta1 typed, the typed one is used from then on.
+    s = dataclasses.replace(base, iterations=8, beta1=0.7, out_dir=str(tmp_path / "0.5"))
+    train(s, in_memory_mnist(), torch.device("cpu"), log=lambda line: None, resume=saved)
+    again = load_checkpoint(tmp_path / "0.5" / "checkpoint.pt")
+    assert again["D_solver"]["param_groups"][0]["betas"] == (0.7, 0.999)
