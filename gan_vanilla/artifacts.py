@@ -1,12 +1,11 @@
 """What a finished run leaves to look at besides the grids: the loss curves and an animation
 of the grids."""
 
-import os
-
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .atomic import save_atomic
 from .losslog import read_losses
 
 
@@ -46,6 +45,4 @@ def write_gif(png_paths, gif_path, ms_per_frame=200):
 
 
 def _save_atomic(write, path):
-    tmp = f"{path}.part"
-    write(tmp)
-    os.replace(tmp, path)
+    save_atomic(path, write)

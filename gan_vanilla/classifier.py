@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .atomic import save_atomic
 from .checkpoint import CheckpointError
 
 # lr_decay: the learning rate is multiplied by it after every epoch.
@@ -108,10 +109,8 @@ def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None):
     model = train_classifier(mnist.train, settings, log)
     test_accuracy = accuracy(model, mnist.test)
     os.makedirs(cache_dir, exist_ok=True)
-    tmp = f"{path}.part"
-    torch.save({"model": model.state_dict(), "settings": settings,
-                "test_accuracy": test_accuracy}, tmp)
-    os.replace(tmp, path)
+    save_atomic(path, lambda tmp: torch.save({"model": model.state_dict(), "settings": settings,
+                                              "test_accuracy": test_accuracy}, tmp))
     return model, test_accuracy, path
 
 

@@ -277,6 +277,7 @@ def _print_table(title, r, accuracy):
 def evaluate_main(argv=None):
     import json
 
+    from .atomic import save_atomic
     from .evaluate import evaluate, generator_samples, real_samples, write_report_png
 
     flush_denormals()
@@ -308,9 +309,12 @@ def evaluate_main(argv=None):
         results["seed"] = args.seed
         write_report_png(samples, logits, png)
         if args.json:
-            with open(args.json, "w") as f:
-                json.dump(results, f, indent=2)
-                f.write("\n")
+            def write_json(tmp):
+                with open(tmp, "w") as f:
+                    json.dump(results, f, indent=2)
+                    f.write("\n")
+
+            save_atomic(args.json, write_json)
     except (UserError, MNISTError, CheckpointError) as e:
         print(f"gan-vanilla-evaluate: error: {e}", file=sys.stderr)
         return 1

@@ -7,12 +7,12 @@ images: the PNG is pixel for pixel the post's, in a quarter of the time (scripts
 matplotlib's object API (no pyplot) keeps it free of GUI backends and global state.
 """
 
-import os
-
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
+
+from .atomic import save_atomic
 
 
 class GridWriter:
@@ -43,6 +43,5 @@ class GridWriter:
                 im.set_data(samples[i])
                 im.autoscale()  # like a fresh imshow: each sample spans the full grey range
                 im.set_extent((-0.5, 27.5, 27.5, -0.5))
-        tmp = f"{path}.part"
-        self.fig.savefig(tmp, format="png", bbox_inches=self.bbox_inches)
-        os.replace(tmp, path)
+        save_atomic(path, lambda tmp: self.fig.savefig(tmp, format="png",
+                                                       bbox_inches=self.bbox_inches))

@@ -11,6 +11,8 @@ import os
 
 import torch
 
+from .atomic import save_atomic
+
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 
 
@@ -68,10 +70,14 @@ class LossLog:
             with open(self.path, newline="") as f:
                 rows = list(csv.reader(f))[1:]
             rows = [r for r in rows if r and int(r[0]) < keep_before]
-        tmp = f"{self.path}.part"
-        with open(tmp, "w", newline="") as f:
-            csv.writer(f).writerows([COLUMNS, *rows])
-        os.replace(tmp, self.path)
+        self._write(rows)
+
+    def _write(self, rows):
+        def write(tmp):
+            with open(tmp, "w", newline="") as f:
+                csv.writer(f).writerows([COLUMNS, *rows])
+
+        save_atomic(self.path, write)
 
     def state_dict(self):
         return {"window": self.window[: self.count].cpu(), "first": self.first}

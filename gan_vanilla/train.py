@@ -17,6 +17,7 @@ import torchvision
 
 from . import __version__
 from .artifacts import plot_losses, write_gif
+from .atomic import save_atomic
 from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .grid import GridWriter
 from .losslog import Diverged, LossLog
@@ -196,8 +197,10 @@ def write_config(settings, device, path):
             "matplotlib": matplotlib.__version__,
         },
     }
-    tmp = f"{path}.part"
-    with open(tmp, "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(config, f, indent=2)
+            f.write("\n")
+
+    save_atomic(path, write)

@@ -138,3 +138,33 @@ def test_a_bad_flag_from_the_terminal_has_no_traceback():
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--mb-size", "0"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "usage:" in r.stderr
+
+
+# --- Issue 8: what a hard try of every command still broke -------------------------------
+
+
+def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path):
+    from gan_vanilla.artifacts import plot_losses, write_gif
+    from gan_vanilla.evaluate import write_report_png
+    from gan_vanilla.grid import GridWriter
+    from gan_vanilla.losslog import LossLog
+    from gan_vanilla.settings import Settings
+    from gan_vanilla.train import write_config
+
+    target = tmp_path / "taken"  # a folder where each writer wants its file
+    target.mkdir()
+    (target / "inside").write_text("keep")
+    writers = {
+        "grid": lambda: GridWriter().save(torch.rand(16, 784), str(target)),
+        "losses.png": lambda: plot_losses(finished_run / "losses.csv", str(target)),
+        "progress.gif": lambda: write_gif([str(finished_run / "000.png")], str(target)),
+        "config.json": lambda: write_config(Settings(), torch.device("cpu"), str(target)),
+        "losses.csv": lambda: LossLog(str(target), torch.device("cpu")).start(0),
+        "evaluation.png": lambda: write_report_png(torch.rand(20, 784), torch.rand(20, 10),
+                                                   str(target)),
+    }
+    for name, write in writers.items():
+        with pytest.raises(OSError):
+            write()
+        assert not (tmp_path / "taken.part").exists(), name
+    assert (target / "inside").read_text() == "keep"
