@@ -188,17 +188,34 @@ def train_main(argv=None):
 def sample_parser():
     parser = argparse.ArgumentParser(
         prog="gan-vanilla-sample",
-        description="Draw samples from a trained generator into one PNG grid.",
+        description="Draw samples from a trained generator into one image grid.",
     )
     parser.add_argument("--checkpoint", required=True, help="a checkpoint written by training")
     parser.add_argument("--n", type=int_at_least(1, 400), default=64,
                         help="how many samples, at most 400 (default: 64)")
     parser.add_argument("--seed", type=int, default=1, help="seeds the noise (default: 1)")
-    parser.add_argument("--out", default="samples.png", help="the PNG to write "
-                        "(default: %(default)s)")
+    parser.add_argument("--out", default="samples.png", help="the image to write; its suffix "
+                        "names the format, .png, .jpg, .pdf, .svg ... (default: %(default)s)")
     parser.add_argument("--interpolate", action="store_true",
                         help="each row walks in a straight line from one z to another")
     return parser
+
+
+def check_output(path, image=False):
+    """Refuse, before any work, a path that cannot take the file: a missing folder, a folder
+    in its place, or (for an image) a suffix that names no format matplotlib writes."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise UserError(f"cannot write {path}: folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise UserError(f"cannot write {path}: it is a folder")
+    if image:
+        from .grid import image_format
+
+        try:
+            image_format(path)
+        except ValueError as e:
+            raise UserError(f"cannot write {path}: {e}") from None
 
 
 def sample_main(argv=None):
@@ -207,9 +224,7 @@ def sample_main(argv=None):
     args = sample_parser().parse_args(argv)
     try:
         state = load_checkpoint(args.checkpoint)
-        out_dir = os.path.dirname(args.out) or "."
-        if not os.path.isdir(out_dir):
-            raise UserError(f"cannot write {args.out}: folder {out_dir} does not exist")
+        check_output(args.out, image=True)
         draw(state, args.n, args.seed, args.out, args.interpolate)
     except (UserError, CheckpointError) as e:
         print(f"gan-vanilla-sample: error: {e}", file=sys.stderr)
@@ -294,6 +309,9 @@ def evaluate_main(argv=None):
                             f"{mnist.train.num_examples} training images")
         png = args.png or ("evaluation-real.png" if args.real else os.path.join(
             os.path.dirname(args.checkpoint) or ".", "evaluation.png"))
+        check_output(png, image=True)  # the outputs first, then the work, then the writes
+        if args.json:
+            check_output(args.json)
         classifier, accuracy, _ = _classifier(mnist, args, log)
         if args.real:
             samples = real_samples(mnist, args.samples, args.seed)
@@ -307,6 +325,7 @@ def evaluate_main(argv=None):
         results["source"] = "real" if args.real else args.checkpoint
         results["iteration"] = None if args.real else checkpoint["iteration"]
         results["seed"] = args.seed
+        _print_table(title, results, accuracy)
         write_report_png(samples, logits, png)
         if args.json:
             def write_json(tmp):
@@ -322,7 +341,6 @@ def evaluate_main(argv=None):
         print(f"gan-vanilla-evaluate: error: could not write {e.filename or 'a file'}: "
               f"{e.strerror or e}", file=sys.stderr)
         return 1
-    _print_table(title, results, accuracy)
     print(f"  wrote {png}" + (f" and {args.json}" if args.json else ""))
     return 0
 

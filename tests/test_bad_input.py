@@ -6,8 +6,9 @@ import sys
 
 import pytest
 import torch
+from PIL import Image
 
-from gan_vanilla.cli import sample_main, train_main
+from gan_vanilla.cli import evaluate_main, sample_main, train_main
 
 from .conftest import ROOT, write_mnist
 
@@ -143,7 +144,7 @@ def test_a_bad_flag_from_the_terminal_has_no_traceback():
 # --- Issue 8: what a hard try of every command still broke -------------------------------
 
 
-def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path):
+def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
     from gan_vanilla.artifacts import plot_losses, write_gif
     from gan_vanilla.evaluate import write_report_png
     from gan_vanilla.grid import GridWriter
@@ -168,3 +169,30 @@ def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path):
             write()
         assert not (tmp_path / "taken.part").exists(), name
     assert (target / "inside").read_text() == "keep"
+    # sample: an --out that is a folder is refused before anything is drawn.
+    assert sample_main(["--checkpoint", str(finished_run / "checkpoint.pt"), "--out",
+                        str(target)]) == 1
+    assert f"cannot write {target}: it is a folder" in one_clear_line(capsys,
+                                                                      "gan-vanilla-sample")
+    assert not (tmp_path / "taken.part").exists()
+
+
+def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir, tmp_path,
+                                                        capsys):
+    report = tmp_path / "missing" / "r.json"
+    assert evaluate_main(["--checkpoint", str(finished_run / "checkpoint.pt"), "--data-dir",
+                          str(mnist_dir), "--classifier-cache", str(tmp_path / "cache"),
+                          "--json", str(report)]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-evaluate")
+    assert f"cannot write {report}: folder {report.parent} does not exist" in err
+    assert not (finished_run / "evaluation.png").exists()
+    assert not (tmp_path / "cache").exists()  # no classifier was trained for nothing
+
+
+def test_sample_writes_the_format_its_suffix_names(finished_run, tmp_path, capsys):
+    ckpt = str(finished_run / "checkpoint.pt")
+    assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.jpg")]) == 0
+    assert Image.open(tmp_path / "s.jpg").format == "JPEG"
+    assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.xyz")]) == 1
+    assert "matplotlib writes no .xyz files" in one_clear_line(capsys, "gan-vanilla-sample")
+    assert not (tmp_path / "s.xyz").exists()
