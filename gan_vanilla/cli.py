@@ -4,6 +4,7 @@ never a traceback, and writes nothing before the input has been checked."""
 import argparse
 import dataclasses
 import os
+import re
 import shlex
 import sys
 import tempfile
@@ -16,7 +17,9 @@ from .losslog import Diverged
 from .settings import (
     Settings,
     add_training_flags,
+    allow_negative_values,
     int_at_least,
+    seed_type,
     setting_key,
     settings_from_args,
 )
@@ -89,6 +92,12 @@ def resumed_settings(checkpoint, args, argv, path):
     return dataclasses.replace(saved, **changes)
 
 
+def _is_out_of_memory(error):
+    # CUDA raises torch.OutOfMemoryError; the CPU's allocator a plain RuntimeError.
+    return isinstance(error, (MemoryError, torch.OutOfMemoryError)) or (
+        "can't allocate memory" in str(error))
+
+
 def train_parser():
     parser = argparse.ArgumentParser(
         prog="gan-vanilla-train",
@@ -98,7 +107,7 @@ def train_parser():
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the run saved in PATH; --iterations is the total")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
+    return allow_negative_values(parser)
 
 
 def _resume_command(path, iterations):
@@ -182,7 +191,18 @@ def train_main(argv=None):
     except OSError as e:
         error(f"could not write {e.filename or 'an output file'}: {e.strerror or e}")
         return 1
+    except (RuntimeError, MemoryError) as e:
+        if not _is_out_of_memory(e):
+            raise
+        error(f"out of memory{_allocation(e)}; try a smaller --mb-size, --z-dim or --h-dim; "
+              f"{_kept(checkpoint_path)}")
+        return 1
     return 0
+
+
+def _allocation(error):
+    match = re.search(r"tried to allocate ([\d.]+ ?\w+)", str(error), re.IGNORECASE)
+    return f": could not allocate {match.group(1)}" if match else ""
 
 
 def sample_parser():
@@ -193,12 +213,13 @@ def sample_parser():
     parser.add_argument("--checkpoint", required=True, help="a checkpoint written by training")
     parser.add_argument("--n", type=int_at_least(1, 400), default=64,
                         help="how many samples, at most 400 (default: 64)")
-    parser.add_argument("--seed", type=int, default=1, help="seeds the noise (default: 1)")
+    parser.add_argument("--seed", type=seed_type(), default=1,
+                        help="seeds the noise, 0 to 2^63-1 (default: 1)")
     parser.add_argument("--out", default="samples.png", help="the image to write; its suffix "
                         "names the format, .png, .jpg, .pdf, .svg ... (default: %(default)s)")
     parser.add_argument("--interpolate", action="store_true",
                         help="each row walks in a straight line from one z to another")
-    return parser
+    return allow_negative_values(parser)
 
 
 def check_output(path, image=False):
@@ -255,14 +276,16 @@ def evaluate_parser():
     parser.add_argument("--real", action="store_true",
                         help="evaluate real training images instead: the reference row")
     _classifier_parser_flags(parser)
-    parser.add_argument("--samples", type=int_at_least(2), default=10000,
-                        help="how many samples (default: %(default)s, the paper's)")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the noise (default: 0)")
+    parser.add_argument("--samples", type=int_at_least(2, 50000), default=10000,
+                        help="how many samples, 2 to 50000 (default: %(default)s, the "
+                        "paper's)")
+    parser.add_argument("--seed", type=seed_type(), default=0,
+                        help="seeds the noise, 0 to 2^63-1 (default: 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--png", metavar="PATH", default=None,
                         help="histogram and samples by class (default: evaluation.png beside "
                         "the checkpoint; evaluation-real.png with --real)")
-    return parser
+    return allow_negative_values(parser)
 
 
 def _classifier(mnist, args, log):

@@ -144,6 +144,53 @@ def test_a_bad_flag_from_the_terminal_has_no_traceback():
 # --- Issue 8: what a hard try of every command still broke -------------------------------
 
 
+@pytest.mark.parametrize("main,prog", [(train_main, "gan-vanilla-train"),
+                                       (sample_main, "gan-vanilla-sample"),
+                                       (evaluate_main, "gan-vanilla-evaluate")])
+@pytest.mark.parametrize("seed", ["18446744073709551616", "9223372036854775808", "-1"])
+def test_every_command_takes_the_same_seeds(main, prog, seed, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--checkpoint", "x.pt", "--seed", seed] if main is not train_main
+             else ["--seed", seed])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: {prog}") and "Traceback" not in err
+    assert f"argument --seed: '{seed}' must be between 0 and 9223372036854775807" in err
+
+
+@pytest.mark.parametrize("flag,value,high", [("--log-every", "1000000000000", "1000000"),
+                                             ("--z-dim", "100000000000", "10000"),
+                                             ("--h-dim", "10001", "10000"),
+                                             ("--mb-size", "60001", "60000"),
+                                             ("--iterations", "10000000000000", "1000000000000")])
+def test_sizes_that_no_machine_can_take_are_usage_errors(flag, value, high, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_main([flag, value, "--out-dir", str(tmp_path / "o")])
+    assert e.value.code == 2
+    assert f"argument {flag}: '{value}' must be between 1 and {high}" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_help_states_the_bounds(capsys):
+    with pytest.raises(SystemExit):
+        train_main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for bound in ("1 to 10000", "1 to 60000", "1 to 1000000 (default: 100)",
+                  "0 to 2^63-1 (default: 0)", "1 to 10^12"):
+        assert bound in text, bound
+
+
+def test_out_of_memory_at_the_start_is_one_line(mnist_dir, tmp_path, monkeypatch, capsys):
+    import gan_vanilla.train
+
+    # A real allocation failure: far more than any machine has.
+    monkeypatch.setattr(gan_vanilla.train, "init_params", lambda *a: torch.empty(10**14))
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert "out of memory: could not allocate 400000000000000 bytes" in err
+    assert "try a smaller --mb-size, --z-dim or --h-dim" in err
+
+
 def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
     from gan_vanilla.artifacts import plot_losses, write_gif
     from gan_vanilla.evaluate import write_report_png
@@ -187,6 +234,15 @@ def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir,
     assert f"cannot write {report}: folder {report.parent} does not exist" in err
     assert not (finished_run / "evaluation.png").exists()
     assert not (tmp_path / "cache").exists()  # no classifier was trained for nothing
+
+
+@pytest.mark.parametrize("args", [["--lr", "-1e-3"], ["--lr=-1e-3"], ["--lr", "-0.001"]])
+def test_a_negative_rate_is_refused_in_the_right_words(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_main(args)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --lr: '{args[-1].split('=')[-1]}' must be a positive, finite number" in err
 
 
 def test_sample_writes_the_format_its_suffix_names(finished_run, tmp_path, capsys):
