@@ -92,6 +92,21 @@ def resumed_settings(checkpoint, args, argv, path):
     return dataclasses.replace(saved, **changes)
 
 
+def refuse_to_replace_a_run(checkpoint_path, args):
+    """A new run, or a run resumed into another folder, would replace the checkpoint of the
+    run already in its folder (and restart its losses.csv) at its first save: refuse,
+    unless --overwrite says so."""
+    if args.overwrite or not os.path.exists(checkpoint_path):
+        return
+    if args.resume and os.path.samefile(args.resume, checkpoint_path):
+        return  # continuing that very run
+    raise UserError(
+        f"{checkpoint_path} holds the checkpoint of another run; continue it with "
+        f"--resume {checkpoint_path}, or replace it with --overwrite"
+    )
+
+
+
 def _is_out_of_memory(error):
     # CUDA raises torch.OutOfMemoryError; the CPU's allocator a plain RuntimeError.
     return isinstance(error, (MemoryError, torch.OutOfMemoryError)) or (
@@ -107,6 +122,9 @@ def train_parser():
     parser.add_argument("--resume", metavar="PATH",
                         help="continue the run saved in PATH; --iterations is the total")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start even where OUT_DIR holds another run's checkpoint, and "
+                        "replace it")
     return allow_negative_values(parser)
 
 
@@ -150,6 +168,7 @@ def train_main(argv=None):
         else:
             settings = settings_from_args(args)
         checkpoint_path = os.path.join(settings.out_dir, "checkpoint.pt")
+        refuse_to_replace_a_run(checkpoint_path, args)
         device = resolve_device(settings.device)
         mnist = read_data_sets(settings.data_dir, seed=settings.seed)
         if settings.mb_size > mnist.train.num_examples:

@@ -8,6 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
+from gan_vanilla.checkpoint import load_checkpoint
 from gan_vanilla.cli import evaluate_main, sample_main, train_main
 
 from .conftest import ROOT, write_mnist
@@ -189,6 +190,31 @@ def test_out_of_memory_at_the_start_is_one_line(mnist_dir, tmp_path, monkeypatch
     err = one_clear_line(capsys)
     assert "out of memory: could not allocate 400000000000000 bytes" in err
     assert "try a smaller --mb-size, --z-dim or --h-dim" in err
+
+
+def test_a_new_run_does_not_replace_an_earlier_one(finished_run, mnist_dir, capsys):
+    before = snapshot(finished_run)
+    args = ["--data-dir", str(mnist_dir), "--out-dir", str(finished_run), "--iterations", "2",
+            "--quiet"]
+    assert train_main(args) == 1
+    ckpt = finished_run / "checkpoint.pt"
+    assert (f"{ckpt} holds the checkpoint of another run; continue it with --resume {ckpt}, "
+            f"or replace it with --overwrite") in one_clear_line(capsys)
+    assert snapshot(finished_run) == before
+    assert train_main([*args, "--overwrite"]) == 0
+    assert load_checkpoint(ckpt)["iteration"] == 2
+
+
+def test_a_resume_into_a_folder_of_another_run_is_refused(finished_run, mnist_dir, tmp_path,
+                                                          capsys):
+    other = tmp_path / "other"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(other), "--iterations",
+                       "2", "--quiet"]) == 0
+    before = snapshot(other)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "5",
+                       "--out-dir", str(other)]) == 1
+    assert "holds the checkpoint of another run" in one_clear_line(capsys)
+    assert snapshot(other) == before
 
 
 def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
