@@ -1,12 +1,14 @@
 """What a finished run leaves to look at besides the grids: the loss curves and an animation
 of the grids."""
 
+import os
+
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 from .atomic import save_atomic
-from .losslog import read_losses
+from .losslog import DamagedFile, read_losses
 
 
 def plot_losses(csv_path, png_path):
@@ -31,10 +33,12 @@ def plot_losses(csv_path, png_path):
 
 
 def write_gif(png_paths, gif_path, ms_per_frame=200):
-    """progress.gif: the grids in order, as an animation that loops."""
+    """progress.gif: the grids in order, as an animation that loops. Grids not in the folder
+    are left out: a run resumed into a new folder animates the grids it wrote there."""
+    png_paths = [p for p in png_paths if os.path.exists(p)]
     if not png_paths:
         return
-    frames = [Image.open(p).convert("RGB") for p in png_paths]
+    frames = [_read_grid(p) for p in png_paths]
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
     _save_atomic(
@@ -42,6 +46,15 @@ def write_gif(png_paths, gif_path, ms_per_frame=200):
                                    duration=ms_per_frame, loop=0),
         gif_path,
     )
+
+
+def _read_grid(path):
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except (OSError, ValueError) as e:
+        raise DamagedFile(f"{path} is damaged or not an image ({e}); repair it or move it "
+                          f"away") from None
 
 
 def _save_atomic(write, path):

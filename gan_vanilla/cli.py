@@ -13,7 +13,7 @@ import torch
 
 from .checkpoint import CheckpointError, load_checkpoint
 from .data import MNISTError, read_data_sets
-from .losslog import Diverged
+from .losslog import DamagedFile, Diverged
 from .settings import (
     Settings,
     add_training_flags,
@@ -204,7 +204,7 @@ def train_main(argv=None):
     except Diverged as e:
         error(f"{e}; the run is stopped and {_kept(checkpoint_path)}")
         return 1
-    except (UserError, MNISTError, CheckpointError) as e:
+    except (UserError, MNISTError, CheckpointError, DamagedFile) as e:
         error(str(e))
         return 1
     except OSError as e:

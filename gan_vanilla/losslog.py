@@ -22,6 +22,10 @@ class Diverged(Exception):
         self.iteration = iteration
 
 
+class DamagedFile(Exception):
+    """A file in the run folder that the run reads back is damaged or not the run's own."""
+
+
 class LossLog:
     def __init__(self, path, device, every=100, on_row=None):
         self.path, self.every, self.on_row = path, every, on_row
@@ -67,9 +71,7 @@ class LossLog:
         keep_before = self.first if self.count else iteration
         rows = []
         if iteration > 0 and os.path.exists(self.path):
-            with open(self.path, newline="") as f:
-                rows = list(csv.reader(f))[1:]
-            rows = [r for r in rows if r and int(r[0]) < keep_before]
+            rows = [r for r in _read_rows(self.path) if int(r[0]) < keep_before]
         self._write(rows)
 
     def _write(self, rows):
@@ -89,10 +91,35 @@ class LossLog:
 
 
 def read_losses(path):
-    """The rows of a losses.csv as a dict of columns (floats; NaN where a value is missing)."""
+    """The rows of a losses.csv as a dict of columns of floats."""
     columns = {name: [] for name in COLUMNS}
-    with open(path, newline="") as f:
-        for row in list(csv.reader(f))[1:]:
-            for name, value in zip(COLUMNS, row, strict=False):
-                columns[name].append(float(value) if value else math.nan)
+    for row in _read_rows(path):
+        for name, value in zip(COLUMNS, row, strict=True):
+            columns[name].append(float(value))
     return columns
+
+
+def _read_rows(path):
+    """The data rows of a losses.csv, as text, each checked to hold an iteration and four
+    numbers; DamagedFile, naming the file and the line, where one does not."""
+    try:
+        with open(path, newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            rows = [(reader.line_num, row) for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DamagedFile(f"{path} cannot be read as a loss log ({e})") from None
+    if header is None or tuple(header) != COLUMNS:
+        raise DamagedFile(f"{path} is not a gan-vanilla loss log (its first line is not "
+                          f"{','.join(COLUMNS)}); repair it or move it away")
+    for line, row in rows:
+        try:
+            if len(row) != len(COLUMNS):
+                raise ValueError
+            int(row[0])
+            list(map(float, row[1:]))
+        except ValueError:
+            raise DamagedFile(f"{path} is damaged: line {line} ({','.join(row)[:60]!r}) is "
+                              f"not an iteration and four numbers; repair it or move it "
+                              f"away") from None
+    return [row for _, row in rows]

@@ -1,5 +1,6 @@
 """Every bad input: one clear line on stderr, a non-zero exit, no traceback, nothing lost."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -145,6 +146,31 @@ def test_a_bad_flag_from_the_terminal_has_no_traceback():
 # --- Issue 8: what a hard try of every command still broke -------------------------------
 
 
+def test_resume_into_a_new_folder_runs_to_the_end(mnist_dir, tmp_path, capsys):
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(old), "--iterations", "4",
+                       "--sample-every", "2", "--quiet"]) == 0  # grids 000 (it 0), 001 (it 2)
+    before = snapshot(old)
+    assert train_main(["--resume", str(old / "checkpoint.pt"), "--iterations", "7",
+                       "--out-dir", str(new)]) == 0
+    # The new folder holds what the resumed part wrote; progress.gif animates those grids.
+    assert sorted(p.name for p in new.glob("*.png")) == ["002.png", "003.png", "losses.png"]
+    assert Image.open(new / "progress.gif").n_frames == 2
+    assert load_checkpoint(new / "checkpoint.pt")["iteration"] == 7
+    assert json.loads((new / "config.json").read_text())["settings"]["out_dir"] == str(new)
+    assert snapshot(old) == before
+
+
+def test_resume_of_a_checkpoint_copied_alone_into_a_new_folder(finished_run, tmp_path):
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(finished_run / "checkpoint.pt", alone / "checkpoint.pt")
+    assert train_main(["--resume", str(alone / "checkpoint.pt"), "--iterations", "5",
+                       "--quiet"]) == 0
+    assert load_checkpoint(alone / "checkpoint.pt")["iteration"] == 5
+    assert (alone / "losses.png").exists() and not (alone / "progress.gif").exists()
+
+
 @pytest.mark.parametrize("main,prog", [(train_main, "gan-vanilla-train"),
                                        (sample_main, "gan-vanilla-sample"),
                                        (evaluate_main, "gan-vanilla-evaluate")])
@@ -190,6 +216,19 @@ def test_out_of_memory_at_the_start_is_one_line(mnist_dir, tmp_path, monkeypatch
     err = one_clear_line(capsys)
     assert "out of memory: could not allocate 400000000000000 bytes" in err
     assert "try a smaller --mb-size, --z-dim or --h-dim" in err
+
+
+def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path):
+    from gan_vanilla.artifacts import plot_losses, write_gif
+    from gan_vanilla.losslog import DamagedFile
+
+    foreign = tmp_path / "losses.csv"
+    foreign.write_text("name,score\nada,3\n")
+    with pytest.raises(DamagedFile, match="is not a gan-vanilla loss log"):
+        plot_losses(foreign, tmp_path / "losses.png")
+    (finished_run / "000.png").write_bytes(b"not a png")
+    with pytest.raises(DamagedFile, match="000.png is damaged or not an image"):
+        write_gif([str(finished_run / "000.png")], str(tmp_path / "p.gif"))
 
 
 def test_a_new_run_does_not_replace_an_earlier_one(finished_run, mnist_dir, capsys):
