@@ -80,9 +80,10 @@ def resumed_settings(checkpoint, args, argv, path):
         ) from None
     typed = settings_from_args(args).to_dict()
     keys = {setting_key(dest) for dest in explicit_flags(argv)} & set(typed)
-    for key in keys & {*Settings.MODEL_KEYS, "seed"}:
+    for key in keys & {*Settings.MODEL_KEYS, "seed", "log_every"}:
         if typed[key] != getattr(saved, key):
-            what = "the tensors' sizes" if key in Settings.MODEL_KEYS else "the random streams"
+            what = ("the tensors' sizes" if key in Settings.MODEL_KEYS else
+                    "the loss log's windows" if key == "log_every" else "the random streams")
             raise UserError(
                 f"--{key.lower().replace('_', '-')} {typed[key]} does not match the checkpoint's "
                 f"{key} {getattr(saved, key)} ({path}); {what} cannot change on resume"

@@ -33,6 +33,7 @@ class LossLog:
         self.window = torch.zeros(every, 4, device=device)
         self.count = 0  # rows filled
         self.first = 0  # the iteration of row 0
+        self.kept = None  # a resumed log's earlier rows, rewritten with its first new row
 
     @torch.no_grad()
     def record(self, it, D_loss, G_loss, D_real, D_fake):
@@ -55,6 +56,9 @@ class LossLog:
     def flush(self):
         """Write the open window's means as one row (the row of its last iteration)."""
         rows = self.check()
+        if self.kept is not None:
+            self._write(self.kept)
+            self.kept = None
         if not rows:
             return
         means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
@@ -67,12 +71,17 @@ class LossLog:
     def start(self, iteration):
         """Begin the file at `iteration`. When resuming, rows from the open window on are
         dropped: a finished run's last, partial row, or rows a crash wrote after the
-        checkpoint. The resumed run writes them again, so every row is written once."""
+        checkpoint. The resumed run writes them again, so every row is written once. A resumed
+        log checks the file now and rewrites it only with its first new row, so a resume that
+        fails before that leaves the file as it was."""
         keep_before = self.first if self.count else iteration
         rows = []
         if iteration > 0 and os.path.exists(self.path):
             rows = [r for r in _read_rows(self.path) if int(r[0]) < keep_before]
-        self._write(rows)
+        if iteration > 0:
+            self.kept = rows
+        else:
+            self._write(rows)
 
     def _write(self, rows):
         def write(tmp):

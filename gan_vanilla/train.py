@@ -57,7 +57,10 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     X_dim = mnist.train.images.shape[1]  # 784
     out_dir = settings.out_dir
     os.makedirs(out_dir, exist_ok=True)
-    write_config(settings, device, os.path.join(out_dir, "config.json"))
+    # config.json describes the checkpoint beside it: a new run writes it now, a resumed run
+    # with its first checkpoint, so a resume that fails leaves the folder as it was.
+    if resume is None:
+        write_config(settings, device, os.path.join(out_dir, "config.json"))
 
     torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
 
@@ -103,6 +106,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
         state = checkpoint_state(params, G_solver, D_solver, mnist.train, losses, iteration, c,
                                  settings, device)
         save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
+        if resume is not None and saved_at is None:
+            write_config(settings, device, os.path.join(out_dir, "config.json"))
         saved_at = iteration
 
     try:

@@ -171,6 +171,16 @@ def test_resume_of_a_checkpoint_copied_alone_into_a_new_folder(finished_run, tmp
     assert (alone / "losses.png").exists() and not (alone / "progress.gif").exists()
 
 
+def test_resume_with_another_log_every_is_refused_before_any_write(finished_run, capsys):
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "6",
+                       "--log-every", "7"]) == 1
+    err = one_clear_line(capsys)
+    assert "--log-every 7 does not match the checkpoint's log_every 100" in err
+    assert "the loss log's windows cannot change on resume" in err
+    assert snapshot(finished_run) == before
+
+
 @pytest.mark.parametrize("main,prog", [(train_main, "gan-vanilla-train"),
                                        (sample_main, "gan-vanilla-sample"),
                                        (evaluate_main, "gan-vanilla-evaluate")])
@@ -216,6 +226,18 @@ def test_out_of_memory_at_the_start_is_one_line(mnist_dir, tmp_path, monkeypatch
     err = one_clear_line(capsys)
     assert "out of memory: could not allocate 400000000000000 bytes" in err
     assert "try a smaller --mb-size, --z-dim or --h-dim" in err
+
+
+@pytest.mark.parametrize("damage", ["abc,1,2,3,4\n", "2,0.5\n", "\x00\x01\n"],
+                         ids=["not-numbers", "short-row", "binary"])
+def test_a_damaged_loss_log_is_named_and_the_run_kept(finished_run, capsys, damage):
+    losses = finished_run / "losses.csv"
+    losses.write_text("iteration,D_loss,G_loss,D_real,D_fake\n" + damage)
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "6"]) == 1
+    err = one_clear_line(capsys)
+    assert str(losses) in err and ("is damaged: line 2" in err or "cannot be read" in err)
+    assert snapshot(finished_run) == before
 
 
 def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path):
@@ -299,6 +321,20 @@ def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir,
     assert f"cannot write {report}: folder {report.parent} does not exist" in err
     assert not (finished_run / "evaluation.png").exists()
     assert not (tmp_path / "cache").exists()  # no classifier was trained for nothing
+
+
+def test_a_resume_that_diverges_leaves_config_json_as_it_was(finished_run, capsys):
+    config = (finished_run / "config.json").read_bytes()
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "200",
+                       "--lr", "1e38", "--quiet"]) == 1
+    assert "became NaN or infinite" in one_clear_line(capsys)
+    assert (finished_run / "config.json").read_bytes() == config
+
+
+def test_a_resumed_run_writes_its_config_with_its_first_checkpoint(finished_run, capsys):
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "5",
+                       "--lr", "0.002", "--quiet"]) == 0
+    assert json.loads((finished_run / "config.json").read_text())["settings"]["lr"] == 0.002
 
 
 @pytest.mark.parametrize("args", [["--lr", "-1e-3"], ["--lr=-1e-3"], ["--lr", "-0.001"]])
