@@ -49,6 +49,8 @@ class LossLog:
         """Raise Diverged, naming the iteration, if the open window holds a bad loss."""
         rows = self.window[: self.count].tolist()  # the one host-device transfer per window
         for i, row in enumerate(rows):
+            if not (math.isfinite(row[2]) and math.isfinite(row[3])):
+                raise Diverged(self.first + i, what="D's output")  # see train.bce_input
             if not (math.isfinite(row[0]) and math.isfinite(row[1])):
                 raise Diverged(self.first + i)
         return rows

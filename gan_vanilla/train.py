@@ -41,6 +41,21 @@ class _NoStop:
     requested = False
 
 
+def bce_input(device):
+    """What the loop hands binary_cross_entropy in place of D's output.
+
+    On the CPU, D's output itself: a NaN there raises at once, and the loop names the
+    iteration. On CUDA the same NaN trips a device-side assert, after which the process can
+    use the GPU no more, not even to say why; there NaN becomes 0.5, the loss stays finite
+    and the loss log, which keeps D's raw outputs, names the same iteration with the same
+    words at its next check (at most --log-every iterations later). Finite values pass
+    unchanged on both devices.
+    """
+    if device.type == "cpu":
+        return lambda p: p
+    return lambda p: torch.nan_to_num(p, nan=0.5)
+
+
 def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None):
     """Train the post's GAN on `mnist.train`; write grids, losses, checkpoints and config to
     out_dir. Returns the eight trained tensors by name.
@@ -110,6 +125,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
             write_config(settings, device, os.path.join(out_dir, "config.json"))
         saved_at = iteration
 
+    bce = bce_input(device)
+    D_real = D_fake = None  # for the divergence check below
     try:
         for it in range(start, settings.iterations):
             # Sample data
@@ -123,8 +140,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
             # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
             # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
-            D_loss_real = F.binary_cross_entropy(D_real, ones_label)
-            D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
+            D_loss_real = F.binary_cross_entropy(bce(D_real), ones_label)
+            D_loss_fake = F.binary_cross_entropy(bce(D_fake), zeros_label)
             D_loss = D_loss_real + D_loss_fake
 
             # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to throw
@@ -142,7 +159,7 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
             # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
             # early on, when D easily rejects the samples.
-            G_loss = F.binary_cross_entropy(D_fake, ones_label)
+            G_loss = F.binary_cross_entropy(bce(D_fake), ones_label)
 
             G_loss.backward(inputs=G_params)  # Post: G_loss.backward(); D's gradients skipped
             G_solver.step()
@@ -166,10 +183,10 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
                 save(it + 1)
                 if stop.requested:
                     raise Interrupted(it + 1, stop.signum)
-    except RuntimeError as e:
+    except RuntimeError:
         # binary_cross_entropy refuses a NaN probability: D(X) or D(G(z)) went NaN because
-        # the last update made the weights infinite.
-        if "between 0 and 1" not in str(e):
+        # the last update made the weights too large. Told by the values, not the message.
+        if all(p is None or bool(torch.isfinite(p).all()) for p in (D_real, D_fake)):
             raise
         raise Diverged(it, what="D's output") from None
 

@@ -323,6 +323,37 @@ def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir,
     assert not (tmp_path / "cache").exists()  # no classifier was trained for nothing
 
 
+def test_divergence_on_the_cuda_path_gives_the_cpus_line(finished_run, monkeypatch, capsys):
+    # On CUDA, D's NaN output is kept out of binary_cross_entropy (whose device-side assert
+    # would end the process) and the loss log names the iteration. The same path, on the CPU:
+    import gan_vanilla.train
+
+    cuda_path = gan_vanilla.train.bce_input(torch.device("cuda"))
+    monkeypatch.setattr(gan_vanilla.train, "bce_input", lambda device: cuda_path)
+    ckpt = finished_run / "checkpoint.pt"
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(ckpt), "--iterations", "200", "--lr", "1e38",
+                       "--checkpoint-every", "1", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert (f"D's output became NaN or infinite at iteration 3; the run is stopped and the "
+            f"last good checkpoint stays in {ckpt}") in err
+    assert snapshot(finished_run) == before
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_divergence_on_cuda_gives_the_cpus_line(mnist_dir, tmp_path, capsys):
+    out = tmp_path / "gpu"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "3",
+                       "--device", "cuda", "--quiet"]) == 0
+    ckpt = out / "checkpoint.pt"
+    before = snapshot(out)
+    assert train_main(["--resume", str(ckpt), "--iterations", "200", "--lr", "1e38",
+                       "--checkpoint-every", "1", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert "D's output became NaN or infinite at iteration 3; the run is stopped" in err
+    assert snapshot(out) == before
+
+
 def test_a_resume_that_diverges_leaves_config_json_as_it_was(finished_run, capsys):
     config = (finished_run / "config.json").read_bytes()
     assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "200",
