@@ -88,6 +88,11 @@ def resumed_settings(checkpoint, args, argv, path):
                 f"--{key.lower().replace('_', '-')} {typed[key]} does not match the checkpoint's "
                 f"{key} {getattr(saved, key)} ({path}); {what} cannot change on resume"
             )
+    if ("device" not in keys and saved.device == "cuda" and not torch.cuda.is_available()):
+        raise UserError(
+            f"the checkpoint {path} was saved by a run on --device cuda, and this machine has "
+            f"no usable CUDA GPU; add --device cpu to continue on the CPU"
+        )
     changes = {key: typed[key] for key in keys}
     changes.setdefault("out_dir", os.path.dirname(path) or ".")  # continue in place
     return dataclasses.replace(saved, **changes)
@@ -205,7 +210,10 @@ def train_main(argv=None):
     except Diverged as e:
         error(f"{e}; the run is stopped and {_kept(checkpoint_path)}")
         return 1
-    except (UserError, MNISTError, CheckpointError, DamagedFile) as e:
+    except MNISTError as e:
+        error(_data_dir_origin(args, argv, settings) + str(e))
+        return 1
+    except (UserError, CheckpointError, DamagedFile) as e:
         error(str(e))
         return 1
     except OSError as e:
@@ -218,6 +226,16 @@ def train_main(argv=None):
               f"{_kept(checkpoint_path)}")
         return 1
     return 0
+
+
+def _data_dir_origin(args, argv, settings):
+    """When --data-dir was not typed on resume, the checkpoint gave it, relative to the
+    folder its run started in: say so, since that may not be where the user is now."""
+    if not args.resume or "data_dir" in explicit_flags(argv):
+        return ""
+    return (f"--data-dir {settings.data_dir} comes from the checkpoint {args.resume} "
+            f"(relative to the folder that run started in; give --data-dir to read MNIST "
+            f"elsewhere): ")
 
 
 def _allocation(error):

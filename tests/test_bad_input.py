@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import torch
+import torchvision
 from PIL import Image
 
 from gan_vanilla.checkpoint import load_checkpoint
@@ -278,6 +279,53 @@ def test_a_resume_into_a_folder_of_another_run_is_refused(finished_run, mnist_di
     assert snapshot(other) == before
 
 
+def test_a_folder_given_as_checkpoint(tmp_path, capsys):
+    assert sample_main(["--checkpoint", str(tmp_path)]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-sample")
+    assert f"checkpoint {tmp_path} is a folder; name the checkpoint file in it" in err
+
+
+def test_a_folder_in_place_of_an_mnist_file(mnist_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    labels = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    labels.unlink()
+    labels.mkdir()
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert f"{labels} is a folder; it should be the MNIST file t10k-labels-idx1-ubyte" in err
+    assert "download" not in err
+
+
+def test_two_of_four_mnist_files_say_which_are_missing(mnist_dir, tmp_path, monkeypatch,
+                                                       capsys):
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (data / "MNIST" / "raw" / name).unlink()
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert "lacks 2 of its four files and could not be downloaded" in err
+    listed = [line.strip() for line in err.splitlines()[1:]]
+    assert listed[1:] == ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_a_cuda_checkpoint_on_a_machine_without_cuda(finished_run, tmp_path, capsys):
+    state = torch.load(finished_run / "checkpoint.pt", weights_only=True)
+    state["settings"]["device"] = "cuda"  # as a run on a GPU saves it
+    ckpt = tmp_path / "cuda" / "checkpoint.pt"
+    ckpt.parent.mkdir()
+    torch.save(state, ckpt)
+    assert train_main(["--resume", str(ckpt), "--iterations", "5", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert (f"the checkpoint {ckpt} was saved by a run on --device cuda, and this machine has "
+            f"no usable CUDA GPU; add --device cpu to continue on the CPU") in err
+    assert train_main(["--resume", str(ckpt), "--iterations", "5", "--device", "cpu",
+                       "--quiet"]) == 0
+
+
 def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
     from gan_vanilla.artifacts import plot_losses, write_gif
     from gan_vanilla.evaluate import write_report_png
@@ -354,6 +402,27 @@ def test_divergence_on_cuda_gives_the_cpus_line(mnist_dir, tmp_path, capsys):
     assert snapshot(out) == before
 
 
+def test_resume_from_another_folder_says_where_the_data_dir_came_from(
+    mnist_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    shutil.copytree(mnist_dir, tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    assert train_main(["--data-dir", "data", "--out-dir", "run", "--iterations", "2",
+                       "--quiet"]) == 0
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    capsys.readouterr()
+    args = ["--resume", "../run/checkpoint.pt", "--iterations", "4", "--quiet"]
+    assert train_main(args) == 1
+    err = one_clear_line(capsys)
+    assert err.startswith("gan-vanilla-train: error: --data-dir data comes from the "
+                          "checkpoint ../run/checkpoint.pt (relative to the folder that run "
+                          "started in; give --data-dir to read MNIST elsewhere): MNIST is not")
+    assert list((tmp_path / "elsewhere").iterdir()) == []  # no empty data/MNIST/raw left
+    assert train_main([*args, "--data-dir", "../data"]) == 0
+
+
 def test_a_resume_that_diverges_leaves_config_json_as_it_was(finished_run, capsys):
     config = (finished_run / "config.json").read_bytes()
     assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "200",
@@ -366,6 +435,37 @@ def test_a_resumed_run_writes_its_config_with_its_first_checkpoint(finished_run,
     assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "5",
                        "--lr", "0.002", "--quiet"]) == 0
     assert json.loads((finished_run / "config.json").read_text())["settings"]["lr"] == 0.002
+
+
+def test_a_wrong_magic_number_is_named(mnist_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    images = data / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    images.write_bytes(b"\x00\x00\x08\x01" + images.read_bytes()[4:])
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert ("train-images-idx3-ubyte in" in err and "is truncated or corrupt: it starts with "
+            "0x00000801, not the magic number 0x00000803" in err)
+    assert "AssertionError" not in err
+
+
+def test_a_truncated_mnist_file_says_by_how_much(mnist_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    labels = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:100])
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    assert "is truncated or corrupt: 100 bytes, its header promises 208" in one_clear_line(capsys)
+
+
+def test_a_truncated_checkpoint_gets_a_short_line(finished_run, capsys):
+    ckpt = finished_run / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:3000])
+    assert sample_main(["--checkpoint", str(ckpt)]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-sample")
+    assert err == (f"gan-vanilla-sample: error: checkpoint {ckpt} is truncated or not a "
+                   f"gan-vanilla checkpoint (3000 bytes; RuntimeError: PytorchStreamReader "
+                   f"failed reading zip archive: failed finding central directory)\n")
 
 
 @pytest.mark.parametrize("args", [["--lr", "-1e-3"], ["--lr=-1e-3"], ["--lr", "-0.001"]])
