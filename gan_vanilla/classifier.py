@@ -52,9 +52,11 @@ def cache_key(settings, num_train):
 
 
 def train_classifier(train, settings=DEFAULTS, log=None):
-    """Train on `train` (a DataSet) for settings['epochs'] epochs; deterministic on a CPU."""
-    torch.manual_seed(settings["seed"])
-    model = Classifier(settings["channels"])
+    """Train on `train` (a DataSet) for settings['epochs'] epochs; deterministic on a CPU.
+    The caller's random stream is left as it was."""
+    with torch.random.fork_rng(devices=[]):  # seed the initial weights, then restore
+        torch.manual_seed(settings["seed"])
+        model = Classifier(settings["channels"])
     opt = torch.optim.Adam(model.parameters(), lr=settings["lr"])
     decay = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=settings["lr_decay"])
     gen = torch.Generator().manual_seed(settings["seed"])

@@ -3,6 +3,7 @@ never a traceback, and writes nothing before the input has been checked."""
 
 import argparse
 import dataclasses
+import functools
 import os
 import re
 import shlex
@@ -38,6 +39,29 @@ def flush_denormals():
     threads copy it when they start, so it must come before any parallel torch work.
     """
     torch.set_flush_denormal(True)
+
+
+def _denormals_are_flushed():
+    # torch has no getter; a denormal times 2 reads 0 on this thread when they are flushed.
+    return float(torch.tensor([1e-39]) * 2) == 0.0
+
+
+def denormals_flushed(main):
+    """Run a command with flush_denormals on, and put the calling thread's setting back
+    afterwards, however it ends: calling the package's commands in one process leaves the
+    process as it found it. (torch's worker threads started during the command keep the
+    setting they copied: the CPU's flag is per thread and nothing can reach into them.)"""
+
+    @functools.wraps(main)
+    def scoped(*args, **kwargs):
+        before = _denormals_are_flushed()
+        flush_denormals()
+        try:
+            return main(*args, **kwargs)
+        finally:
+            torch.set_flush_denormal(before)
+
+    return scoped
 
 
 def resolve_device(name):
@@ -112,6 +136,14 @@ def refuse_to_replace_a_run(checkpoint_path, args):
     )
 
 
+def _fingerprint(path):
+    """Tells whether a file was replaced: every checkpoint write renames a new file in."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
 
 def _is_out_of_memory(error):
     # CUDA raises torch.OutOfMemoryError; the CPU's allocator a plain RuntimeError.
@@ -149,18 +181,19 @@ def _kept(checkpoint_path):
     return "no checkpoint had been written yet"
 
 
+@denormals_flushed
 def train_main(argv=None):
     from tqdm import tqdm
 
     from .stop import StopOnSignal
     from .train import Interrupted, train
 
-    flush_denormals()
     argv = sys.argv[1:] if argv is None else argv
     parser = train_parser()
     args = parser.parse_args(argv)
     error = lambda message: print(f"gan-vanilla-train: error: {message}", file=sys.stderr)  # noqa: E731
     checkpoint_path = None
+    started, before = False, None  # whether training began; the checkpoint it found
     try:
         resume = None
         if args.resume:
@@ -183,6 +216,7 @@ def train_main(argv=None):
                 f"{mnist.train.num_examples} training images"
             )
         prepare_out_dir(settings.out_dir)
+        started, before = True, _fingerprint(checkpoint_path)
         mnist.train.to(device)
 
         show_bar = not args.quiet and sys.stderr.isatty()
@@ -205,7 +239,14 @@ def train_main(argv=None):
               f"{_resume_command(checkpoint_path, settings.iterations)}", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
-        error(f"stopped at once, without a new checkpoint; {_kept(checkpoint_path)}")
+        if started and _fingerprint(checkpoint_path) != before:
+            # The second signal came just after the first one's checkpoint was written.
+            iteration = load_checkpoint(checkpoint_path)["iteration"]
+            print(f"gan-vanilla-train: stopped at once, just after writing the checkpoint of "
+                  f"iteration {iteration} to {checkpoint_path}\nResume with: "
+                  f"{_resume_command(checkpoint_path, settings.iterations)}", file=sys.stderr)
+        else:
+            error(f"stopped at once, without a new checkpoint; {_kept(checkpoint_path)}")
         return 130
     except Diverged as e:
         error(f"{e}; the run is stopped and {_kept(checkpoint_path)}")
@@ -350,13 +391,13 @@ def _print_table(title, r, accuracy):
     print(f"  class histogram            {hist}")
 
 
+@denormals_flushed
 def evaluate_main(argv=None):
     import json
 
     from .atomic import save_atomic
     from .evaluate import evaluate, generator_samples, real_samples, write_report_png
 
-    flush_denormals()
     parser = evaluate_parser()
     args = parser.parse_args(argv)
     if not args.real and not args.checkpoint:
@@ -406,6 +447,7 @@ def evaluate_main(argv=None):
     return 0
 
 
+@denormals_flushed
 def train_classifier_main(argv=None):
     parser = argparse.ArgumentParser(
         prog="gan-vanilla-train-classifier",
@@ -413,7 +455,6 @@ def train_classifier_main(argv=None):
     )
     _classifier_parser_flags(parser)
     args = parser.parse_args(argv)
-    flush_denormals()
     try:
         mnist = read_data_sets(args.data_dir, download=True)
         _, accuracy, path = _classifier(mnist, args, lambda line: print(line, flush=True))

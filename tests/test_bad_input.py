@@ -402,6 +402,28 @@ def test_divergence_on_cuda_gives_the_cpus_line(mnist_dir, tmp_path, capsys):
     assert snapshot(out) == before
 
 
+def test_a_second_signal_just_after_the_checkpoint_announces_it(mnist_dir, tmp_path,
+                                                                monkeypatch, capsys):
+    import gan_vanilla.train
+
+    real_save = gan_vanilla.train.save_checkpoint
+
+    def save_then_second_signal(state, path):
+        real_save(state, path)
+        raise KeyboardInterrupt  # the second Ctrl-C, just after the rename
+
+    monkeypatch.setattr(gan_vanilla.train, "save_checkpoint", save_then_second_signal)
+    out = tmp_path / "o"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "9",
+                       "--checkpoint-every", "4", "--quiet"]) == 130
+    err = capsys.readouterr().err
+    ckpt = out / "checkpoint.pt"
+    assert err.startswith(f"gan-vanilla-train: stopped at once, just after writing the "
+                          f"checkpoint of iteration 4 to {ckpt}\nResume with: ")
+    assert f"--resume {ckpt} --iterations 9" in err and "Traceback" not in err
+    assert load_checkpoint(ckpt)["iteration"] == 4
+
+
 def test_resume_from_another_folder_says_where_the_data_dir_came_from(
     mnist_dir, tmp_path, monkeypatch, capsys
 ):
