@@ -38,7 +38,10 @@ class DataSet:
         self.labels = labels  # (N, 10) float32 one-hot
         self.num_examples = images.shape[0]
         # TensorFlow shuffled with numpy's global state; a generator of our own keeps the
-        # batches reproducible and independent of every other random draw.
+        # batches reproducible whatever else draws random numbers (the weights, every z),
+        # and the same on every device. It is not a separate stream, though: it starts from
+        # the same seed as torch.manual_seed(seed), so its first permutation is the one
+        # torch.randperm would draw first from the global stream after that call.
         self.generator = torch.Generator().manual_seed(seed)
         self.perm = None  # this epoch's order; drawn before the first batch
         self.index_in_epoch = 0

@@ -506,3 +506,21 @@ def test_sample_writes_the_format_its_suffix_names(finished_run, tmp_path, capsy
     assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.xyz")]) == 1
     assert "matplotlib writes no .xyz files" in one_clear_line(capsys, "gan-vanilla-sample")
     assert not (tmp_path / "s.xyz").exists()
+
+
+def test_bench_help_shows_its_defaults_and_whole_description():
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--help"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert "(c) a floor: only the matrix products" in r.stdout
+    assert "time to write one sample grid." in r.stdout
+    for default in ("(default: 1000)", "(default: 3)", "(default: cpu)"):
+        assert default in r.stdout, default
+
+
+def test_interpolate_draws_exactly_n(finished_run, tmp_path):
+    from gan_vanilla.sample import draw
+
+    samples = draw(load_checkpoint(finished_run / "checkpoint.pt"), 10, 1,
+                   str(tmp_path / "i.png"), interpolate=True)
+    assert samples.shape == (10, 784)

@@ -8,7 +8,7 @@ import torch
 
 from gan_vanilla.classifier import DEFAULTS, load_or_train
 from gan_vanilla.cli import _denormals_are_flushed, evaluate_main, train_main
-from gan_vanilla.data import read_data_sets
+from gan_vanilla.data import DataSet, read_data_sets
 from gan_vanilla.metrics import classifier_score
 from gan_vanilla.model import PARAM_NAMES
 from gan_vanilla.settings import Settings
@@ -59,3 +59,11 @@ def test_a_run_does_not_depend_on_what_ran_before_it(mnist_dir, tmp_path):
     for name in PARAM_NAMES:
         assert torch.equal(first[name], second[name]), name
 
+
+def test_the_batch_generator_shares_the_seed_of_the_global_stream():
+    # What data.py's comment says: a generator of its own, but seeded like torch.manual_seed,
+    # so its first permutation is the global stream's first randperm after that call.
+    data = DataSet(torch.zeros(50, 784), torch.zeros(50, 10), seed=7)
+    data.next_batch(1)
+    torch.manual_seed(7)
+    assert torch.equal(data.perm, torch.randperm(50))
