@@ -23,11 +23,20 @@ def one_clear_line(capsys, prog="gan-vanilla-train"):
     return err
 
 
-@pytest.fixture
-def finished_run(mnist_dir, tmp_path):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def trained_once(mnist_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "run"
     assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "3",
                        "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture
+def finished_run(trained_once, tmp_path):
+    """A finished 3-iteration run of its own for each test (a copy: training is the slow
+    part, and a resume continues in the folder its checkpoint is in)."""
+    out = tmp_path / "run"
+    shutil.copytree(trained_once, out)
     return out
 
 
