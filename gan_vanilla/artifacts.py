@@ -7,7 +7,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .losslog import read_losses
+from .atomic import save_atomic
+from .losslog import DamagedFile, read_losses
 from .quality import read_quality
 
 
@@ -44,10 +45,12 @@ def plot_losses(csv_path, png_path, quality_path=None):
 
 
 def write_gif(png_paths, gif_path, ms_per_frame=200):
-    """progress.gif: the grids in order, as an animation that loops."""
+    """progress.gif: the grids in order, as an animation that loops. Grids not in the folder
+    are left out: a run resumed into a new folder animates the grids it wrote there."""
+    png_paths = [p for p in png_paths if os.path.exists(p)]
     if not png_paths:
         return
-    frames = [Image.open(p).convert("RGB") for p in png_paths]
+    frames = [_read_grid(p) for p in png_paths]
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
     _save_atomic(
@@ -57,7 +60,14 @@ def write_gif(png_paths, gif_path, ms_per_frame=200):
     )
 
 
+def _read_grid(path):
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except (OSError, ValueError) as e:
+        raise DamagedFile(f"{path} is damaged or not an image ({e}); repair it or move it "
+                          f"away") from None
+
+
 def _save_atomic(write, path):
-    tmp = f"{path}.part"
-    write(tmp)
-    os.replace(tmp, path)
+    save_atomic(path, write)

@@ -36,6 +36,8 @@ def save_checkpoint(state, path):
 
 def load_checkpoint(path):
     """Read a checkpoint written by save_checkpoint (tensors land on the CPU)."""
+    if os.path.isdir(path):
+        raise CheckpointError(f"checkpoint {path} is a folder; name the checkpoint file in it")
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
@@ -44,7 +46,7 @@ def load_checkpoint(path):
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
         raise CheckpointError(
             f"checkpoint {path} is truncated or not a gan-vanilla checkpoint "
-            f"({type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''})"
+            f"({os.path.getsize(path)} bytes; {_first_sentence(e)})"
         ) from None
     except Exception as e:  # the unpickler refuses anything that is not plain data
         raise CheckpointError(
@@ -61,6 +63,13 @@ def load_checkpoint(path):
     if missing:
         raise CheckpointError(f"checkpoint {path} is incomplete (no {', '.join(missing)})")
     return state
+
+
+def _first_sentence(error):
+    """The error's type and its first sentence: torch's zip reader adds a paragraph of
+    advice to every message, which buries the one line the user needs."""
+    text = (str(error).strip().splitlines() or [""])[0].split(". ")[0].rstrip(".")
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def checkpoint_state(params, G_solver, D_solver, sampler, losses, iteration, grid_counter,

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .atomic import save_atomic
 from .checkpoint import CheckpointError
 
 # lr_decay: the learning rate is multiplied by it after every epoch.
@@ -51,9 +52,11 @@ def cache_key(settings, num_train):
 
 
 def train_classifier(train, settings=DEFAULTS, log=None):
-    """Train on `train` (a DataSet) for settings['epochs'] epochs; deterministic on a CPU."""
-    torch.manual_seed(settings["seed"])
-    model = Classifier(settings["channels"])
+    """Train on `train` (a DataSet) for settings['epochs'] epochs; deterministic on a CPU.
+    The caller's random stream is left as it was."""
+    with torch.random.fork_rng(devices=[]):  # seed the initial weights, then restore
+        torch.manual_seed(settings["seed"])
+        model = Classifier(settings["channels"])
     opt = torch.optim.Adam(model.parameters(), lr=settings["lr"])
     decay = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=settings["lr_decay"])
     gen = torch.Generator().manual_seed(settings["seed"])
@@ -108,10 +111,8 @@ def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None):
     model = train_classifier(mnist.train, settings, log)
     test_accuracy = accuracy(model, mnist.test)
     os.makedirs(cache_dir, exist_ok=True)
-    tmp = f"{path}.part"
-    torch.save({"model": model.state_dict(), "settings": settings,
-                "test_accuracy": test_accuracy}, tmp)
-    os.replace(tmp, path)
+    save_atomic(path, lambda tmp: torch.save({"model": model.state_dict(), "settings": settings,
+                                              "test_accuracy": test_accuracy}, tmp))
     return model, test_accuracy, path
 
 

@@ -100,9 +100,10 @@ class GraphedIteration:
 
 def _bce(p, target):
     """F.binary_cross_entropy(p, target), except that a NaN or infinite probability gives a
-    NaN loss, which the loss log reports with its iteration, instead of a device-side assert,
-    which would stop the process with a screenful of CUDA's messages. For finite p (in [0, 1],
-    a sigmoid's output) the result and its gradient are exactly those of
+    NaN loss instead of a device-side assert, which would leave the GPU unusable and print a
+    screenful of CUDA's messages; the loss log, which keeps D's outputs, then names the
+    iteration as on the CPU (train.bce_input does the same for the eager loop on CUDA). For
+    finite p (in [0, 1], a sigmoid's output) the result and its gradient are exactly those of
     F.binary_cross_entropy: the added term is 0 * a finite sum, 0."""
     finite = torch.where(torch.isfinite(p), p, 0.5)
     return F.binary_cross_entropy(finite, target) + 0 * p.sum()

@@ -7,9 +7,12 @@ pixels in [0, 1]; one-hot labels; `next_batch` reshuffles at every epoch and joi
 epoch's leftover to the new epoch's head, so every batch is full and no example is skipped.
 """
 
+import contextlib
 import gzip
+import math
 import os
 import shutil
+import struct
 from typing import NamedTuple
 
 import torch
@@ -35,7 +38,10 @@ class DataSet:
         self.labels = labels  # (N, 10) float32 one-hot
         self.num_examples = images.shape[0]
         # TensorFlow shuffled with numpy's global state; a generator of our own keeps the
-        # batches reproducible and independent of every other random draw.
+        # batches reproducible whatever else draws random numbers (the weights, every z),
+        # and the same on every device. It is not a separate stream, though: it starts from
+        # the same seed as torch.manual_seed(seed), so its first permutation is the one
+        # torch.randperm would draw first from the global stream after that call.
         self.generator = torch.Generator().manual_seed(seed)
         self.perm = None  # this epoch's order; drawn before the first batch
         self.index_in_epoch = 0
@@ -105,9 +111,19 @@ def read_data_sets(data_dir, validation_size=5000, seed=0, download=True):
     be downloaded, or are truncated or corrupt.
     """
     raw = os.path.join(data_dir, "MNIST", "raw")
-    _gunzip_placed_files(raw)
-    train_images, train_labels = _load(data_dir, raw, train=True, download=download)
-    test_images, test_labels = _load(data_dir, raw, train=False, download=download)
+    # A failed download leaves torchvision's empty folders behind; remove those it made.
+    made = [d for d in (data_dir, os.path.dirname(raw), raw) if not os.path.exists(d)]
+    try:
+        _gunzip_placed_files(raw)
+        for name in FILES:
+            _check_idx(os.path.join(raw, name), ndim=3 if "images" in name else 1)
+        train_images, train_labels = _load(data_dir, raw, train=True, download=download)
+        test_images, test_labels = _load(data_dir, raw, train=False, download=download)
+    except MNISTError:
+        for d in reversed(made):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)  # only if empty: a partial download stays for a look
+        raise
     if not 0 <= validation_size < train_images.shape[0]:
         raise MNISTError(
             f"validation size {validation_size} leaves no training images "
@@ -146,11 +162,54 @@ def _load(data_dir, raw, train, download):
     return images, labels
 
 
+def _check_idx(path, ndim):
+    """Check the IDX header of an MNIST file that is there (torchvision fetches missing
+    ones): its magic number (unsigned bytes, `ndim` dimensions) and that the file holds as
+    many bytes as the header promises. torchvision's own checks are bare asserts."""
+    name = os.path.basename(path)
+    if os.path.isdir(path):
+        raise MNISTError(f"{path} is a folder; it should be the MNIST file {name}.")
+    if not os.path.exists(path):
+        return
+    try:
+        with open(path, "rb") as f:
+            header = f.read(4 + 4 * ndim)
+        size = os.path.getsize(path)
+    except OSError as e:
+        raise MNISTError(f"MNIST file {path} cannot be read ({e.strerror or e}).") from None
+    expected_magic = 0x800 + ndim
+    if len(header) < 4 or struct.unpack(">I", header[:4])[0] != expected_magic:
+        found = f"0x{header[:4].hex()}" if len(header) >= 4 else f"{len(header)} bytes"
+        raise MNISTError(
+            f"MNIST file {name} in {os.path.dirname(path)} is truncated or corrupt: it starts "
+            f"with {found}, not the magic number 0x{expected_magic:08x}. Replace it with a "
+            f"good copy."
+        )
+    if len(header) < 4 + 4 * ndim:
+        promised = None
+    else:
+        dims = struct.unpack(f">{ndim}I", header[4:])
+        promised = 4 + 4 * ndim + math.prod(dims)
+    if promised != size:
+        raise MNISTError(
+            f"MNIST file {name} in {os.path.dirname(path)} is truncated or corrupt: "
+            f"{size} bytes, "
+            + (f"its header promises {promised}" if promised else "shorter than its header")
+            + ". Replace it with a good copy."
+        )
+
+
 def _missing_message(raw, error, download):
     # torchvision lists every mirror it tried; its last line holds the underlying cause.
     reason = (str(error).strip().splitlines() or [type(error).__name__])[-1].strip()
     why = f"could not be downloaded ({reason})" if download else "downloads are off"
-    files = "\n".join(f"  {f}" for f in FILES)
+    missing = [f for f in FILES if not os.path.exists(os.path.join(raw, f))]
+    files = "\n".join(f"  {f}" for f in missing)
+    if len(missing) < len(FILES):
+        return (
+            f"MNIST in {raw} lacks {len(missing)} of its four files and {why}.\n"
+            f"Place these in {raw} (gzipped with .gz, or not):\n{files}"
+        )
     return (
         f"MNIST is not in {raw} and {why}.\n"
         f"Place these four files in {raw} (gzipped with .gz, or not):\n{files}"

@@ -7,6 +7,8 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .atomic import save_atomic
+from .grid import image_format
 from .metrics import (
     class_histogram,
     classes_covered,
@@ -86,4 +88,4 @@ def write_report_png(samples, logits, path):
     right.set_xticks([])
     right.set_title("up to 10 samples per predicted digit")
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    save_atomic(path, lambda tmp: fig.savefig(tmp, format=image_format(path)))

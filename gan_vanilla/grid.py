@@ -14,6 +14,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
+from .atomic import save_atomic
+
 
 class GridWriter:
     def __init__(self, rows=4, cols=4):
@@ -43,6 +45,16 @@ class GridWriter:
                 im.set_data(samples[i])
                 im.autoscale()  # like a fresh imshow: each sample spans the full grey range
                 im.set_extent((-0.5, 27.5, 27.5, -0.5))
-        tmp = f"{path}.part"
-        self.fig.savefig(tmp, format="png", bbox_inches=self.bbox_inches)
-        os.replace(tmp, path)
+        save_atomic(path, lambda tmp: self.fig.savefig(tmp, format=image_format(path),
+                                                       bbox_inches=self.bbox_inches))
+
+
+def image_format(path):
+    """The image format a file name asks for: its suffix, png when it has none. Raises
+    ValueError, naming the formats there are, when matplotlib cannot write it."""
+    suffix = os.path.splitext(path)[1][1:].lower() or "png"
+    supported = FigureCanvasAgg.get_supported_filetypes()
+    if suffix not in supported:
+        raise ValueError(f"matplotlib writes no .{suffix} files; name one of "
+                         f"{', '.join('.' + s for s in sorted(supported))}")
+    return suffix

@@ -11,6 +11,8 @@ import os
 
 import torch
 
+from .atomic import save_atomic
+
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 
 
@@ -20,6 +22,10 @@ class Diverged(Exception):
         self.iteration = iteration
 
 
+class DamagedFile(Exception):
+    """A file in the run folder that the run reads back is damaged or not the run's own."""
+
+
 class LossLog:
     def __init__(self, path, device, every=100, on_row=None):
         self.path, self.every, self.on_row = path, every, on_row
@@ -27,6 +33,7 @@ class LossLog:
         self.window = torch.zeros(every, 4, device=device)
         self.count = 0  # rows filled
         self.first = 0  # the iteration of row 0
+        self.kept = None  # a resumed log's earlier rows, rewritten with its first new row
 
     @torch.no_grad()
     def record(self, it, D_loss, G_loss, D_real, D_fake):
@@ -42,6 +49,8 @@ class LossLog:
         """Raise Diverged, naming the iteration, if the open window holds a bad loss."""
         rows = self.window[: self.count].tolist()  # the one host-device transfer per window
         for i, row in enumerate(rows):
+            if not (math.isfinite(row[2]) and math.isfinite(row[3])):
+                raise Diverged(self.first + i, what="D's output")  # see train.bce_input
             if not (math.isfinite(row[0]) and math.isfinite(row[1])):
                 raise Diverged(self.first + i)
         return rows
@@ -49,6 +58,9 @@ class LossLog:
     def flush(self):
         """Write the open window's means as one row (the row of its last iteration)."""
         rows = self.check()
+        if self.kept is not None:
+            self._write(self.kept)
+            self.kept = None
         if not rows:
             return
         means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
@@ -61,17 +73,24 @@ class LossLog:
     def start(self, iteration):
         """Begin the file at `iteration`. When resuming, rows from the open window on are
         dropped: a finished run's last, partial row, or rows a crash wrote after the
-        checkpoint. The resumed run writes them again, so every row is written once."""
+        checkpoint. The resumed run writes them again, so every row is written once. A resumed
+        log checks the file now and rewrites it only with its first new row, so a resume that
+        fails before that leaves the file as it was."""
         keep_before = self.first if self.count else iteration
         rows = []
         if iteration > 0 and os.path.exists(self.path):
-            with open(self.path, newline="") as f:
-                rows = list(csv.reader(f))[1:]
-            rows = [r for r in rows if r and int(r[0]) < keep_before]
-        tmp = f"{self.path}.part"
-        with open(tmp, "w", newline="") as f:
-            csv.writer(f).writerows([COLUMNS, *rows])
-        os.replace(tmp, self.path)
+            rows = [r for r in _read_rows(self.path) if int(r[0]) < keep_before]
+        if iteration > 0:
+            self.kept = rows
+        else:
+            self._write(rows)
+
+    def _write(self, rows):
+        def write(tmp):
+            with open(tmp, "w", newline="") as f:
+                csv.writer(f).writerows([COLUMNS, *rows])
+
+        save_atomic(self.path, write)
 
     def state_dict(self):
         return {"window": self.window[: self.count].cpu(), "first": self.first}
@@ -83,10 +102,35 @@ class LossLog:
 
 
 def read_losses(path):
-    """The rows of a losses.csv as a dict of columns (floats; NaN where a value is missing)."""
+    """The rows of a losses.csv as a dict of columns of floats."""
     columns = {name: [] for name in COLUMNS}
-    with open(path, newline="") as f:
-        for row in list(csv.reader(f))[1:]:
-            for name, value in zip(COLUMNS, row, strict=False):
-                columns[name].append(float(value) if value else math.nan)
+    for row in _read_rows(path):
+        for name, value in zip(COLUMNS, row, strict=True):
+            columns[name].append(float(value))
     return columns
+
+
+def _read_rows(path):
+    """The data rows of a losses.csv, as text, each checked to hold an iteration and four
+    numbers; DamagedFile, naming the file and the line, where one does not."""
+    try:
+        with open(path, newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            rows = [(reader.line_num, row) for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DamagedFile(f"{path} cannot be read as a loss log ({e})") from None
+    if header is None or tuple(header) != COLUMNS:
+        raise DamagedFile(f"{path} is not a gan-vanilla loss log (its first line is not "
+                          f"{','.join(COLUMNS)}); repair it or move it away")
+    for line, row in rows:
+        try:
+            if len(row) != len(COLUMNS):
+                raise ValueError
+            int(row[0])
+            list(map(float, row[1:]))
+        except ValueError:
+            raise DamagedFile(f"{path} is damaged: line {line} ({','.join(row)[:60]!r}) is "
+                              f"not an iteration and four numbers; repair it or move it "
+                              f"away") from None
+    return [row for _, row in rows]

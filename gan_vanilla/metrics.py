@@ -49,7 +49,8 @@ def classifier_score(logits):
         warnings.simplefilter("ignore")
         metric = InceptionScore(feature=_Logits(), splits=1)
         metric.update(logits)
-        score, _ = metric.compute()
+        with torch.random.fork_rng(devices=[]):  # compute() shuffles with the global stream
+            score, _ = metric.compute()
     return float(score)
 
 

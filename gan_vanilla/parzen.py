@@ -7,7 +7,8 @@ x gets the density of that mixture:
 
 with d = 784. sigma is chosen on validation images and the mean over test images is
 reported with its standard error. Distances are computed in float64, a chunk of images at
-a time, so memory stays at chunk x N x 8 bytes.
+a time, so memory stays at about chunk x N x 8 bytes for each sigma tried at once: with the
+10 sigmas of the search, 200 images and N = 10,000 samples, 160 MB.
 """
 
 import math

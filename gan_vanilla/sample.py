@@ -17,10 +17,11 @@ def draw(checkpoint, n, seed, out, interpolate=False):
     rows = math.ceil(n / cols)
     gen = torch.Generator().manual_seed(seed)
     if interpolate:
-        # Each row goes from z0 to z1 in `cols` equal steps: z = (1 - t) z0 + t z1.
+        # Each row goes from z0 to z1 in `cols` equal steps: z = (1 - t) z0 + t z1. When n
+        # does not fill the last row, that row stops after n samples in all.
         z0, z1 = torch.randn(2, rows, 1, Z_dim, generator=gen)
         t = torch.linspace(0, 1, cols).reshape(1, cols, 1)
-        z = ((1 - t) * z0 + t * z1).reshape(rows * cols, Z_dim)  # (rows*cols, Z_dim)
+        z = ((1 - t) * z0 + t * z1).reshape(rows * cols, Z_dim)[:n]  # (n, Z_dim)
     else:
         z = torch.randn(n, Z_dim, generator=gen)  # (n, Z_dim)
     with torch.no_grad():

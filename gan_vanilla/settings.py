@@ -4,6 +4,7 @@ overrides them."""
 import argparse
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 
 
@@ -34,6 +35,15 @@ class Settings:
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+
+# Bounds on the numbers the flags take, so that a typo is refused by argparse instead of
+# surfacing as an allocation error or an overflow deep inside torch.
+SEED_MAX = 2**63 - 1  # torch.manual_seed and torch.Generator take a 64-bit seed
+COUNT_MAX = 10**12  # iterations and intervals: a trillion iterations is a century of CPU
+LOG_EVERY_MAX = 10**6  # the loss log's open window lives in memory, 16 bytes an iteration
+MB_SIZE_MAX = 60000  # MNIST's training file; the training split (55,000) is checked later
+DIM_MAX = 10000  # Z_dim and h_dim: at 10000 each, Wzh and its Adam state take 1.6 GB
 
 
 def _positive(kind):
@@ -83,36 +93,59 @@ def int_at_least(low, high=None):
     return parse
 
 
+def seed_type():
+    """argparse type of every command's --seed: what torch.manual_seed takes, negatives not."""
+    return int_at_least(0, SEED_MAX)
+
+
+def allow_negative_values(parser):
+    """Let `--lr -1e-3` reach the flag's type, which refuses it with the right words.
+
+    argparse takes a token that starts with '-' for a flag unless it looks like a negative
+    number, and its test (before Python 3.13) misses exponents such as -1e-3, so the user
+    saw "expected one argument". Python 3.13 uses this same test.
+    """
+    parser._negative_number_matcher = re.compile(r"^-\.?\d")
+    return parser
+
+
 def add_training_flags(parser):
     """One flag per setting; each default is the post's value and shows in --help."""
     d = Settings()
-    parser.add_argument("--iterations", type=_positive(int), default=d.iterations,
-                        help="training iterations, in total (default: %(default)s)")
-    parser.add_argument("--mb-size", type=_positive(int), default=d.mb_size,
-                        help="minibatch size, mb_size (default: %(default)s)")
-    parser.add_argument("--z-dim", type=_positive(int), default=d.Z_dim,
-                        help="noise size, Z_dim (default: %(default)s)")
-    parser.add_argument("--h-dim", type=_positive(int), default=d.h_dim,
-                        help="hidden units in G and D, h_dim (default: %(default)s)")
+    parser.add_argument("--iterations", type=int_at_least(1, COUNT_MAX), default=d.iterations,
+                        help="training iterations, in total, 1 to 10^12 (default: %(default)s)")
+    parser.add_argument("--mb-size", type=int_at_least(1, MB_SIZE_MAX), default=d.mb_size,
+                        help=f"minibatch size, mb_size, 1 to {MB_SIZE_MAX} "
+                        "(default: %(default)s)")
+    parser.add_argument("--z-dim", type=int_at_least(1, DIM_MAX), default=d.Z_dim,
+                        help=f"noise size, Z_dim, 1 to {DIM_MAX} (default: %(default)s)")
+    parser.add_argument("--h-dim", type=int_at_least(1, DIM_MAX), default=d.h_dim,
+                        help=f"hidden units in G and D, h_dim, 1 to {DIM_MAX} "
+                        "(default: %(default)s)")
     parser.add_argument("--lr", type=_positive(float), default=d.lr,
-                        help="Adam learning rate of both solvers (default: %(default)s)")
-    parser.add_argument("--sample-every", type=_positive(int), default=d.sample_every,
-                        help="report and save a grid every N iterations (default: %(default)s)")
-    parser.add_argument("--checkpoint-every", type=_positive(int), default=d.checkpoint_every,
-                        help="write out/checkpoint.pt every N iterations and at the end "
+                        help="Adam learning rate of both solvers, positive and finite "
                         "(default: %(default)s)")
-    parser.add_argument("--log-every", type=_positive(int), default=d.log_every,
-                        help="one row of out/losses.csv per N iterations, their means "
+    parser.add_argument("--sample-every", type=int_at_least(1, COUNT_MAX),
+                        default=d.sample_every,
+                        help="report and save a grid every N iterations, 1 to 10^12 "
                         "(default: %(default)s)")
-    parser.add_argument("--quality-every", type=int_at_least(0), default=d.quality_every,
+    parser.add_argument("--checkpoint-every", type=int_at_least(1, COUNT_MAX),
+                        default=d.checkpoint_every,
+                        help="write out/checkpoint.pt every N iterations and at the end, "
+                        "1 to 10^12 (default: %(default)s)")
+    parser.add_argument("--log-every", type=int_at_least(1, LOG_EVERY_MAX), default=d.log_every,
+                        help="one row of out/losses.csv per N iterations, their means, "
+                        f"1 to {LOG_EVERY_MAX} (default: %(default)s)")
+    parser.add_argument("--quality-every", type=int_at_least(0, COUNT_MAX),
+                        default=d.quality_every,
                         help="measure 2,000 samples with the project's MNIST classifier every "
-                        "N iterations and at the end, into out/quality.csv; 0 turns it off "
-                        "(default: %(default)s)")
+                        "N iterations and at the end, into out/quality.csv; 0 turns it off, "
+                        "at most 10^12 (default: %(default)s)")
     parser.add_argument("--tensorboard", action="store_true",
                         help="also write losses, quality and grids to out/tensorboard/ "
                         "(needs pip install -e \".[tensorboard]\")")
-    parser.add_argument("--seed", type=int_at_least(0), default=d.seed,
-                        help="seeds every random draw (default: %(default)s)")
+    parser.add_argument("--seed", type=seed_type(), default=d.seed,
+                        help="seeds every random draw, 0 to 2^63-1 (default: %(default)s)")
     parser.add_argument("--data-dir", default=d.data_dir,
                         help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
     parser.add_argument("--out-dir", default=d.out_dir,

@@ -17,6 +17,7 @@ import torchvision
 
 from . import __version__
 from .artifacts import plot_losses, write_gif
+from .atomic import save_atomic
 from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .grid import GridWriter
 from .losslog import Diverged, LossLog
@@ -41,6 +42,21 @@ class _NoStop:
     requested = False
 
 
+def bce_input(device):
+    """What the loop hands binary_cross_entropy in place of D's output.
+
+    On the CPU, D's output itself: a NaN there raises at once, and the loop names the
+    iteration. On CUDA the same NaN trips a device-side assert, after which the process can
+    use the GPU no more, not even to say why; there NaN becomes 0.5, the loss stays finite
+    and the loss log, which keeps D's raw outputs, names the same iteration with the same
+    words at its next check (at most --log-every iterations later). Finite values pass
+    unchanged on both devices.
+    """
+    if device.type == "cpu":
+        return lambda p: p
+    return lambda p: torch.nan_to_num(p, nan=0.5)
+
+
 def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None):
     """Train the post's GAN on `mnist.train`; write grids, losses, checkpoints and config to
     out_dir. Returns the eight trained tensors by name.
@@ -59,7 +75,10 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     X_dim = mnist.train.images.shape[1]  # 784
     out_dir = settings.out_dir
     os.makedirs(out_dir, exist_ok=True)
-    write_config(settings, device, os.path.join(out_dir, "config.json"))
+    # config.json describes the checkpoint beside it: a new run writes it now, a resumed run
+    # with its first checkpoint, so a resume that fails leaves the folder as it was.
+    if resume is None:
+        write_config(settings, device, os.path.join(out_dir, "config.json"))
 
     torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
 
@@ -122,8 +141,12 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
         state = checkpoint_state(params, G_solver, D_solver, mnist.train, losses, iteration, c,
                                  settings, device)
         save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
+        if resume is not None and saved_at is None:
+            write_config(settings, device, os.path.join(out_dir, "config.json"))
         saved_at = iteration
 
+    bce = bce_input(device)
+    D_real = D_fake = None  # for the divergence check below
     try:
         for it in range(start, settings.iterations):
             if graphed is not None:
@@ -144,8 +167,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
                 # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
                 # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
-                D_loss_real = F.binary_cross_entropy(D_real, ones_label)
-                D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
+                D_loss_real = F.binary_cross_entropy(bce(D_real), ones_label)
+                D_loss_fake = F.binary_cross_entropy(bce(D_fake), zeros_label)
                 D_loss = D_loss_real + D_loss_fake
 
                 # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to
@@ -163,7 +186,7 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
                 # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients
                 # early on, when D easily rejects the samples.
-                G_loss = F.binary_cross_entropy(D_fake, ones_label)
+                G_loss = F.binary_cross_entropy(bce(D_fake), ones_label)
 
                 # Post: G_loss.backward(); D's gradients are skipped
                 G_loss.backward(inputs=G_params)
@@ -195,11 +218,10 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
         save(settings.iterations)  # with the loss log's open window, for a later --resume
         losses.flush()  # the last, partial row
-    except RuntimeError as e:
+    except RuntimeError:
         # binary_cross_entropy refuses a NaN probability: D(X) or D(G(z)) went NaN because
-        # the last update made the weights infinite. On CUDA it is a device-side assert,
-        # which surfaces at the next synchronisation.
-        if "between 0 and 1" not in str(e) and "device-side assert" not in str(e):
+        # the last update made the weights too large. Told by the values, not the message.
+        if all(p is None or bool(torch.isfinite(p).all()) for p in (D_real, D_fake)):
             raise
         raise Diverged(it, what="D's output") from None
     finally:
@@ -271,8 +293,10 @@ def write_config(settings, device, path):
             "matplotlib": matplotlib.__version__,
         },
     }
-    tmp = f"{path}.part"
-    with open(tmp, "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(config, f, indent=2)
+            f.write("\n")
+
+    save_atomic(path, write)

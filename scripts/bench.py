@@ -227,21 +227,27 @@ def grid_ms(device, repeats=5):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n    python")[0].strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--iterations", type=int, default=1000,
                         help="timed iterations per round (default: %(default)s)")
-    parser.add_argument("--warmup", type=int, default=None, help="default: iterations / 5")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="untimed iterations first (default: iterations / 5)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="rounds; the median is kept (default: %(default)s)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                        help="default: %(default)s")
+                        help="(default: %(default)s)")
     parser.add_argument("--data-dir", default=None,
-                        help="real MNIST; default: random images of MNIST's shape")
+                        help="real MNIST in DATA_DIR/MNIST/raw (default: random images of "
+                        "MNIST's shape)")
     parser.add_argument("--skip-post", action="store_true", help="leave out (a), the slowest")
     parser.add_argument("--skip-compile", action="store_true",
                         help="on CUDA, leave out the torch.compile variant (it compiles first)")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
-    parser.add_argument("--json", default=None, help="also write the figures here")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch.set_num_threads (default: torch's own choice)")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     flush_denormals()  # as training does, before torch starts its worker threads
     if args.iterations < 1 or args.repeats < 1:

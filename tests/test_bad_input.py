@@ -1,13 +1,17 @@
 """Every bad input: one clear line on stderr, a non-zero exit, no traceback, nothing lost."""
 
+import json
 import shutil
 import subprocess
 import sys
 
 import pytest
 import torch
+import torchvision
+from PIL import Image
 
-from gan_vanilla.cli import sample_main, train_main
+from gan_vanilla.checkpoint import load_checkpoint
+from gan_vanilla.cli import evaluate_main, sample_main, train_main
 
 from .conftest import ROOT, write_mnist
 
@@ -19,11 +23,20 @@ def one_clear_line(capsys, prog="gan-vanilla-train"):
     return err
 
 
-@pytest.fixture
-def finished_run(mnist_dir, tmp_path):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def trained_once(mnist_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "run"
     assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "3",
                        "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture
+def finished_run(trained_once, tmp_path):
+    """A finished 3-iteration run of its own for each test (a copy: training is the slow
+    part, and a resume continues in the folder its checkpoint is in)."""
+    out = tmp_path / "run"
+    shutil.copytree(trained_once, out)
     return out
 
 
@@ -138,3 +151,385 @@ def test_a_bad_flag_from_the_terminal_has_no_traceback():
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--mb-size", "0"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "usage:" in r.stderr
+
+
+# --- Issue 8: what a hard try of every command still broke -------------------------------
+
+
+def test_resume_into_a_new_folder_runs_to_the_end(mnist_dir, tmp_path, capsys):
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(old), "--iterations", "4",
+                       "--sample-every", "2", "--quiet"]) == 0  # grids 000 (it 0), 001 (it 2)
+    before = snapshot(old)
+    assert train_main(["--resume", str(old / "checkpoint.pt"), "--iterations", "7",
+                       "--out-dir", str(new)]) == 0
+    # The new folder holds what the resumed part wrote; progress.gif animates those grids.
+    assert sorted(p.name for p in new.glob("*.png")) == ["002.png", "003.png", "losses.png"]
+    assert Image.open(new / "progress.gif").n_frames == 2
+    assert load_checkpoint(new / "checkpoint.pt")["iteration"] == 7
+    assert json.loads((new / "config.json").read_text())["settings"]["out_dir"] == str(new)
+    assert snapshot(old) == before
+
+
+def test_resume_of_a_checkpoint_copied_alone_into_a_new_folder(finished_run, tmp_path):
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(finished_run / "checkpoint.pt", alone / "checkpoint.pt")
+    assert train_main(["--resume", str(alone / "checkpoint.pt"), "--iterations", "5",
+                       "--quiet"]) == 0
+    assert load_checkpoint(alone / "checkpoint.pt")["iteration"] == 5
+    assert (alone / "losses.png").exists() and not (alone / "progress.gif").exists()
+
+
+def test_resume_with_another_log_every_is_refused_before_any_write(finished_run, capsys):
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "6",
+                       "--log-every", "7"]) == 1
+    err = one_clear_line(capsys)
+    assert "--log-every 7 does not match the checkpoint's log_every 100" in err
+    assert "the loss log's windows cannot change on resume" in err
+    assert snapshot(finished_run) == before
+
+
+@pytest.mark.parametrize("main,prog", [(train_main, "gan-vanilla-train"),
+                                       (sample_main, "gan-vanilla-sample"),
+                                       (evaluate_main, "gan-vanilla-evaluate")])
+@pytest.mark.parametrize("seed", ["18446744073709551616", "9223372036854775808", "-1"])
+def test_every_command_takes_the_same_seeds(main, prog, seed, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--checkpoint", "x.pt", "--seed", seed] if main is not train_main
+             else ["--seed", seed])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: {prog}") and "Traceback" not in err
+    assert f"argument --seed: '{seed}' must be between 0 and 9223372036854775807" in err
+
+
+@pytest.mark.parametrize("flag,value,high", [("--log-every", "1000000000000", "1000000"),
+                                             ("--z-dim", "100000000000", "10000"),
+                                             ("--h-dim", "10001", "10000"),
+                                             ("--mb-size", "60001", "60000"),
+                                             ("--iterations", "10000000000000", "1000000000000")])
+def test_sizes_that_no_machine_can_take_are_usage_errors(flag, value, high, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_main([flag, value, "--out-dir", str(tmp_path / "o")])
+    assert e.value.code == 2
+    assert f"argument {flag}: '{value}' must be between 1 and {high}" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_help_states_the_bounds(capsys):
+    with pytest.raises(SystemExit):
+        train_main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for bound in ("1 to 10000", "1 to 60000", "1 to 1000000 (default: 100)",
+                  "0 to 2^63-1 (default: 0)", "1 to 10^12"):
+        assert bound in text, bound
+
+
+def test_out_of_memory_at_the_start_is_one_line(mnist_dir, tmp_path, monkeypatch, capsys):
+    import gan_vanilla.train
+
+    # A real allocation failure: far more than any machine has.
+    monkeypatch.setattr(gan_vanilla.train, "init_params", lambda *a: torch.empty(10**14))
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert "out of memory: could not allocate 400000000000000 bytes" in err
+    assert "try a smaller --mb-size, --z-dim or --h-dim" in err
+
+
+@pytest.mark.parametrize("damage", ["abc,1,2,3,4\n", "2,0.5\n", "\x00\x01\n"],
+                         ids=["not-numbers", "short-row", "binary"])
+def test_a_damaged_loss_log_is_named_and_the_run_kept(finished_run, capsys, damage):
+    losses = finished_run / "losses.csv"
+    losses.write_text("iteration,D_loss,G_loss,D_real,D_fake\n" + damage)
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "6"]) == 1
+    err = one_clear_line(capsys)
+    assert str(losses) in err and ("is damaged: line 2" in err or "cannot be read" in err)
+    assert snapshot(finished_run) == before
+
+
+def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path):
+    from gan_vanilla.artifacts import plot_losses, write_gif
+    from gan_vanilla.losslog import DamagedFile
+
+    foreign = tmp_path / "losses.csv"
+    foreign.write_text("name,score\nada,3\n")
+    with pytest.raises(DamagedFile, match="is not a gan-vanilla loss log"):
+        plot_losses(foreign, tmp_path / "losses.png")
+    (finished_run / "000.png").write_bytes(b"not a png")
+    with pytest.raises(DamagedFile, match="000.png is damaged or not an image"):
+        write_gif([str(finished_run / "000.png")], str(tmp_path / "p.gif"))
+
+
+def test_a_new_run_does_not_replace_an_earlier_one(finished_run, mnist_dir, capsys):
+    before = snapshot(finished_run)
+    args = ["--data-dir", str(mnist_dir), "--out-dir", str(finished_run), "--iterations", "2",
+            "--quiet"]
+    assert train_main(args) == 1
+    ckpt = finished_run / "checkpoint.pt"
+    assert (f"{ckpt} holds the checkpoint of another run; continue it with --resume {ckpt}, "
+            f"or replace it with --overwrite") in one_clear_line(capsys)
+    assert snapshot(finished_run) == before
+    assert train_main([*args, "--overwrite"]) == 0
+    assert load_checkpoint(ckpt)["iteration"] == 2
+
+
+def test_a_resume_into_a_folder_of_another_run_is_refused(finished_run, mnist_dir, tmp_path,
+                                                          capsys):
+    other = tmp_path / "other"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(other), "--iterations",
+                       "2", "--quiet"]) == 0
+    before = snapshot(other)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "5",
+                       "--out-dir", str(other)]) == 1
+    assert "holds the checkpoint of another run" in one_clear_line(capsys)
+    assert snapshot(other) == before
+
+
+def test_a_folder_given_as_checkpoint(tmp_path, capsys):
+    assert sample_main(["--checkpoint", str(tmp_path)]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-sample")
+    assert f"checkpoint {tmp_path} is a folder; name the checkpoint file in it" in err
+
+
+def test_a_folder_in_place_of_an_mnist_file(mnist_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    labels = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    labels.unlink()
+    labels.mkdir()
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert f"{labels} is a folder; it should be the MNIST file t10k-labels-idx1-ubyte" in err
+    assert "download" not in err
+
+
+def test_two_of_four_mnist_files_say_which_are_missing(mnist_dir, tmp_path, monkeypatch,
+                                                       capsys):
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (data / "MNIST" / "raw" / name).unlink()
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert "lacks 2 of its four files and could not be downloaded" in err
+    listed = [line.strip() for line in err.splitlines()[1:]]
+    assert listed[1:] == ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_a_cuda_checkpoint_on_a_machine_without_cuda(finished_run, tmp_path, capsys):
+    state = torch.load(finished_run / "checkpoint.pt", weights_only=True)
+    state["settings"]["device"] = "cuda"  # as a run on a GPU saves it
+    ckpt = tmp_path / "cuda" / "checkpoint.pt"
+    ckpt.parent.mkdir()
+    torch.save(state, ckpt)
+    assert train_main(["--resume", str(ckpt), "--iterations", "5", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert (f"the checkpoint {ckpt} was saved by a run on --device cuda, and this machine has "
+            f"no usable CUDA GPU; add --device cpu to continue on the CPU") in err
+    assert train_main(["--resume", str(ckpt), "--iterations", "5", "--device", "cpu",
+                       "--quiet"]) == 0
+
+
+def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
+    from gan_vanilla.artifacts import plot_losses, write_gif
+    from gan_vanilla.evaluate import write_report_png
+    from gan_vanilla.grid import GridWriter
+    from gan_vanilla.losslog import LossLog
+    from gan_vanilla.settings import Settings
+    from gan_vanilla.train import write_config
+
+    target = tmp_path / "taken"  # a folder where each writer wants its file
+    target.mkdir()
+    (target / "inside").write_text("keep")
+    writers = {
+        "grid": lambda: GridWriter().save(torch.rand(16, 784), str(target)),
+        "losses.png": lambda: plot_losses(finished_run / "losses.csv", str(target)),
+        "progress.gif": lambda: write_gif([str(finished_run / "000.png")], str(target)),
+        "config.json": lambda: write_config(Settings(), torch.device("cpu"), str(target)),
+        "losses.csv": lambda: LossLog(str(target), torch.device("cpu")).start(0),
+        "evaluation.png": lambda: write_report_png(torch.rand(20, 784), torch.rand(20, 10),
+                                                   str(target)),
+    }
+    for name, write in writers.items():
+        with pytest.raises(OSError):
+            write()
+        assert not (tmp_path / "taken.part").exists(), name
+    assert (target / "inside").read_text() == "keep"
+    # sample: an --out that is a folder is refused before anything is drawn.
+    assert sample_main(["--checkpoint", str(finished_run / "checkpoint.pt"), "--out",
+                        str(target)]) == 1
+    assert f"cannot write {target}: it is a folder" in one_clear_line(capsys,
+                                                                      "gan-vanilla-sample")
+    assert not (tmp_path / "taken.part").exists()
+
+
+def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir, tmp_path,
+                                                        capsys):
+    report = tmp_path / "missing" / "r.json"
+    assert evaluate_main(["--checkpoint", str(finished_run / "checkpoint.pt"), "--data-dir",
+                          str(mnist_dir), "--classifier-cache", str(tmp_path / "cache"),
+                          "--json", str(report)]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-evaluate")
+    assert f"cannot write {report}: folder {report.parent} does not exist" in err
+    assert not (finished_run / "evaluation.png").exists()
+    assert not (tmp_path / "cache").exists()  # no classifier was trained for nothing
+
+
+def test_divergence_on_the_cuda_path_gives_the_cpus_line(finished_run, monkeypatch, capsys):
+    # On CUDA, D's NaN output is kept out of binary_cross_entropy (whose device-side assert
+    # would end the process) and the loss log names the iteration. The same path, on the CPU:
+    import gan_vanilla.train
+
+    cuda_path = gan_vanilla.train.bce_input(torch.device("cuda"))
+    monkeypatch.setattr(gan_vanilla.train, "bce_input", lambda device: cuda_path)
+    ckpt = finished_run / "checkpoint.pt"
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(ckpt), "--iterations", "200", "--lr", "1e38",
+                       "--checkpoint-every", "1", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert (f"D's output became NaN or infinite at iteration 3; the run is stopped and the "
+            f"last good checkpoint stays in {ckpt}") in err
+    assert snapshot(finished_run) == before
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_divergence_on_cuda_gives_the_cpus_line(mnist_dir, tmp_path, capsys):
+    out = tmp_path / "gpu"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "3",
+                       "--device", "cuda", "--quiet"]) == 0
+    ckpt = out / "checkpoint.pt"
+    before = snapshot(out)
+    assert train_main(["--resume", str(ckpt), "--iterations", "200", "--lr", "1e38",
+                       "--checkpoint-every", "1", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert "D's output became NaN or infinite at iteration 3; the run is stopped" in err
+    assert snapshot(out) == before
+
+
+def test_a_second_signal_just_after_the_checkpoint_announces_it(mnist_dir, tmp_path,
+                                                                monkeypatch, capsys):
+    import gan_vanilla.train
+
+    real_save = gan_vanilla.train.save_checkpoint
+
+    def save_then_second_signal(state, path):
+        real_save(state, path)
+        raise KeyboardInterrupt  # the second Ctrl-C, just after the rename
+
+    monkeypatch.setattr(gan_vanilla.train, "save_checkpoint", save_then_second_signal)
+    out = tmp_path / "o"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "9",
+                       "--checkpoint-every", "4", "--quiet"]) == 130
+    err = capsys.readouterr().err
+    ckpt = out / "checkpoint.pt"
+    assert err.startswith(f"gan-vanilla-train: stopped at once, just after writing the "
+                          f"checkpoint of iteration 4 to {ckpt}\nResume with: ")
+    assert f"--resume {ckpt} --iterations 9" in err and "Traceback" not in err
+    assert load_checkpoint(ckpt)["iteration"] == 4
+
+
+def test_resume_from_another_folder_says_where_the_data_dir_came_from(
+    mnist_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    shutil.copytree(mnist_dir, tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    assert train_main(["--data-dir", "data", "--out-dir", "run", "--iterations", "2",
+                       "--quiet"]) == 0
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    capsys.readouterr()
+    args = ["--resume", "../run/checkpoint.pt", "--iterations", "4", "--quiet"]
+    assert train_main(args) == 1
+    err = one_clear_line(capsys)
+    assert err.startswith("gan-vanilla-train: error: --data-dir data comes from the "
+                          "checkpoint ../run/checkpoint.pt (relative to the folder that run "
+                          "started in; give --data-dir to read MNIST elsewhere): MNIST is not")
+    assert list((tmp_path / "elsewhere").iterdir()) == []  # no empty data/MNIST/raw left
+    assert train_main([*args, "--data-dir", "../data"]) == 0
+
+
+def test_a_resume_that_diverges_leaves_config_json_as_it_was(finished_run, capsys):
+    config = (finished_run / "config.json").read_bytes()
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "200",
+                       "--lr", "1e38", "--quiet"]) == 1
+    assert "became NaN or infinite" in one_clear_line(capsys)
+    assert (finished_run / "config.json").read_bytes() == config
+
+
+def test_a_resumed_run_writes_its_config_with_its_first_checkpoint(finished_run, capsys):
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--iterations", "5",
+                       "--lr", "0.002", "--quiet"]) == 0
+    assert json.loads((finished_run / "config.json").read_text())["settings"]["lr"] == 0.002
+
+
+def test_a_wrong_magic_number_is_named(mnist_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    images = data / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    images.write_bytes(b"\x00\x00\x08\x01" + images.read_bytes()[4:])
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    err = one_clear_line(capsys)
+    assert ("train-images-idx3-ubyte in" in err and "is truncated or corrupt: it starts with "
+            "0x00000801, not the magic number 0x00000803" in err)
+    assert "AssertionError" not in err
+
+
+def test_a_truncated_mnist_file_says_by_how_much(mnist_dir, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(mnist_dir, data)
+    labels = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:100])
+    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
+    assert "is truncated or corrupt: 100 bytes, its header promises 208" in one_clear_line(capsys)
+
+
+def test_a_truncated_checkpoint_gets_a_short_line(finished_run, capsys):
+    ckpt = finished_run / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:3000])
+    assert sample_main(["--checkpoint", str(ckpt)]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-sample")
+    assert err == (f"gan-vanilla-sample: error: checkpoint {ckpt} is truncated or not a "
+                   f"gan-vanilla checkpoint (3000 bytes; RuntimeError: PytorchStreamReader "
+                   f"failed reading zip archive: failed finding central directory)\n")
+
+
+@pytest.mark.parametrize("args", [["--lr", "-1e-3"], ["--lr=-1e-3"], ["--lr", "-0.001"]])
+def test_a_negative_rate_is_refused_in_the_right_words(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_main(args)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --lr: '{args[-1].split('=')[-1]}' must be a positive, finite number" in err
+
+
+def test_sample_writes_the_format_its_suffix_names(finished_run, tmp_path, capsys):
+    ckpt = str(finished_run / "checkpoint.pt")
+    assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.jpg")]) == 0
+    assert Image.open(tmp_path / "s.jpg").format == "JPEG"
+    assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.xyz")]) == 1
+    assert "matplotlib writes no .xyz files" in one_clear_line(capsys, "gan-vanilla-sample")
+    assert not (tmp_path / "s.xyz").exists()
+
+
+def test_bench_help_shows_its_defaults_and_whole_description():
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--help"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert "(c) a floor: only the matrix products" in r.stdout
+    assert "time to write one sample grid." in r.stdout
+    for default in ("(default: 1000)", "(default: 3)", "(default: cpu)"):
+        assert default in r.stdout, default
+
+
+def test_interpolate_draws_exactly_n(finished_run, tmp_path):
+    from gan_vanilla.sample import draw
+
+    samples = draw(load_checkpoint(finished_run / "checkpoint.pt"), 10, 1,
+                   str(tmp_path / "i.png"), interpolate=True)
+    assert samples.shape == (10, 784)
