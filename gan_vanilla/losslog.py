@@ -110,27 +110,28 @@ def read_losses(path):
     return columns
 
 
-def _read_rows(path):
-    """The data rows of a losses.csv, as text, each checked to hold an iteration and four
-    numbers; DamagedFile, naming the file and the line, where one does not."""
+def _read_rows(path, columns=COLUMNS, what="a gan-vanilla loss log",
+               row_is="an iteration and four numbers"):
+    """The data rows of a losses.csv (or another of the run's CSV files: `columns`), as
+    text, each checked to hold an iteration and numbers; DamagedFile, naming the file and
+    the line, where one does not."""
     try:
         with open(path, newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
             rows = [(reader.line_num, row) for row in reader if row]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DamagedFile(f"{path} cannot be read as a loss log ({e})") from None
-    if header is None or tuple(header) != COLUMNS:
-        raise DamagedFile(f"{path} is not a gan-vanilla loss log (its first line is not "
-                          f"{','.join(COLUMNS)}); repair it or move it away")
+        raise DamagedFile(f"{path} cannot be read as {what} ({e})") from None
+    if header is None or tuple(header) != tuple(columns):
+        raise DamagedFile(f"{path} is not {what} (its first line is not "
+                          f"{','.join(columns)}); repair it or move it away")
     for line, row in rows:
         try:
-            if len(row) != len(COLUMNS):
+            if len(row) != len(columns):
                 raise ValueError
             int(row[0])
             list(map(float, row[1:]))
         except ValueError:
             raise DamagedFile(f"{path} is damaged: line {line} ({','.join(row)[:60]!r}) is "
-                              f"not an iteration and four numbers; repair it or move it "
-                              f"away") from None
+                              f"not {row_is}; repair it or move it away") from None
     return [row for _, row in rows]

@@ -18,6 +18,7 @@ import os
 import torch
 
 from .evaluate import classify
+from .losslog import _read_rows
 from .metrics import (
     class_histogram,
     classes_covered,
@@ -101,6 +102,7 @@ class QualityMonitor:
         self.classifier = None
         self.off = every == 0
         self.collapsed = False  # whether the samples are concentrated (said once, until cleared)
+        self.pending = None  # quality.csv's rows from before a resume, not yet rewritten
         gen = torch.Generator().manual_seed(NOISE_SEED)
         self.z = torch.randn(SAMPLES, Z_dim, generator=gen).to(device)  # (SAMPLES, Z_dim)
 
@@ -113,12 +115,14 @@ class QualityMonitor:
     def start(self, iteration):
         """Begin quality.csv at `iteration` (0, or the resumed one). Rows measured after the
         checkpoint are dropped and measured again, and so is the last row of an earlier run
-        that ended between two multiples of N: a run that never stopped has no such row."""
+        that ended between two multiples of N: a run that never stopped has no such row. A
+        resumed run checks the file now and rewrites it only with its first measurement (or
+        at its end), so a resume that fails leaves it as it was."""
         rows = []
         if iteration > 0 and os.path.exists(self.path):
-            with open(self.path, newline="") as f:
-                rows = list(csv.reader(f))[1:]
-            rows = [r for r in rows if r and int(r[0]) < iteration]
+            rows = _read_rows(self.path, COLUMNS, "a gan-vanilla quality log",
+                              "an iteration and 14 numbers")
+            rows = [r for r in rows if int(r[0]) < iteration]
             if rows and int(rows[-1][0]) == iteration - 1 and (
                     self.every == 0 or (iteration - 1) % self.every):
                 rows = rows[:-1]
@@ -126,7 +130,15 @@ class QualityMonitor:
             self.collapsed, _ = next_state(self.collapsed, [float(p) for p in row[5:]], 0)
         if self.off and not rows:
             return
-        _write_atomic(self.path, [COLUMNS, *rows])
+        self.pending = [COLUMNS, *rows]
+        if iteration == 0:
+            self.finish()
+
+    def finish(self):
+        """Write the rows kept from before a resume, if no measurement has written them."""
+        if self.pending is not None:
+            _write_atomic(self.path, self.pending)
+            self.pending = None
 
     def measure(self, it, G):
         """The numbers for G's samples after iteration `it`, as a dict (None when off)."""
@@ -146,6 +158,7 @@ class QualityMonitor:
             self.log(f"quality monitor off from iteration {it}: {_why(e)}")
             return None
         row["iteration"] = it
+        self.finish()
         with open(self.path, "a", newline="") as f:
             csv.writer(f).writerow([it, *(_fmt(row[c]) for c in COLUMNS[1:])])
         self.log(quality_line(it, row))

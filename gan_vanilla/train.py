@@ -218,6 +218,7 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
         save(settings.iterations)  # with the loss log's open window, for a later --resume
         losses.flush()  # the last, partial row
+        monitor.finish()
     except RuntimeError:
         # binary_cross_entropy refuses a NaN probability: D(X) or D(G(z)) went NaN because
         # the last update made the weights too large. Told by the values, not the message.

@@ -195,3 +195,21 @@ def test_resumed_watched_run_is_bit_identical(watched_and_unwatched, tmp_path, s
     assert quality_rows(tmp_path) == quality_rows(root / "on")
     for name in ("losses.csv", "progress.gif", "004.png"):
         assert (tmp_path / name).read_bytes() == (root / "on" / name).read_bytes(), name
+
+
+def test_a_damaged_quality_csv_is_named_and_a_failed_resume_leaves_it(watched_and_unwatched,
+                                                                       tmp_path, capsys):
+    root, _, _ = watched_and_unwatched
+    run(tmp_path / "a", root / "cache", iterations=12)
+    ckpt = tmp_path / "a" / "checkpoint.pt"
+    before = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    # A resume that diverges at once (a learning rate of 1e38) leaves quality.csv as it was.
+    with pytest.raises(Exception, match="became NaN or infinite"):
+        run(tmp_path / "a", root / "cache", resume=True, lr=1e38)
+    for name in ("quality.csv", "losses.csv", "checkpoint.pt", "config.json"):
+        assert (tmp_path / "a" / name).read_bytes() == before[name], name
+    # A damaged row is named, and the checkpoint stays as it was.
+    (tmp_path / "a" / "quality.csv").write_text(before["quality.csv"].decode() + "abc,1\n")
+    with pytest.raises(Exception, match=r"quality.csv is damaged: line 5 \('abc,1'\)"):
+        run(tmp_path / "a", root / "cache", resume=True)
+    assert ckpt.read_bytes() == before["checkpoint.pt"]
