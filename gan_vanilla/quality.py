@@ -197,12 +197,14 @@ def read_quality(path):
     return columns
 
 
-def classifier_with_test_stats(mnist, cache_dir, log=None):
+def classifier_with_test_stats(mnist, cache_dir, log=None, settings=None):
     """The cached classifier (trained on first use) and its test features' mean and
-    covariance, cached beside it, so that a measurement need not classify 10,000 images."""
-    from .classifier import load_or_train
+    covariance, cached beside it, so that a measurement need not classify 10,000 images.
+    settings: the classifier's, as classifier.DEFAULTS (the default) spells them; other
+    settings are cached under their own key."""
+    from .classifier import DEFAULTS, load_or_train
 
-    classifier, _, path = load_or_train(mnist, cache_dir, log=log)
+    classifier, _, path = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log)
     stats_path = path.removesuffix(".pt") + "-test-features.pt"
     if os.path.exists(stats_path):
         try:

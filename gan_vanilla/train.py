@@ -57,7 +57,8 @@ def bce_input(device):
     return lambda p: torch.nan_to_num(p, nan=0.5)
 
 
-def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None):
+def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None,
+          classifier_settings=None):
     """Train the post's GAN on `mnist.train`; write grids, losses, checkpoints and config to
     out_dir. Returns the eight trained tensors by name.
 
@@ -68,6 +69,8 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     progress: a tqdm bar to advance, or None.
     With settings.quality_every > 0, the classifier's view of G's samples goes to
     quality.csv (quality.py); with settings.tensorboard, everything also to tensorboard/.
+    classifier_settings: the quality monitor's classifier (a dict like classifier.DEFAULTS,
+        the default); the tutorial passes a smaller one that trains in seconds.
     Raises Diverged (no checkpoint written after it) when a loss becomes NaN or infinite.
     """
     stop = stop or _NoStop()
@@ -109,8 +112,9 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     status = _Status(progress)  # what the progress bar shows beside the iteration
     losses = LossLog(os.path.join(out_dir, "losses.csv"), device, every=settings.log_every,
                      on_row=status.losses)
-    monitor = QualityMonitor(os.path.join(out_dir, "quality.csv"), settings.quality_every,
-                             Z_dim, device, lambda: _classifier(settings, mnist, log), log=log)
+    monitor = QualityMonitor(os.path.join(out_dir, "quality.csv"), settings.quality_every, Z_dim,
+                             device, lambda: _classifier(settings, mnist, log, classifier_settings),
+                             log=log)
     if resume is not None:
         start, c = restore_state(resume, params, G_solver, D_solver, mnist.train, losses, device,
                                  lr)
@@ -234,16 +238,17 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     return params
 
 
-def _classifier(settings, mnist, log):
+def _classifier(settings, mnist, log, classifier_settings=None):
     """The quality monitor's classifier, cached where `evaluate` caches it."""
     from .classifier import DEFAULTS, cache_key, default_cache_dir
 
     cache = settings.classifier_cache or default_cache_dir(settings.data_dir)
     key = cache_key(DEFAULTS, mnist.train.num_examples)
-    if not os.path.exists(os.path.join(cache, f"classifier-{key}.pt")):
+    if classifier_settings is None and not os.path.exists(
+            os.path.join(cache, f"classifier-{key}.pt")):
         log("quality monitor: training the MNIST classifier, once (about 2 minutes on 2 CPU "
             f"cores; cached in {cache} for every later run and evaluate)")
-    return classifier_with_test_stats(mnist, cache, log=log)
+    return classifier_with_test_stats(mnist, cache, log=log, settings=classifier_settings)
 
 
 class _Status:

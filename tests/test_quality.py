@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from gan_vanilla.checkpoint import load_checkpoint
+from gan_vanilla.classifier import DEFAULTS, cache_key
 from gan_vanilla.metrics import feature_stats, frechet_distance, frechet_from_stats
 from gan_vanilla.model import PARAM_NAMES
 from gan_vanilla.quality import COLUMNS, QualityMonitor, collapse_message, next_state
@@ -213,3 +214,19 @@ def test_a_damaged_quality_csv_is_named_and_a_failed_resume_leaves_it(watched_an
     with pytest.raises(Exception, match=r"quality.csv is damaged: line 5 \('abc,1'\)"):
         run(tmp_path / "a", root / "cache", resume=True)
     assert ckpt.read_bytes() == before["checkpoint.pt"]
+
+
+def test_the_monitor_can_use_a_smaller_classifier(tmp_path):
+    # The tutorial's choice: a classifier that trains in seconds, cached under its own key.
+    small = {**DEFAULTS, "channels": (4, 8), "epochs": 1}
+    settings = dataclasses.replace(BASE, iterations=6, out_dir=str(tmp_path / "out"),
+                                   classifier_cache=str(tmp_path / "cache"))
+    lines = []
+    train(settings, in_memory_mnist(), CPU, log=lines.append, classifier_settings=small)
+    key = cache_key(small, 640)
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
+        f"classifier-{key}-test-features.pt", f"classifier-{key}.pt"]
+    state = torch.load(tmp_path / "cache" / f"classifier-{key}.pt", weights_only=True)
+    assert state["settings"] == small and state["model"]["conv1.weight"].shape[0] == 4
+    assert [int(r[0]) for r in quality_rows(tmp_path / "out")[1:]] == [5]
+    assert not any(line.startswith("quality monitor:") for line in lines)

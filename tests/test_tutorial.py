@@ -1,0 +1,61 @@
+"""docs/tutorial.ipynb: committed with its outputs from one top-to-bottom run, and it still
+runs top to bottom in a fresh kernel on the real MNIST."""
+
+import os
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from .conftest import REAL_DATA, ROOT
+
+NOTEBOOK = ROOT / "docs" / "tutorial.ipynb"
+
+
+def code_cells(nb):
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def check_ran_in_order_without_errors(nb, stderr=False):
+    cells = code_cells(nb)
+    # 1, 2, 3, ...: every code cell ran, once, in order, in one kernel.
+    assert [cell.execution_count for cell in cells] == list(range(1, len(cells) + 1))
+    for i, cell in enumerate(cells, start=1):
+        for output in cell.outputs:
+            assert output.output_type != "error", f"cell [{i}]: {output.get('ename')}"
+            # Warnings land on stderr: the committed page shows none. (A fresh environment may
+            # add one of its own, such as matplotlib building its font cache.)
+            assert stderr or output.get("name") != "stderr", f"cell [{i}] wrote to stderr"
+
+
+def test_committed_notebook_ran_top_to_bottom_without_errors():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    check_ran_in_order_without_errors(nb)
+    # Outputs are committed, so the page reads without running anything: every code cell
+    # shows what it did.
+    assert all(cell.outputs for cell in code_cells(nb))
+    assert NOTEBOOK.stat().st_size < 2_000_000
+
+
+@pytest.mark.real_data
+@pytest.mark.skipif(
+    not (REAL_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").exists(),
+    reason=f"real MNIST not found in {REAL_DATA}",
+)
+def test_the_tutorial_runs_top_to_bottom_in_a_fresh_kernel(tmp_path, monkeypatch):
+    # The kernel inherits this environment: it imports this checkout's package and writes
+    # into a temporary folder instead of out/tutorial.
+    monkeypatch.setenv("GAN_TUTORIAL_OUT", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in code_cells(nb):
+        cell.outputs, cell.execution_count = [], None
+    # As Jupyter does, the kernel starts in the notebook's folder. Any cell error raises.
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    check_ran_in_order_without_errors(nb, stderr=True)
+    # It wrote where it was told: the run's files, the classifier it trained.
+    assert (tmp_path / "run" / "quality.csv").exists()
+    assert list((tmp_path / "classifier").glob("classifier-*.pt"))
