@@ -84,6 +84,7 @@ def test_a_tiny_study_end_to_end(done, capsys):
     assert load_checkpoint(run / "checkpoint.pt")["settings"]["beta1"] == 0.5
 
 
+@pytest.mark.slow  # several processes of their own: about 10 to 20 s
 def test_a_stopped_study_resumes_and_retrains_nothing_finished(done, mnist_dir, tmp_path):
     src, _ = done
     shutil.copytree(src / "study", tmp_path / "study")
@@ -114,6 +115,7 @@ def test_a_stopped_study_resumes_and_retrains_nothing_finished(done, mnist_dir, 
     assert len(rows(tmp_path / "study" / "results.csv")) == 4
 
 
+@pytest.mark.slow  # several processes of their own: about 10 to 20 s
 def test_list_prints_runnable_commands_and_collect_gathers(mnist_dir, tmp_path, capsys):
     path = write_study(tmp_path, mnist_dir)
     assert main([path, "--list"]) == 0

@@ -39,6 +39,7 @@ def test_committed_notebook_ran_top_to_bottom_without_errors():
 
 
 @pytest.mark.real_data
+@pytest.mark.slow  # about 35 s on 2 quiet cores; CI runs it with -m slow
 @pytest.mark.skipif(
     not (REAL_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").exists(),
     reason=f"real MNIST not found in {REAL_DATA}",
