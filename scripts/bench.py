@@ -109,11 +109,10 @@ def adam_only(device):
     return run
 
 
-def compiled_loop(images, device):
-    """The post's loop with its forward-and-loss parts compiled by torch.compile in
-    "reduce-overhead" mode (CUDA graphs of the compiled forward and backward); the fused Adam
-    steps stay eager. The alternative to capturing the whole iteration, measured beside it."""
-    import torch.nn.functional as F
+def fresh_gan(images, device):
+    """The post's GAN at its start, as train() builds it: settings, G, D, their tensors,
+    both fused Adams and the two label tensors."""
+    from types import SimpleNamespace
 
     from gan_vanilla.model import (
         D_PARAM_NAMES,
@@ -126,13 +125,26 @@ def compiled_loop(images, device):
 
     s = Settings()
     params = params_to(init_params(s.Z_dim, s.h_dim, images.shape[1]), device)
-    G, D = make_G(params), make_D(params)
     G_params = [params[k] for k in G_PARAM_NAMES]
     D_params = [params[k] for k in D_PARAM_NAMES]
-    G_solver = torch.optim.Adam(G_params, lr=s.lr, fused=True)
-    D_solver = torch.optim.Adam(D_params, lr=s.lr, fused=True)
-    ones = torch.ones(s.mb_size, 1, device=device)
-    zeros = torch.zeros(s.mb_size, 1, device=device)
+    return SimpleNamespace(
+        s=s, G=make_G(params), D=make_D(params), G_params=G_params, D_params=D_params,
+        G_solver=torch.optim.Adam(G_params, lr=s.lr, fused=True),
+        D_solver=torch.optim.Adam(D_params, lr=s.lr, fused=True),
+        ones=torch.ones(s.mb_size, 1, device=device),
+        zeros=torch.zeros(s.mb_size, 1, device=device))
+
+
+def compiled_loop(images, device):
+    """The post's loop with its forward-and-loss parts compiled by torch.compile in
+    "reduce-overhead" mode (CUDA graphs of the compiled forward and backward); the fused Adam
+    steps stay eager. The alternative to capturing the whole iteration, measured beside it."""
+    import torch.nn.functional as F
+
+    gan = fresh_gan(images, device)
+    s, G, D, ones, zeros = gan.s, gan.G, gan.D, gan.ones, gan.zeros
+    G_params, D_params, G_solver, D_solver = (gan.G_params, gan.D_params, gan.G_solver,
+                                              gan.D_solver)
 
     @torch.compile(mode="reduce-overhead")
     def D_loss_of(z, X):
@@ -171,25 +183,11 @@ def graph_breakdown(images, device):
     draws and the batch; and with the loss log's record, as the loop does it."""
     from gan_vanilla.cuda_graph import GraphedIteration
     from gan_vanilla.losslog import LossLog
-    from gan_vanilla.model import (
-        D_PARAM_NAMES,
-        G_PARAM_NAMES,
-        init_params,
-        make_D,
-        make_G,
-        params_to,
-    )
 
-    s = Settings()
-    params = params_to(init_params(s.Z_dim, s.h_dim, images.shape[1]), device)
-    G_params = [params[k] for k in G_PARAM_NAMES]
-    D_params = [params[k] for k in D_PARAM_NAMES]
-    graphed = GraphedIteration(
-        make_G(params), make_D(params), G_params, D_params,
-        torch.optim.Adam(G_params, lr=s.lr, fused=True),
-        torch.optim.Adam(D_params, lr=s.lr, fused=True),
-        torch.ones(s.mb_size, 1, device=device), torch.zeros(s.mb_size, 1, device=device),
-        s.Z_dim, images.shape[1])
+    gan = fresh_gan(images, device)
+    s = gan.s
+    graphed = GraphedIteration(gan.G, gan.D, gan.G_params, gan.D_params, gan.G_solver,
+                               gan.D_solver, gan.ones, gan.zeros, s.Z_dim, images.shape[1])
     mnist = fresh_mnist(images)
     log = LossLog(os.path.join(tempfile.mkdtemp(), "losses.csv"), device, every=100)
     log.start(0)
