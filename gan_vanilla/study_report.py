@@ -16,7 +16,7 @@ from .quality import read_quality
 METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
            "frechet_distance")
 LABELS = {"parzen_ll": "Parzen log-likelihood (nats)", "classes_covered": "digits >= 1%",
-          "kl_uniform": "KL(classes || uniform)", "classifier_score": "classifier score",
+          "kl_uniform": "KL to uniform (nats)", "classifier_score": "classifier score",
           "frechet_distance": "Frechet distance", "train_seconds": "training time (s)"}
 COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se",
            *(f"share_{k}" for k in range(10)), "train_seconds")
