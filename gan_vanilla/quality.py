@@ -17,6 +17,7 @@ import os
 
 import torch
 
+from .atomic import save_atomic
 from .evaluate import classify
 from .losslog import _read_rows
 from .metrics import (
@@ -120,8 +121,7 @@ class QualityMonitor:
         at its end), so a resume that fails leaves it as it was."""
         rows = []
         if iteration > 0 and os.path.exists(self.path):
-            rows = _read_rows(self.path, COLUMNS, "a gan-vanilla quality log",
-                              "an iteration and 14 numbers")
+            rows = _read_quality_rows(self.path)
             rows = [r for r in rows if int(r[0]) < iteration]
             if rows and int(rows[-1][0]) == iteration - 1 and (
                     self.every == 0 or (iteration - 1) % self.every):
@@ -190,11 +190,16 @@ def read_quality(path):
     columns = {name: [] for name in COLUMNS}
     if not os.path.exists(path):
         return columns
-    with open(path, newline="") as f:
-        for row in list(csv.reader(f))[1:]:
-            for name, value in zip(COLUMNS, row, strict=False):
-                columns[name].append(float(value))
+    for row in _read_quality_rows(path):
+        for name, value in zip(COLUMNS, row, strict=True):
+            columns[name].append(float(value))
     return columns
+
+
+def _read_quality_rows(path):
+    """quality.csv's data rows as text, checked like losses.csv's (DamagedFile names a bad
+    line)."""
+    return _read_rows(path, COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers")
 
 
 def classifier_with_test_stats(mnist, cache_dir, log=None, settings=None):
@@ -214,9 +219,7 @@ def classifier_with_test_stats(mnist, cache_dir, log=None, settings=None):
             pass
     _, test_features = classify(classifier, mnist.test.images.cpu())
     mean, cov = feature_stats(test_features)
-    tmp = f"{stats_path}.part"
-    torch.save({"mean": mean, "cov": cov}, tmp)
-    os.replace(tmp, stats_path)
+    save_atomic(stats_path, lambda tmp: torch.save({"mean": mean, "cov": cov}, tmp))
     return classifier, mean, cov
 
 
@@ -232,11 +235,8 @@ def _why(e):
 
 
 def _write_atomic(path, rows):
-    tmp = f"{path}.part"
-    try:
+    def write(tmp):
         with open(tmp, "w", newline="") as f:
             csv.writer(f).writerows(rows)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+
+    save_atomic(path, write)

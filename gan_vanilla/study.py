@@ -32,6 +32,7 @@ import sys
 import time
 import tomllib
 
+from .atomic import save_atomic
 from .cli import train_parser
 
 TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "configurations",
@@ -287,11 +288,12 @@ def _last_line(text):
 
 
 def _write_json(path, data):
-    tmp = f"{path}.part"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    def write(tmp):
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+
+    save_atomic(path, write)
 
 
 def main(argv=None):
