@@ -10,6 +10,7 @@ import statistics
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from .quality import read_quality
 
@@ -117,6 +118,8 @@ def plot_curves(rows, configurations, path):
                             color=f"C{i}", alpha=0.15)
     for ax, metric in zip(axes, ("classes_covered", "classifier_score"), strict=True):
         ax.set_xlabel("iteration")
+        # 200,000 written out six digits at a time would run the tick labels together.
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x else "0"))
         ax.set_title(f"{LABELS[metric]}: mean and range over seeds", fontsize=9)
         ax.set_ylim(0, 10.5)
     axes[0].legend(fontsize=8)
