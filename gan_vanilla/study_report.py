@@ -62,24 +62,36 @@ def summary(rows, configurations):
     return out
 
 
+# Decimals of one run's figure; a mean and its standard deviation get one more.
+DECIMALS = {"parzen_ll": 1, "classes_covered": 0, "kl_uniform": 2, "classifier_score": 2,
+            "frechet_distance": 1}
+
+
+def spread(mean, std, low, high, metric):
+    """One metric over seeds: mean ± std (min to max); no ± for a single seed (std NaN)."""
+    d = DECIMALS[metric]
+    std = "" if math.isnan(std) else f" ± {std:.{d + 1}f}"
+    return f"{mean:.{d + 1}f}{std} ({low:.{d}f} to {high:.{d}f})"
+
+
+def table(head, body):
+    """A Markdown table: the header row, the rule, then one row per list of cells."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(summ, configurations):
     """configuration | runs | each metric as mean ± std (min to max)."""
-    head = ["configuration", "runs", *(LABELS[m] for m in METRICS)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body = []
     for config in configurations:
         cells = {s["metric"]: s for s in summ if s["configuration"] == config}
         if not cells:
             continue
-        row = [config, str(cells["parzen_ll"]["runs"])]
-        for m in METRICS:
-            s = cells[m]
-            digits = 0 if m == "classes_covered" else (1 if m in ("parzen_ll",
-                                                                  "frechet_distance") else 2)
-            std = "" if math.isnan(s["std"]) else f" ± {s['std']:.{digits + 1}f}"
-            row.append(f"{s['mean']:.{digits + 1}f}{std} ({s['min']:.{digits}f} to "
-                       f"{s['max']:.{digits}f})")
-        lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines) + "\n"
+        body.append([config, str(cells["parzen_ll"]["runs"]),
+                     *(spread(cells[m]["mean"], cells[m]["std"], cells[m]["min"],
+                              cells[m]["max"], m) for m in METRICS)])
+    return table(["configuration", "runs", *(LABELS[m] for m in METRICS)], body)
 
 
 def plot_metrics(rows, configurations, path):
