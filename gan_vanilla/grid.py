@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
-from .atomic import save_atomic
+from .run.files import save_atomic
 
 
 class GridWriter:

@@ -3,13 +3,14 @@
   (a) the post's own 2017 code   (gan_vanilla/post2017.py, the faithfulness reference; with
       --device cuda, moved to the GPU by making CUDA the default device)
   (b) the package's training loop (gan_vanilla/train.py, as `scripts/train.py` runs it: on
-      CUDA, each iteration replayed as one CUDA graph)
+      CUDA, its iteration replayed as one CUDA graph)
   (c) a floor: only the matrix products that one iteration of (b) needs, forward and
       backward, with the same shapes, back to back, with no autograd, optimiser or data
 
-With --device cuda also: the eager loop (--no-cuda-graph), the loop with G, D and the losses
+With --device cuda also: the eager loop (--no-cuda-graph), the loop's iteration with G and D
 compiled by torch.compile(mode="reduce-overhead"), and a breakdown of (b): the graph replay
-alone, and with the noise, the batch and the loss log.
+alone, and with the noise, the batch and the loss log. Every variant runs the loop's own
+iteration (train.make_iteration); none retypes it.
 
 Each is timed as T(warm-up + N iterations) - T(warm-up), so set-up, the first grid and the
 final checkpoint cancel out. The three alternate over --repeats rounds and the median is
@@ -33,11 +34,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import torch  # noqa: E402
 
 from gan_vanilla import post2017  # noqa: E402
-from gan_vanilla.cli import flush_denormals  # noqa: E402
-from gan_vanilla.data import DataSet, Datasets, MNISTError, read_data_sets  # noqa: E402
+from gan_vanilla.data import DataSet, Datasets, read_data_sets  # noqa: E402
 from gan_vanilla.grid import GridWriter  # noqa: E402
+from gan_vanilla.run.device import flush_denormals, on_device  # noqa: E402
+from gan_vanilla.run.mnist_files import MNISTError  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
-from gan_vanilla.train import train  # noqa: E402
+from gan_vanilla.train import make_iteration, train  # noqa: E402
 
 
 def sync(device):
@@ -109,9 +111,10 @@ def adam_only(device):
     return run
 
 
-def fresh_gan(images, device):
-    """The post's GAN at its start, as train() builds it: settings, G, D, their tensors,
-    both fused Adams and the two label tensors."""
+def fresh_gan(images, device, compile_G_and_D=False):
+    """The post's GAN at its start, as train() builds it, and its iteration
+    (train.make_iteration) on `device`; G and D compiled by torch.compile in
+    "reduce-overhead" mode when asked."""
     from types import SimpleNamespace
 
     from gan_vanilla.model import (
@@ -125,53 +128,37 @@ def fresh_gan(images, device):
 
     s = Settings()
     params = params_to(init_params(s.Z_dim, s.h_dim, images.shape[1]), device)
+    G, D = make_G(params), make_D(params)
+    if compile_G_and_D:
+        G, D = (torch.compile(f, mode="reduce-overhead") for f in (G, D))
     G_params = [params[k] for k in G_PARAM_NAMES]
     D_params = [params[k] for k in D_PARAM_NAMES]
-    return SimpleNamespace(
-        s=s, G=make_G(params), D=make_D(params), G_params=G_params, D_params=D_params,
-        G_solver=torch.optim.Adam(G_params, lr=s.lr, fused=True),
-        D_solver=torch.optim.Adam(D_params, lr=s.lr, fused=True),
-        ones=torch.ones(s.mb_size, 1, device=device),
-        zeros=torch.zeros(s.mb_size, 1, device=device))
+    gan = (G, D, G_params, D_params, torch.optim.Adam(G_params, lr=s.lr, fused=True),
+           torch.optim.Adam(D_params, lr=s.lr, fused=True),
+           torch.ones(s.mb_size, 1, device=device), torch.zeros(s.mb_size, 1, device=device))
+    return SimpleNamespace(s=s, gan=gan, mnist=fresh_mnist(images))
 
 
-def compiled_loop(images, device):
-    """The post's loop with its forward-and-loss parts compiled by torch.compile in
-    "reduce-overhead" mode (CUDA graphs of the compiled forward and backward); the fused Adam
-    steps stay eager. The alternative to capturing the whole iteration, measured beside it."""
-    import torch.nn.functional as F
-
-    gan = fresh_gan(images, device)
-    s, G, D, ones, zeros = gan.s, gan.G, gan.D, gan.ones, gan.zeros
-    G_params, D_params, G_solver, D_solver = (gan.G_params, gan.D_params, gan.G_solver,
-                                              gan.D_solver)
-
-    @torch.compile(mode="reduce-overhead")
-    def D_loss_of(z, X):
-        return F.binary_cross_entropy(D(X), ones) + F.binary_cross_entropy(D(G(z)), zeros)
-
-    @torch.compile(mode="reduce-overhead")
-    def G_loss_of(z):
-        return F.binary_cross_entropy(D(G(z)), ones)
-
-    mnist = fresh_mnist(images)
+def eager_with(gan, device, iteration):
+    """run(k): k iterations of `iteration` with the loop's inputs (two noise draws, a batch)."""
+    s = gan.s
 
     def run(k):
         for _ in range(k):
             z = torch.randn(s.mb_size, s.Z_dim, device=device)
-            X, _ = mnist.train.next_batch(s.mb_size)
-            D_loss = D_loss_of(z, X)
-            D_loss.backward(inputs=D_params)
-            D_solver.step()
-            for p in G_params + D_params:
-                p.grad = None
-            z = torch.randn(s.mb_size, s.Z_dim, device=device)
-            G_loss = G_loss_of(z)
-            G_loss.backward(inputs=G_params)
-            G_solver.step()
-            for p in G_params + D_params:
-                p.grad = None
+            X, _ = gan.mnist.train.next_batch(s.mb_size)
+            z_G = torch.randn(s.mb_size, s.Z_dim, device=device)
+            iteration(z, X, z_G)
 
+    return run
+
+
+def compiled_loop(images, device):
+    """The loop's iteration with G and D compiled by torch.compile in "reduce-overhead" mode
+    (CUDA graphs of the compiled forward and backward); the losses and the fused Adam steps
+    stay eager. The alternative to capturing the whole iteration, measured beside it."""
+    gan = fresh_gan(images, device, compile_G_and_D=True)
+    run = eager_with(gan, device, make_iteration(*gan.gan))
     t = time.perf_counter()
     run(5)  # compiles
     sync(device)
@@ -181,14 +168,10 @@ def compiled_loop(images, device):
 def graph_breakdown(images, device):
     """Parts of (b) on CUDA: the replay of one captured iteration alone; with the two noise
     draws and the batch; and with the loss log's record, as the loop does it."""
-    from gan_vanilla.cuda_graph import GraphedIteration
-    from gan_vanilla.losslog import LossLog
+    from gan_vanilla.run.losslog import LossLog
 
     gan = fresh_gan(images, device)
-    s = gan.s
-    graphed = GraphedIteration(gan.G, gan.D, gan.G_params, gan.D_params, gan.G_solver,
-                               gan.D_solver, gan.ones, gan.zeros, s.Z_dim, images.shape[1])
-    mnist = fresh_mnist(images)
+    graphed = on_device(make_iteration, *gan.gan, cuda_graph=True)
     log = LossLog(os.path.join(tempfile.mkdtemp(), "losses.csv"), device, every=100)
     log.start(0)
 
@@ -196,17 +179,16 @@ def graph_breakdown(images, device):
         for _ in range(k):
             graphed.graph.replay()
 
-    def with_inputs(k):
-        for _ in range(k):
-            X, _ = mnist.train.next_batch(s.mb_size)
-            graphed(X)
-
     def with_log(k):
+        s = gan.s
         for it in range(k):
-            X, _ = mnist.train.next_batch(s.mb_size)
-            log.record(it, *graphed(X))
+            z = torch.randn(s.mb_size, s.Z_dim, device=device)
+            X, _ = gan.mnist.train.next_batch(s.mb_size)
+            z_G = torch.randn(s.mb_size, s.Z_dim, device=device)
+            log.record(it, *graphed(z, X, z_G))
 
-    return {"graph_replay_only": replay, "graph_with_noise_and_batch": with_inputs,
+    return {"graph_replay_only": replay,
+            "graph_with_noise_and_batch": eager_with(gan, device, graphed),
             "graph_with_loss_log": with_log}
 
 
@@ -325,7 +307,7 @@ def main(argv=None):
           f"{n} iterations x {args.repeats} rounds (median)")
     labels = {"a_post": "(a) the post's 2017 code", "b_package": "(b) the package's loop",
               "b_eager": "    (b) eager, --no-cuda-graph",
-              "b_compile": "    (b) torch.compile reduce-overhead",
+              "b_compile": "    (b) G, D by torch.compile",
               "graph_replay_only": "    graph replay alone",
               "graph_with_noise_and_batch": "    + noise and batch",
               "graph_with_loss_log": "    + loss log",

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_vanilla.cli import sample_main, train_main
+from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.train import main as train_main
 
 from .conftest import ROOT
 
@@ -59,8 +60,8 @@ def test_sample_writes_a_grid_and_is_seeded(run_dir, tmp_path, capsys):
 
 
 def test_sample_interpolate_walks_between_two_points(run_dir, tmp_path):
-    from gan_vanilla.checkpoint import load_checkpoint
-    from gan_vanilla.sample import draw
+    from gan_vanilla.measure.sample import draw
+    from gan_vanilla.run.checkpoint import load_checkpoint
 
     samples = draw(load_checkpoint(run_dir / "checkpoint.pt"), 16, 1, str(tmp_path / "i.png"),
                    interpolate=True).reshape(4, 4, 784)

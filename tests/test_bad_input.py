@@ -10,8 +10,10 @@ import torch
 import torchvision
 from PIL import Image
 
-from gan_vanilla.checkpoint import load_checkpoint
-from gan_vanilla.cli import evaluate_main, sample_main, train_main
+from gan_vanilla.cli.evaluate import main as evaluate_main
+from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.run.checkpoint import load_checkpoint
 
 from .conftest import ROOT, write_mnist
 
@@ -251,8 +253,8 @@ def test_a_damaged_loss_log_is_named_and_the_run_kept(finished_run, capsys, dama
 
 
 def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path):
-    from gan_vanilla.artifacts import plot_losses, write_gif
-    from gan_vanilla.losslog import DamagedFile
+    from gan_vanilla.run.files import DamagedFile
+    from gan_vanilla.run.plots import plot_losses, write_gif
 
     foreign = tmp_path / "losses.csv"
     foreign.write_text("name,score\nada,3\n")
@@ -336,12 +338,12 @@ def test_a_cuda_checkpoint_on_a_machine_without_cuda(finished_run, tmp_path, cap
 
 
 def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
-    from gan_vanilla.artifacts import plot_losses, write_gif
-    from gan_vanilla.evaluate import write_report_png
     from gan_vanilla.grid import GridWriter
-    from gan_vanilla.losslog import LossLog
+    from gan_vanilla.measure.evaluate import write_report_png
+    from gan_vanilla.run.config import write_config
+    from gan_vanilla.run.losslog import LossLog
+    from gan_vanilla.run.plots import plot_losses, write_gif
     from gan_vanilla.settings import Settings
-    from gan_vanilla.train import write_config
 
     target = tmp_path / "taken"  # a folder where each writer wants its file
     target.mkdir()
@@ -383,10 +385,10 @@ def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir,
 def test_divergence_on_the_cuda_path_gives_the_cpus_line(finished_run, monkeypatch, capsys):
     # On CUDA, D's NaN output is kept out of binary_cross_entropy (whose device-side assert
     # would end the process) and the loss log names the iteration. The same path, on the CPU:
-    import gan_vanilla.train
+    from gan_vanilla.run import device
 
-    cuda_path = gan_vanilla.train.bce_input(torch.device("cuda"))
-    monkeypatch.setattr(gan_vanilla.train, "bce_input", lambda device: cuda_path)
+    monkeypatch.setattr(device, "_cpu", lambda *gan, cuda_graph: device._cuda(
+        *gan, cuda_graph=False))
     ckpt = finished_run / "checkpoint.pt"
     before = snapshot(finished_run)
     assert train_main(["--resume", str(ckpt), "--iterations", "200", "--lr", "1e38",
@@ -413,15 +415,15 @@ def test_divergence_on_cuda_gives_the_cpus_line(mnist_dir, tmp_path, capsys):
 
 def test_a_second_signal_just_after_the_checkpoint_announces_it(mnist_dir, tmp_path,
                                                                 monkeypatch, capsys):
-    import gan_vanilla.train
+    import gan_vanilla.run.session
 
-    real_save = gan_vanilla.train.save_checkpoint
+    real_save = gan_vanilla.run.session.save_checkpoint
 
     def save_then_second_signal(state, path):
         real_save(state, path)
         raise KeyboardInterrupt  # the second Ctrl-C, just after the rename
 
-    monkeypatch.setattr(gan_vanilla.train, "save_checkpoint", save_then_second_signal)
+    monkeypatch.setattr(gan_vanilla.run.session, "save_checkpoint", save_then_second_signal)
     out = tmp_path / "o"
     assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "9",
                        "--checkpoint-every", "4", "--quiet"]) == 130
@@ -528,7 +530,7 @@ def test_bench_help_shows_its_defaults_and_whole_description():
 
 
 def test_interpolate_draws_exactly_n(finished_run, tmp_path):
-    from gan_vanilla.sample import draw
+    from gan_vanilla.measure.sample import draw
 
     samples = draw(load_checkpoint(finished_run / "checkpoint.pt"), 10, 1,
                    str(tmp_path / "i.png"), interpolate=True)

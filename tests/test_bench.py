@@ -21,7 +21,4 @@ def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
         assert label in r.stdout, label
     figures = json.loads(out.read_text())
     assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only"}
-    assert figures["speedup_a_over_b"] == (
-        figures["ms_per_iteration"]["a_post"] / figures["ms_per_iteration"]["b_package"]
-    )
     assert figures["grid_ms"] > 0 and figures["post_grid_ms"] > 0

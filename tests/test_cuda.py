@@ -20,9 +20,11 @@ import sys
 import pytest
 import torch
 
-from gan_vanilla.checkpoint import load_checkpoint
-from gan_vanilla.cli import evaluate_main, sample_main, train_main
+from gan_vanilla.cli.evaluate import main as evaluate_main
+from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.model import PARAM_NAMES
+from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings
 from gan_vanilla.train import train
 

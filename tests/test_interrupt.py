@@ -9,8 +9,8 @@ import sys
 import pytest
 import torch
 
-from gan_vanilla.checkpoint import load_checkpoint
 from gan_vanilla.model import PARAM_NAMES
+from gan_vanilla.run.checkpoint import load_checkpoint
 
 from .conftest import ROOT
 

@@ -6,11 +6,13 @@ import dataclasses
 import pytest
 import torch
 
-from gan_vanilla.classifier import DEFAULTS, load_or_train
-from gan_vanilla.cli import _denormals_are_flushed, evaluate_main, train_main
+from gan_vanilla.cli.evaluate import main as evaluate_main
+from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.data import DataSet, read_data_sets
-from gan_vanilla.metrics import classifier_score
+from gan_vanilla.measure.classifier import DEFAULTS, load_or_train
+from gan_vanilla.measure.metrics import classifier_score
 from gan_vanilla.model import PARAM_NAMES
+from gan_vanilla.run.device import denormals_are_flushed as _denormals_are_flushed
 from gan_vanilla.settings import Settings
 from gan_vanilla.train import train
 

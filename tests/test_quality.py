@@ -4,15 +4,16 @@ import csv
 import dataclasses
 import re
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from gan_vanilla.checkpoint import load_checkpoint
-from gan_vanilla.classifier import DEFAULTS, cache_key
-from gan_vanilla.metrics import feature_stats, frechet_distance, frechet_from_stats
+from gan_vanilla.measure.classifier import DEFAULTS, cache_key
+from gan_vanilla.measure.metrics import frechet_against, frechet_distance
 from gan_vanilla.model import PARAM_NAMES
-from gan_vanilla.quality import COLUMNS, QualityMonitor, collapse_message, next_state
+from gan_vanilla.run.checkpoint import load_checkpoint
+from gan_vanilla.run.monitor import COLUMNS, QualityMonitor, collapse_message, next_state
 from gan_vanilla.settings import Settings
 from gan_vanilla.train import train
 
@@ -38,15 +39,26 @@ def quality_rows(out):
         return list(csv.reader(f))
 
 
-def test_frechet_from_stats_is_torchmetrics_frechet_distance():
+def closed_form_frechet(a, b):
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)), in numpy's float64."""
+    a, b = a.double().numpy(), b.double().numpy()
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = np.sqrt(np.linalg.eigvals(s_a @ s_b).astype(complex)).real.sum()
+    return float(((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * root)
+
+
+def test_the_frechet_distance_keeps_its_real_side_between_measurements():
     gen = torch.Generator().manual_seed(0)
     a = torch.randn(3000, 128, generator=gen) * 0.7 + 0.3
     b = torch.randn(2000, 128, generator=gen) @ torch.randn(128, 128, generator=gen) * 0.2
-    expected = frechet_distance(a, b)
-    assert expected > 10
-    assert frechet_from_stats(*feature_stats(a), *feature_stats(b)) == pytest.approx(
-        expected, rel=1e-5)
-    assert frechet_from_stats(*feature_stats(a), *feature_stats(a)) == pytest.approx(0, abs=1e-6)
+    c = torch.randn(2000, 128, generator=gen) * 0.5
+    metric = frechet_against(a)
+    # Each measurement is against the real side alone, whatever was measured before it.
+    assert frechet_distance(metric, b) == pytest.approx(closed_form_frechet(a, b), rel=1e-5)
+    assert frechet_distance(metric, c) == pytest.approx(closed_form_frechet(a, c), rel=1e-5)
+    assert frechet_distance(metric, b) == frechet_distance(frechet_against(a), b)
+    assert closed_form_frechet(a, b) > 10
+    assert frechet_distance(metric, a) == pytest.approx(0, abs=1e-3)
 
 
 def test_collapse_rule_in_words():
@@ -93,9 +105,9 @@ class FakeClassifier:
 
 def test_collapse_is_said_once_and_again_only_after_it_clears(tmp_path):
     fake, lines = FakeClassifier(), []
-    stats = feature_stats(torch.rand(50, 128))
+    test_side = frechet_against(torch.rand(50, 128))
     monitor = QualityMonitor(str(tmp_path / "quality.csv"), 1, 100, CPU,
-                             lambda: (fake, *stats), log=lines.append)
+                             lambda: (fake, test_side), log=lines.append)
     monitor.start(0)
     G = lambda z: torch.sigmoid(z @ torch.ones(100, 784) / 10)  # noqa: E731
     for it, collapsed in enumerate([True, True, False, False, True], start=1):
@@ -224,8 +236,7 @@ def test_the_monitor_can_use_a_smaller_classifier(tmp_path):
     lines = []
     train(settings, in_memory_mnist(), CPU, log=lines.append, classifier_settings=small)
     key = cache_key(small, 640)
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
-        f"classifier-{key}-test-features.pt", f"classifier-{key}.pt"]
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [f"classifier-{key}.pt"]
     state = torch.load(tmp_path / "cache" / f"classifier-{key}.pt", weights_only=True)
     assert state["settings"] == small and state["model"]["conv1.weight"].shape[0] == 4
     assert [int(r[0]) for r in quality_rows(tmp_path / "out")[1:]] == [5]

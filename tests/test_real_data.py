@@ -52,7 +52,7 @@ def test_a_few_hundred_iterations_lower_D_loss_and_give_varied_samples(mnist, tm
 
 @pytest.mark.slow
 def test_the_projects_classifier_reaches_99_percent_on_real_mnist(mnist, tmp_path):
-    from gan_vanilla.classifier import load_or_train
+    from gan_vanilla.measure.classifier import load_or_train
 
     _, accuracy, _ = load_or_train(mnist, str(tmp_path))
     assert accuracy >= 0.99

@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from gan_vanilla.reproduction import main, verdict
-from gan_vanilla.study_report import COLUMNS
+from gan_vanilla.study.report import COLUMNS
+from gan_vanilla.study.reproduction import main, verdict
 
 from .conftest import ROOT
 

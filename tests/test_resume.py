@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 import torch
 
-from gan_vanilla.checkpoint import load_checkpoint
-from gan_vanilla.cli import train_main
+from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.model import PARAM_NAMES
+from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings
 from gan_vanilla.train import train
 

@@ -11,10 +11,10 @@ import sys
 import pytest
 import torch
 
-from gan_vanilla.checkpoint import load_checkpoint
-from gan_vanilla.cli import train_main
+from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings
-from gan_vanilla.study import load_study, main
+from gan_vanilla.study.runner import load_study, main
 from gan_vanilla.train import train
 
 from .conftest import ROOT, in_memory_mnist

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .atomic import save_atomic
-from .checkpoint import CheckpointError
+from ..run.checkpoint import CheckpointError
+from ..run.files import save_atomic
 
 # lr_decay: the learning rate is multiplied by it after every epoch.
 DEFAULTS = {"arch": "cnn-32-64-128", "channels": (32, 64), "epochs": 6, "mb_size": 128,
@@ -77,6 +77,14 @@ def train_classifier(train, settings=DEFAULTS, log=None):
                     f"step {steps}/{total}, loss {loss.item():.4f}")
         decay.step()
     return model.eval()
+
+
+@torch.no_grad()
+def classify(classifier, images, chunk=2000):
+    """(logits (N, 10), penultimate features (N, 128)) for images (N, 784)."""
+    features = torch.cat([classifier.features(images[i : i + chunk])
+                          for i in range(0, images.shape[0], chunk)])
+    return classifier.fc2(features), features
 
 
 @torch.no_grad()

@@ -17,17 +17,16 @@ import os
 
 import torch
 
-from .atomic import save_atomic
-from .evaluate import classify
-from .losslog import _read_rows
-from .metrics import (
+from ..measure.classifier import classify
+from ..measure.metrics import (
     class_histogram,
     classes_covered,
     classifier_score,
-    feature_stats,
-    frechet_from_stats,
+    frechet_against,
+    frechet_distance,
     kl_to_uniform,
 )
+from .files import read_columns, read_csv, write_csv
 
 SAMPLES = 2000
 NOISE_SEED = 2017  # the monitor's own generator: the same 2,000 z in every run
@@ -92,9 +91,10 @@ def quality_line(it, row):
 class QualityMonitor:
     """Measures G's samples at iterations N, 2N, ... and at the end of the run.
 
-    load_classifier: a function returning (classifier, test-feature mean, covariance). It is
-    called at the first measurement, so a run shorter than N never trains the classifier; if
-    it raises, the run says why in one line and goes on without the monitor.
+    load_classifier: a function returning (classifier, the Frechet distance's test side), as
+    `classifier_and_test_side` does. It is called at the first measurement, so a run shorter
+    than N never trains the classifier; if it raises, the run says why in one line and goes
+    on without the monitor.
     """
 
     def __init__(self, path, every, Z_dim, device, load_classifier, log=print):
@@ -137,7 +137,7 @@ class QualityMonitor:
     def finish(self):
         """Write the rows kept from before a resume, if no measurement has written them."""
         if self.pending is not None:
-            _write_atomic(self.path, self.pending)
+            write_csv(self.path, self.pending)
             self.pending = None
 
     def measure(self, it, G):
@@ -151,7 +151,7 @@ class QualityMonitor:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
                 if self.classifier is None:
-                    self.classifier, self.test_mean, self.test_cov = self.load_classifier()
+                    self.classifier, self.test_side = self.load_classifier()
                 row = self._numbers(G)
         except Exception as e:  # noqa: BLE001 (watching must never stop a run)
             self.off = True
@@ -172,12 +172,11 @@ class QualityMonitor:
         samples = G(self.z).float().cpu()  # (SAMPLES, X_dim); the classifier runs on the CPU
         logits, features = classify(self.classifier, samples)
         histogram = class_histogram(logits)
-        mean, cov = feature_stats(features)
         row = {
             "classes_covered": classes_covered(histogram),
             "kl_uniform": kl_to_uniform(histogram),
             "classifier_score": classifier_score(logits),
-            "frechet_distance": frechet_from_stats(self.test_mean, self.test_cov, mean, cov),
+            "frechet_distance": frechet_distance(self.test_side, features),
             "class_histogram": [float(p) for p in histogram],
         }
         for k, p in enumerate(row["class_histogram"]):
@@ -187,40 +186,30 @@ class QualityMonitor:
 
 def read_quality(path):
     """The rows of a quality.csv as a dict of columns (floats)."""
-    columns = {name: [] for name in COLUMNS}
     if not os.path.exists(path):
-        return columns
-    for row in _read_quality_rows(path):
-        for name, value in zip(COLUMNS, row, strict=True):
-            columns[name].append(float(value))
-    return columns
+        return {name: [] for name in COLUMNS}
+    return read_columns(path, *_KIND)
 
 
 def _read_quality_rows(path):
     """quality.csv's data rows as text, checked like losses.csv's (DamagedFile names a bad
     line)."""
-    return _read_rows(path, COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers")
+    return read_csv(path, *_KIND)
 
 
-def classifier_with_test_stats(mnist, cache_dir, log=None, settings=None):
-    """The cached classifier (trained on first use) and its test features' mean and
-    covariance, cached beside it, so that a measurement need not classify 10,000 images.
-    settings: the classifier's, as classifier.DEFAULTS (the default) spells them; other
-    settings are cached under their own key."""
-    from .classifier import DEFAULTS, load_or_train
+_KIND = (COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers")
 
-    classifier, _, path = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log)
-    stats_path = path.removesuffix(".pt") + "-test-features.pt"
-    if os.path.exists(stats_path):
-        try:
-            stats = torch.load(stats_path, map_location="cpu", weights_only=True)
-            return classifier, stats["mean"], stats["cov"]
-        except Exception:  # noqa: BLE001 (a damaged cache is made again)
-            pass
+
+def classifier_and_test_side(mnist, cache_dir, log=None, settings=None):
+    """The cached classifier (trained on first use) and the Frechet distance's test side: the
+    features of the 10,000 test images, fed once. settings: the classifier's, as
+    classifier.DEFAULTS (the default) spells them; other settings are cached under their own
+    key."""
+    from ..measure.classifier import DEFAULTS, load_or_train
+
+    classifier, _, _ = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log)
     _, test_features = classify(classifier, mnist.test.images.cpu())
-    mean, cov = feature_stats(test_features)
-    save_atomic(stats_path, lambda tmp: torch.save({"mean": mean, "cov": cov}, tmp))
-    return classifier, mean, cov
+    return classifier, frechet_against(test_features)
 
 
 def _fmt(value):
@@ -232,11 +221,3 @@ def _why(e):
         return f"{e.filename or 'a file'}: {e.strerror or e}"
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
-
-
-def _write_atomic(path, rows):
-    def write(tmp):
-        with open(tmp, "w", newline="") as f:
-            csv.writer(f).writerows(rows)
-
-    save_atomic(path, write)

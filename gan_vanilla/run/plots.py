@@ -7,9 +7,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .atomic import save_atomic
-from .losslog import DamagedFile, read_losses
-from .quality import read_quality
+from .files import DamagedFile, save_atomic
+from .losslog import read_losses
+from .monitor import read_quality
 
 
 def plot_losses(csv_path, png_path, quality_path=None):
@@ -41,7 +41,7 @@ def plot_losses(csv_path, png_path, quality_path=None):
         q.legend()
     fig.axes[-1].set_xlabel("iteration")
     fig.tight_layout()
-    _save_atomic(lambda tmp: fig.savefig(tmp, format="png"), png_path)
+    save_atomic(png_path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def write_gif(png_paths, gif_path, ms_per_frame=200):
@@ -53,11 +53,9 @@ def write_gif(png_paths, gif_path, ms_per_frame=200):
     frames = [_read_grid(p) for p in png_paths]
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
-    _save_atomic(
-        lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
-                                   duration=ms_per_frame, loop=0),
-        gif_path,
-    )
+    save_atomic(gif_path, lambda tmp: frames[0].save(
+        tmp, format="GIF", save_all=True, append_images=frames[1:], duration=ms_per_frame,
+        loop=0))
 
 
 def _read_grid(path):
@@ -67,7 +65,3 @@ def _read_grid(path):
     except (OSError, ValueError) as e:
         raise DamagedFile(f"{path} is damaged or not an image ({e}); repair it or move it "
                           f"away") from None
-
-
-def _save_atomic(write, path):
-    save_atomic(path, write)

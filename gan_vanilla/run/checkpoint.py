@@ -5,6 +5,8 @@ import zipfile
 
 import torch
 
+from .files import save_atomic
+
 FORMAT = "gan-vanilla-checkpoint"
 VERSION = 1
 KEYS = ("params", "G_solver", "D_solver", "iteration", "grid_counter", "settings", "rng",
@@ -16,22 +18,14 @@ class CheckpointError(Exception):
 
 
 def save_checkpoint(state, path):
-    """Write `state` to `path` so that a crash leaves either the old file or the new one.
-
-    torch.save goes to a temporary file in the same folder, which is flushed to disk and
-    then renamed over `path` (a rename within one file system is atomic).
-    """
+    """Write `state` to `path` atomically: a crash leaves either the old file or the new one."""
     state = {"format": FORMAT, "version": VERSION, **state}
-    tmp = f"{path}.part"
-    try:
-        with open(tmp, "wb") as f:
+
+    def write(tmp):
+        with open(tmp, "wb") as f:  # a file, not a name: torch names the archive after it
             torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+
+    save_atomic(path, write)
 
 
 def load_checkpoint(path):

@@ -32,8 +32,8 @@ import sys
 import time
 import tomllib
 
-from .atomic import save_atomic
-from .cli import train_parser
+from ..run.files import write_json
+from ..run.flags import train_parser
 
 TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "configurations",
             "classifier_cache"}
@@ -95,8 +95,8 @@ class Run:
         return self.checkpoint_matches()
 
     def checkpoint_matches(self):
-        from .checkpoint import CheckpointError, load_checkpoint
-        from .settings import settings_from_args
+        from ..run.checkpoint import CheckpointError, load_checkpoint
+        from ..run.flags import settings_from_args
 
         try:
             saved = load_checkpoint(self.checkpoint)["settings"]
@@ -108,8 +108,8 @@ class Run:
 
     def trained(self):
         """Whether the checkpoint holds every iteration the run asks for."""
-        from .checkpoint import CheckpointError, load_checkpoint
-        from .settings import Settings
+        from ..run.checkpoint import CheckpointError, load_checkpoint
+        from ..settings import Settings
 
         try:
             iteration = load_checkpoint(self.checkpoint)["iteration"]
@@ -238,14 +238,14 @@ def run_study(study, jobs=1, log=print):
             record = {}
         resume = os.path.exists(run.checkpoint)
         seconds = record.get("train_seconds", 0.0)
-        _write_json(run.record, {"flags": run.flags, "seed": run.seed,
+        write_json(run.record, {"flags": run.flags, "seed": run.seed,
                                  "train_seconds": seconds})
         if not (resume and run.trained()):  # stopped after training, before its evaluation
             start = time.monotonic()
             train = subprocess.run([sys.executable, "-c", _TRAIN, *run.train_argv(resume)],
                                    env=env, capture_output=True, text=True)
             seconds += time.monotonic() - start
-            _write_json(run.record, {"flags": run.flags, "seed": run.seed,
+            write_json(run.record, {"flags": run.flags, "seed": run.seed,
                                      "train_seconds": round(seconds, 1)})
             if train.returncode in (130, 143):
                 stopping.append(run)
@@ -277,9 +277,8 @@ def run_study(study, jobs=1, log=print):
     return failed
 
 
-_TRAIN = "import sys; from gan_vanilla.cli import train_main; sys.exit(train_main(sys.argv[1:]))"
-_EVALUATE = ("import sys; from gan_vanilla.cli import evaluate_main; "
-             "sys.exit(evaluate_main(sys.argv[1:]))")
+_TRAIN = "import sys; from gan_vanilla.cli.train import main; sys.exit(main(sys.argv[1:]))"
+_EVALUATE = "import sys; from gan_vanilla.cli.evaluate import main; sys.exit(main(sys.argv[1:]))"
 
 
 def _last_line(text):
@@ -287,17 +286,8 @@ def _last_line(text):
     return lines[-1] if lines else "(no message)"
 
 
-def _write_json(path, data):
-    def write(tmp):
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-
-    save_atomic(path, write)
-
-
 def main(argv=None):
-    from .study_report import collect
+    from .report import collect
 
     parser = argparse.ArgumentParser(
         prog="gan-vanilla-study",

@@ -4,8 +4,8 @@ import math
 
 import torch
 
-from .grid import GridWriter
-from .model import make_G
+from ..grid import GridWriter
+from ..model import make_G
 
 
 def draw(checkpoint, n, seed, out, interpolate=False):

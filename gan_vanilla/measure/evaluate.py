@@ -7,16 +7,18 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .atomic import save_atomic
-from .grid import image_format
+from ..grid import image_format
+from ..model import make_G
+from ..run.files import save_atomic
+from .classifier import classify
 from .metrics import (
     class_histogram,
     classes_covered,
     classifier_score,
+    frechet_against,
     frechet_distance,
     kl_to_uniform,
 )
-from .model import make_G
 from .parzen import parzen
 
 
@@ -34,14 +36,6 @@ def real_samples(mnist, n, seed):
     return mnist.train.images[idx[:n]].cpu()
 
 
-@torch.no_grad()
-def classify(classifier, images, chunk=2000):
-    """(logits (N, 10), penultimate features (N, 128)) for images (N, 784)."""
-    features = torch.cat([classifier.features(images[i : i + chunk])
-                          for i in range(0, images.shape[0], chunk)])
-    return classifier.fc2(features), features
-
-
 def evaluate(samples, mnist, classifier, parzen_validation=1000):
     """Every number for `samples` (N, 784) in [0, 1]; returns (results dict, logits)."""
     ll, se, sigma, _ = parzen(samples, mnist.validation.images[:parzen_validation].cpu(),
@@ -56,7 +50,7 @@ def evaluate(samples, mnist, classifier, parzen_validation=1000):
         "classes_covered": classes_covered(histogram),
         "kl_uniform": kl_to_uniform(histogram),
         "classifier_score": classifier_score(logits),
-        "frechet_distance": frechet_distance(test_features, features),
+        "frechet_distance": frechet_distance(frechet_against(test_features), features),
         "class_histogram": [round(float(p), 6) for p in histogram],
         "samples": samples.shape[0],
     }

@@ -11,7 +11,7 @@ import os
 
 import torch
 
-from .atomic import save_atomic
+from .files import read_columns, read_csv, write_csv
 
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 
@@ -20,10 +20,6 @@ class Diverged(Exception):
     def __init__(self, iteration, what="D_loss or G_loss"):
         super().__init__(f"{what} became NaN or infinite at iteration {iteration}")
         self.iteration = iteration
-
-
-class DamagedFile(Exception):
-    """A file in the run folder that the run reads back is damaged or not the run's own."""
 
 
 class LossLog:
@@ -50,7 +46,7 @@ class LossLog:
         rows = self.window[: self.count].tolist()  # the one host-device transfer per window
         for i, row in enumerate(rows):
             if not (math.isfinite(row[2]) and math.isfinite(row[3])):
-                raise Diverged(self.first + i, what="D's output")  # see train.bce_input
+                raise Diverged(self.first + i, what="D's output")  # run/device.py, NanGuard
             if not (math.isfinite(row[0]) and math.isfinite(row[1])):
                 raise Diverged(self.first + i)
         return rows
@@ -86,11 +82,7 @@ class LossLog:
             self._write(rows)
 
     def _write(self, rows):
-        def write(tmp):
-            with open(tmp, "w", newline="") as f:
-                csv.writer(f).writerows([COLUMNS, *rows])
-
-        save_atomic(self.path, write)
+        write_csv(self.path, [COLUMNS, *rows])
 
     def state_dict(self):
         return {"window": self.window[: self.count].cpu(), "first": self.first}
@@ -103,35 +95,11 @@ class LossLog:
 
 def read_losses(path):
     """The rows of a losses.csv as a dict of columns of floats."""
-    columns = {name: [] for name in COLUMNS}
-    for row in _read_rows(path):
-        for name, value in zip(COLUMNS, row, strict=True):
-            columns[name].append(float(value))
-    return columns
+    return read_columns(path, *_KIND)
 
 
-def _read_rows(path, columns=COLUMNS, what="a gan-vanilla loss log",
-               row_is="an iteration and four numbers"):
-    """The data rows of a losses.csv (or another of the run's CSV files: `columns`), as
-    text, each checked to hold an iteration and numbers; DamagedFile, naming the file and
-    the line, where one does not."""
-    try:
-        with open(path, newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, None)
-            rows = [(reader.line_num, row) for row in reader if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DamagedFile(f"{path} cannot be read as {what} ({e})") from None
-    if header is None or tuple(header) != tuple(columns):
-        raise DamagedFile(f"{path} is not {what} (its first line is not "
-                          f"{','.join(columns)}); repair it or move it away")
-    for line, row in rows:
-        try:
-            if len(row) != len(columns):
-                raise ValueError
-            int(row[0])
-            list(map(float, row[1:]))
-        except ValueError:
-            raise DamagedFile(f"{path} is damaged: line {line} ({','.join(row)[:60]!r}) is "
-                              f"not {row_is}; repair it or move it away") from None
-    return [row for _, row in rows]
+def _read_rows(path):
+    return read_csv(path, *_KIND)
+
+
+_KIND = (COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers")

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .quality import read_quality
+from ..run.monitor import read_quality
 
 METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
            "frechet_distance")

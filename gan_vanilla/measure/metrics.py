@@ -65,29 +65,21 @@ class _Features(nn.Module):
         return features
 
 
-def frechet_distance(features_a, features_b):
-    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussians fitted to two
-    sets of feature vectors (rows), as FID does with Inception features."""
-    metric = FrechetInceptionDistance(feature=_Features(features_a.shape[1]))
-    metric.update(features_a, real=True)
-    metric.update(features_b, real=False)
+def frechet_against(real_features):
+    """torchmetrics' Frechet distance with the real side fed once: the mean and covariance of
+    `real_features` (N, D), kept through every reset, so each distance (`frechet_distance`)
+    costs only the generated side. The FID of Heusel et al. (2017), on the classifier's
+    features instead of Inception's: ||mu_r - mu_g||^2 + Tr(S_r + S_g - 2 (S_r S_g)^(1/2))."""
+    metric = FrechetInceptionDistance(feature=_Features(real_features.shape[1]),
+                                      reset_real_features=False)
+    metric.update(real_features, real=True)
+    return metric
+
+
+def frechet_distance(metric, features):
+    """The Frechet distance of feature vectors (N, D) to the real side of `metric`
+    (`frechet_against`); 0 where rounding would make it negative."""
+    metric.reset()  # the generated side only: reset_real_features=False keeps the real one
+    metric.update(features, real=False)
     value = float(metric.compute())
-    return max(value, 0.0) if math.isfinite(value) else value
-
-
-def feature_stats(features):
-    """The mean (D,) and unbiased covariance (D, D) of feature vectors (N, D), in float64."""
-    features = features.to(torch.float64)
-    return features.mean(0), torch.cov(features.T)
-
-
-def frechet_from_stats(mu_a, sigma_a, mu_b, sigma_b):
-    """The same Frechet distance from two Gaussians' means and covariances: lets a run keep
-    the test images' statistics instead of their features. Tr((S_a S_b)^(1/2)) is the sum of
-    the square roots of the eigenvalues of S_a S_b (real and non-negative in exact arithmetic,
-    as both are covariances), the form torchmetrics uses too."""
-    a = (mu_a - mu_b).square().sum()
-    b = sigma_a.trace() + sigma_b.trace()
-    c = torch.linalg.eigvals(sigma_a @ sigma_b).sqrt().real.sum()
-    value = float(a + b - 2 * c)
     return max(value, 0.0) if math.isfinite(value) else value

@@ -1,0 +1,29 @@
+"""config.json: every setting, the seed, the device and the library versions of a run."""
+
+import platform
+
+from .files import write_json
+
+
+def write_config(settings, device, path):
+    """Enough to rerun the run and to compare it with another."""
+    import matplotlib
+    import numpy as np
+    import torch
+    import torchvision
+
+    from .. import __version__
+
+    write_json(path, {
+        "settings": settings.to_dict(),
+        "seed": settings.seed,
+        "device": str(device),
+        "versions": {
+            "gan_vanilla": __version__,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+            "numpy": np.__version__,
+            "matplotlib": matplotlib.__version__,
+        },
+    })

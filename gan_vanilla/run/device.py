@@ -1,0 +1,115 @@
+"""Where an iteration runs: the device, the CPU's denormal floats, and the path chosen once
+before the loop (on the CPU the iteration as written; on CUDA, guarded against NaN and
+replayed as one CUDA graph)."""
+
+import torch
+
+
+class UnknownDevice(Exception):
+    """--device cuda on a machine without a usable GPU; the message says so."""
+
+
+class NonFiniteD(Exception):
+    """D's output was NaN or infinite in the iteration that raised this (the CPU path)."""
+
+
+def resolve_device(name):
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UnknownDevice("--device cuda was asked for, but this machine has no usable CUDA "
+                            "GPU")
+    return torch.device(name)
+
+
+def flush_denormals():
+    """Treat floats below 1.2e-38 (denormals) as zero on the CPU.
+
+    Late in training, G's sigmoid outputs for background pixels and D's Adam moments for
+    them fall below that, and the CPU's slow path for such numbers made an iteration about
+    1.5x slower (docs/performance.md). The setting is per thread and torch's worker threads
+    copy it when they start, so it must come before any parallel torch work.
+    """
+    torch.set_flush_denormal(True)
+
+
+def denormals_are_flushed():
+    # torch has no getter; a denormal times 2 reads 0 on this thread when they are flushed.
+    return float(torch.tensor([1e-39]) * 2) == 0.0
+
+
+def on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
+              zeros_label, cuda_graph=True):
+    """The iteration `make_iteration` defines, as it runs on the labels' device."""
+    gan = (make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
+           zeros_label)
+    if ones_label.device.type == "cuda":
+        return _cuda(*gan, cuda_graph=cuda_graph)
+    return _cpu(*gan, cuda_graph=cuda_graph)
+
+
+def _cpu(make_iteration, G, D, *rest, cuda_graph):
+    """The iteration as written. binary_cross_entropy refuses a NaN probability with a
+    RuntimeError; when it does, D's outputs on the iteration's inputs are computed again (the
+    weights are those of the failed step: it stopped at the loss), and NonFiniteD is raised if
+    one is NaN or infinite. Any other RuntimeError goes on as it was. Costs nothing until it
+    raises."""
+    iteration = make_iteration(G, D, *rest)
+
+    def iteration_naming_nan(z, X, z_G):
+        try:
+            return iteration(z, X, z_G)
+        except RuntimeError:
+            with torch.no_grad():
+                outputs = (D(X), D(G(z)), D(G(z_G)))
+            if all(bool(torch.isfinite(p).all()) for p in outputs):
+                raise
+            raise NonFiniteD from None
+
+    return iteration_naming_nan
+
+
+def _cuda(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
+          zeros_label, cuda_graph):
+    """D guarded against NaN (NanGuard), and the iteration replayed as one CUDA graph unless
+    cuda_graph is off."""
+    guard = NanGuard(ones_label.device)
+    iteration = guard.iteration(make_iteration(G, guard.D(D), G_params, D_params, G_solver,
+                                               D_solver, ones_label, zeros_label))
+    if not cuda_graph:
+        return iteration
+    from .cuda_graph import GraphedIteration
+
+    return GraphedIteration(iteration, G_params + D_params, (G_solver, D_solver),
+                            z_shape=(ones_label.shape[0], G_params[0].shape[0]),
+                            X_shape=(ones_label.shape[0], D_params[0].shape[0]))
+
+
+class NanGuard:
+    """The CUDA path. A NaN probability trips binary_cross_entropy's device-side assert, after
+    which the process can use the GPU no more, not even to say why. So D's output passes
+    through here: a NaN becomes 0.5, which binary_cross_entropy takes, and `flag` turns NaN
+    for good (0 * NaN). The D outputs the iteration returns carry `flag`, so the loss log,
+    which keeps them, names the first bad iteration with the CPU's words at the end of its
+    window (at most --log-every iterations later). Finite outputs and their gradients pass
+    unchanged: nan_to_num is the identity on them, and flag stays 0."""
+
+    def __init__(self, device):
+        self.flag = torch.zeros((), device=device)
+
+    def D(self, D):
+        def D_guarded(X):
+            y = D(X)
+            with torch.no_grad():
+                self.flag.add_(y.sum(), alpha=0)  # 0 while y is finite, NaN from then on
+            return torch.nan_to_num(y, nan=0.5)
+
+        return D_guarded
+
+    def iteration(self, iteration):
+        def iteration_guarded(z, X, z_G):
+            D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
+            with torch.no_grad():
+                return D_loss, G_loss, D_real + self.flag, D_fake + self.flag
+
+        return iteration_guarded

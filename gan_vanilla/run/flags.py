@@ -1,0 +1,167 @@
+"""The train command's flags: one per setting, each bounded, so that a typo is refused by
+argparse with one line instead of surfacing deep inside torch."""
+
+import argparse
+import dataclasses
+import math
+import re
+
+from ..settings import Settings
+
+# Bounds on the numbers the flags take, so that a typo is refused by argparse instead of
+# surfacing as an allocation error or an overflow deep inside torch.
+SEED_MAX = 2**63 - 1  # torch.manual_seed and torch.Generator take a 64-bit seed
+COUNT_MAX = 10**12  # iterations and intervals: a trillion iterations is a century of CPU
+LOG_EVERY_MAX = 10**6  # the loss log's open window lives in memory, 16 bytes an iteration
+MB_SIZE_MAX = 60000  # MNIST's training file; the training split (55,000) is checked later
+DIM_MAX = 10000  # Z_dim and h_dim: at 10000 each, Wzh and its Adam state take 1.6 GB
+
+
+def _positive(kind):
+    """argparse type: a positive, finite number of `kind`."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _fraction(text):
+    """argparse type: a number in [0, 1), as Adam's beta1 must be."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 0 and less than 1")
+    return value
+
+
+_fraction.__name__ = "float"
+
+
+def int_at_least(low, high=None):
+    """argparse type: an integer in [low, high]."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"{text!r} must be {bounds}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+def seed_type():
+    """argparse type of every command's --seed: what torch.manual_seed takes, negatives not."""
+    return int_at_least(0, SEED_MAX)
+
+
+def parser(**kwargs):
+    """An ArgumentParser that lets `--lr -1e-3` reach the flag's type, which refuses it with
+    the right words. argparse takes a token that starts with '-' for a flag unless it looks
+    like a negative number; Python 3.11's test misses exponents such as -1e-3 (the user saw
+    "expected one argument"). This is the test argparse itself uses from Python 3.12.8 and
+    3.13.1 on (CPython issue 123945), set where 3.11 keeps it."""
+    made = argparse.ArgumentParser(**kwargs)
+    made._negative_number_matcher = re.compile(r"-\.?\d")
+    return made
+
+
+def train_parser(typed_only=False):
+    """The train command's flags. typed_only: no defaults, so the namespace holds only the
+    flags the user typed (argparse.SUPPRESS)."""
+    made = parser(
+        prog="gan-vanilla-train",
+        description="Train the post's vanilla GAN on MNIST. Defaults are the post's values.",
+        argument_default=argparse.SUPPRESS if typed_only else None,
+    )
+    add_training_flags(made)
+    made.add_argument("--resume", metavar="PATH",
+                      help="continue the run saved in PATH; --iterations is the total")
+    made.add_argument("--quiet", action="store_true", help="no progress bar")
+    made.add_argument("--overwrite", action="store_true",
+                      help="start even where OUT_DIR holds another run's checkpoint, and "
+                      "replace it")
+    return made
+
+
+def typed_settings(argv):
+    """The settings the user typed on the train command line, as {Settings field: value}."""
+    typed = vars(train_parser(typed_only=True).parse_args(argv))
+    return {key: value for key, value in typed.items() if key in SETTING_FIELDS}
+
+
+def add_training_flags(parser):
+    """One flag per setting, its dest the Settings field; each default is the post's value
+    and shows in --help (none with argument_default=SUPPRESS: only typed flags are set)."""
+    parser.add_argument("--iterations", type=int_at_least(1, COUNT_MAX),
+                        help="training iterations, in total, 1 to 10^12 (default: %(default)s)")
+    parser.add_argument("--mb-size", type=int_at_least(1, MB_SIZE_MAX),
+                        help=f"minibatch size, mb_size, 1 to {MB_SIZE_MAX} "
+                        "(default: %(default)s)")
+    parser.add_argument("--z-dim", dest="Z_dim", type=int_at_least(1, DIM_MAX),
+                        help=f"noise size, Z_dim, 1 to {DIM_MAX} (default: %(default)s)")
+    parser.add_argument("--h-dim", type=int_at_least(1, DIM_MAX),
+                        help=f"hidden units in G and D, h_dim, 1 to {DIM_MAX} "
+                        "(default: %(default)s)")
+    parser.add_argument("--lr", type=_positive(float),
+                        help="Adam learning rate of both solvers, positive and finite "
+                        "(default: %(default)s)")
+    parser.add_argument("--sample-every", type=int_at_least(1, COUNT_MAX),
+                        help="report and save a grid every N iterations, 1 to 10^12 "
+                        "(default: %(default)s)")
+    parser.add_argument("--checkpoint-every", type=int_at_least(1, COUNT_MAX),
+                        help="write out/checkpoint.pt every N iterations and at the end, "
+                        "1 to 10^12 (default: %(default)s)")
+    parser.add_argument("--log-every", type=int_at_least(1, LOG_EVERY_MAX),
+                        help="one row of out/losses.csv per N iterations, their means, "
+                        f"1 to {LOG_EVERY_MAX} (default: %(default)s)")
+    parser.add_argument("--quality-every", type=int_at_least(0, COUNT_MAX),
+                        help="measure 2,000 samples with the project's MNIST classifier every "
+                        "N iterations and at the end, into out/quality.csv; 0 turns it off, "
+                        "at most 10^12 (default: %(default)s)")
+    parser.add_argument("--tensorboard", action="store_true",
+                        help="also write losses, quality and grids to out/tensorboard/ "
+                        "(needs pip install -e \".[tensorboard]\")")
+    parser.add_argument("--seed", type=seed_type(),
+                        help="seeds every random draw, 0 to 2^63-1 (default: %(default)s)")
+    parser.add_argument("--data-dir",
+                        help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
+    parser.add_argument("--out-dir",
+                        help="grids, checkpoint and config go here (default: %(default)s)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"),
+                        help="auto = cuda when available (default: %(default)s)")
+    parser.add_argument("--beta1", type=_fraction,
+                        help="Adam's beta1 for both solvers, in [0, 1) (default: %(default)s, "
+                        "torch's, as in the post; DCGAN used 0.5)")
+    parser.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction,
+                        help="on CUDA, replay each iteration as one CUDA graph, for speed; "
+                        "--no-cuda-graph runs the eager loop (default: on)")
+    parser.add_argument("--classifier-cache", metavar="DIR",
+                        help="where the quality monitor's classifier is cached, as in evaluate "
+                        "(default: DATA_DIR/classifier, or the user's cache folder when "
+                        "DATA_DIR is read-only)")
+    if parser.argument_default is None:
+        parser.set_defaults(**Settings().to_dict())
+    return parser
+
+
+SETTING_FIELDS = {field.name for field in dataclasses.fields(Settings)}
+
+
+def settings_from_args(args):
+    """The Settings a parsed train command line asks for."""
+    return Settings(**{key: value for key, value in vars(args).items() if key in SETTING_FIELDS})

@@ -1,0 +1,139 @@
+"""MNIST's four files on disk: found, unpacked, checked and parsed by torchvision, with one
+clear message when they are missing, truncated or corrupt. data.py gives them the post's
+(TensorFlow's) semantics."""
+
+import contextlib
+import gzip
+import math
+import os
+import shutil
+import struct
+
+FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+
+class MNISTError(Exception):
+    """MNIST is missing or unreadable; the message tells the user what to do."""
+
+
+def load_mnist(data_dir, download=True):
+    """((train images, labels), (test images, labels)) from `data_dir/MNIST/raw`, downloaded
+    when missing: images (N, 28, 28) uint8, labels (N,) in 0-9.
+
+    Raises MNISTError, with a message for the user, when the files are missing and cannot
+    be downloaded, or are truncated or corrupt.
+    """
+    raw = os.path.join(data_dir, "MNIST", "raw")
+    # A failed download leaves torchvision's empty folders behind; remove those it made.
+    made = [d for d in (data_dir, os.path.dirname(raw), raw) if not os.path.exists(d)]
+    try:
+        _gunzip_placed_files(raw)
+        for name in FILES:
+            _check_idx(os.path.join(raw, name), ndim=3 if "images" in name else 1)
+        return (_load(data_dir, raw, train=True, download=download),
+                _load(data_dir, raw, train=False, download=download))
+    except MNISTError:
+        for d in reversed(made):
+            with contextlib.suppress(OSError):
+                os.rmdir(d)  # only if empty: a partial download stays for a look
+        raise
+
+
+def _load(data_dir, raw, train, download):
+    import torchvision
+
+    split = "train" if train else "t10k"
+    try:
+        mnist = torchvision.datasets.MNIST(data_dir, train=train, download=download)
+    except Exception as e:  # no network; or torchvision's parser asserting on a bad file
+        if not all(os.path.exists(os.path.join(raw, f)) for f in FILES):
+            raise MNISTError(_missing_message(raw, e, download)) from None
+        raise MNISTError(
+            f"MNIST file {split}-images-idx3-ubyte or {split}-labels-idx1-ubyte in {raw} is "
+            f"truncated or corrupt ({type(e).__name__}: {e}). Replace it with a good copy."
+        ) from None
+    images, labels = mnist.data, mnist.targets
+    if images.dim() != 3 or images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
+        raise MNISTError(
+            f"MNIST files {split}-images-idx3-ubyte and {split}-labels-idx1-ubyte in {raw} "
+            f"do not match: {tuple(images.shape)} images, {tuple(labels.shape)} labels."
+        )
+    if labels.numel() and not 0 <= int(labels.min()) <= int(labels.max()) <= 9:
+        raise MNISTError(f"MNIST file {split}-labels-idx1-ubyte in {raw} has labels outside 0-9.")
+    return images, labels
+
+
+def _check_idx(path, ndim):
+    """Check the IDX header of an MNIST file that is there (torchvision fetches missing
+    ones): its magic number (unsigned bytes, `ndim` dimensions) and that the file holds as
+    many bytes as the header promises. torchvision's own checks are bare asserts."""
+    name = os.path.basename(path)
+    if os.path.isdir(path):
+        raise MNISTError(f"{path} is a folder; it should be the MNIST file {name}.")
+    if not os.path.exists(path):
+        return
+    try:
+        with open(path, "rb") as f:
+            header = f.read(4 + 4 * ndim)
+        size = os.path.getsize(path)
+    except OSError as e:
+        raise MNISTError(f"MNIST file {path} cannot be read ({e.strerror or e}).") from None
+    expected_magic = 0x800 + ndim
+    if len(header) < 4 or struct.unpack(">I", header[:4])[0] != expected_magic:
+        found = f"0x{header[:4].hex()}" if len(header) >= 4 else f"{len(header)} bytes"
+        raise MNISTError(
+            f"MNIST file {name} in {os.path.dirname(path)} is truncated or corrupt: it starts "
+            f"with {found}, not the magic number 0x{expected_magic:08x}. Replace it with a "
+            f"good copy."
+        )
+    if len(header) < 4 + 4 * ndim:
+        promised = None
+    else:
+        dims = struct.unpack(f">{ndim}I", header[4:])
+        promised = 4 + 4 * ndim + math.prod(dims)
+    if promised != size:
+        raise MNISTError(
+            f"MNIST file {name} in {os.path.dirname(path)} is truncated or corrupt: "
+            f"{size} bytes, "
+            + (f"its header promises {promised}" if promised else "shorter than its header")
+            + ". Replace it with a good copy."
+        )
+
+
+def _missing_message(raw, error, download):
+    # torchvision lists every mirror it tried; its last line holds the underlying cause.
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[-1].strip()
+    why = f"could not be downloaded ({reason})" if download else "downloads are off"
+    missing = [f for f in FILES if not os.path.exists(os.path.join(raw, f))]
+    files = "\n".join(f"  {f}" for f in missing)
+    if len(missing) < len(FILES):
+        return (
+            f"MNIST in {raw} lacks {len(missing)} of its four files and {why}.\n"
+            f"Place these in {raw} (gzipped with .gz, or not):\n{files}"
+        )
+    return (
+        f"MNIST is not in {raw} and {why}.\n"
+        f"Place these four files in {raw} (gzipped with .gz, or not):\n{files}"
+    )
+
+
+def _gunzip_placed_files(raw):
+    """Unpack `name.gz` placed by hand next to a missing `name`, as torchvision wants."""
+    for name in FILES:
+        plain, packed = os.path.join(raw, name), os.path.join(raw, name + ".gz")
+        if os.path.exists(plain) or not os.path.exists(packed):
+            continue
+        tmp = plain + ".part"
+        try:
+            with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        except (OSError, EOFError) as e:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise MNISTError(f"{packed} is truncated or not a gzip file ({e}).") from None
+        os.replace(tmp, plain)

@@ -1,0 +1,149 @@
+"""Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
+before the loop (config.json, resume, the loss log, the quality monitor, TensorBoard),
+`run.after(...)` once an iteration, and the end of `with run:` (the last checkpoint,
+losses.png, progress.gif, and a NaN named as such)."""
+
+import os
+
+import torch
+
+from .checkpoint import checkpoint_state, restore_state, save_checkpoint
+from .config import write_config
+from .device import NonFiniteD, on_device
+from .losslog import Diverged, LossLog
+from .monitor import QualityMonitor, classifier_and_test_side
+from .plots import plot_losses, write_gif
+
+
+class Interrupted(Exception):
+    """The user asked the run to stop; a checkpoint of `iteration` was written first."""
+
+    def __init__(self, iteration, signum):
+        super().__init__(f"stopped at iteration {iteration}")
+        self.iteration, self.signum = iteration, signum
+
+
+class _NoStop:
+    requested = False
+
+
+class Run:
+    def __init__(self, settings, mnist, device, params, G_solver, D_solver, log=print,
+                 resume=None, stop=None, progress=None, classifier_settings=None):
+        self.settings, self.mnist, self.device, self.params = settings, mnist, device, params
+        self.G_solver, self.D_solver, self.log = G_solver, D_solver, log
+        self.resumed, self.stop = resume is not None, stop or _NoStop()
+        self.progress, self.postfix, self.board = progress, {}, None
+        out_dir = settings.out_dir
+        os.makedirs(out_dir, exist_ok=True)
+        # config.json describes the checkpoint beside it: a new run writes it now, a resumed
+        # run with its first checkpoint, so a resume that fails leaves the folder as it was.
+        if resume is None:
+            write_config(settings, device, os.path.join(out_dir, "config.json"))
+        self.losses = LossLog(os.path.join(out_dir, "losses.csv"), device,
+                              every=settings.log_every, on_row=self._loss_row)
+        self.monitor = QualityMonitor(
+            os.path.join(out_dir, "quality.csv"), settings.quality_every, settings.Z_dim, device,
+            lambda: _classifier(settings, mnist, log, classifier_settings), log=log)
+        self.start, self.grid_counter = 0, 0
+        if resume is not None:
+            self.start, self.grid_counter = restore_state(
+                resume, params, G_solver, D_solver, mnist.train, self.losses, device,
+                settings.lr)
+        self.losses.start(self.start)
+        self.monitor.start(self.start)
+        if settings.tensorboard:
+            from .board import Board
+
+            self.board = Board(out_dir, settings, self.start)
+        self.next_it = self.start  # the iteration the loop is in
+        self.saved_at = None  # the iteration of the last checkpoint written
+
+    def on_device(self, make_iteration, *gan):
+        """The loop's iteration on this run's device (device.on_device)."""
+        return on_device(make_iteration, *gan, cuda_graph=self.settings.cuda_graph)
+
+    def after(self, it, grid_counter, G, D_loss, G_loss, D_real, D_fake):
+        """Everything beyond the post after iteration `it`: TensorBoard's copy of a grid just
+        written, the quality monitor, the loss log, the progress bar, checkpoints, and
+        stopping on request."""
+        s = self.settings
+        self.grid_counter = grid_counter
+        if self.board is not None and it % s.sample_every == 0:
+            self.board.grid(it, os.path.join(s.out_dir, f"{grid_counter - 1:03d}.png"))
+        if self.monitor.due(it, s.iterations):
+            row = self.monitor.measure(it, G)
+            if row is not None:
+                self._show(classes=f"{row['classes_covered']}/10",
+                           score=f"{row['classifier_score']:.2f}")
+                if self.board is not None:
+                    self.board.quality(it, row)
+        self.losses.record(it, D_loss, G_loss, D_real, D_fake)
+        if self.progress is not None:
+            self.progress.update()
+        self.next_it = it + 1
+        if (it + 1) % s.checkpoint_every == 0 or self.stop.requested:
+            self.save(it + 1)
+            if self.stop.requested:
+                raise Interrupted(it + 1, self.stop.signum)
+
+    def save(self, iteration):
+        """checkpoint.pt after `iteration` iterations, unless the run has gone NaN."""
+        if iteration == self.saved_at:  # the loop's periodic checkpoint was the last one
+            return
+        # Never checkpoint a run that has gone NaN: check the losses, then the weights.
+        self.losses.check()
+        if not all(torch.isfinite(p).all() for p in self.params.values()):
+            raise Diverged(iteration - 1, what="the weights")
+        state = checkpoint_state(self.params, self.G_solver, self.D_solver, self.mnist.train,
+                                 self.losses, iteration, self.grid_counter, self.settings,
+                                 self.device)
+        out_dir = self.settings.out_dir
+        save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
+        if self.resumed and self.saved_at is None:
+            write_config(self.settings, self.device, os.path.join(out_dir, "config.json"))
+        self.saved_at = iteration
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        try:
+            if isinstance(error, NonFiniteD):
+                raise Diverged(self.next_it, what="D's output") from None
+            if kind is None:
+                self.save(self.settings.iterations)  # with the loss log's open window
+                self.losses.flush()  # the last, partial row
+                self.monitor.finish()
+        finally:
+            if self.board is not None:
+                self.board.close()
+        if kind is None:
+            out_dir = self.settings.out_dir
+            plot_losses(self.losses.path, os.path.join(out_dir, "losses.png"), self.monitor.path)
+            write_gif([os.path.join(out_dir, f"{i:03d}.png") for i in range(self.grid_counter)],
+                      os.path.join(out_dir, "progress.gif"))
+        return False
+
+    def _loss_row(self, it, means):  # each losses.csv row
+        self._show(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
+        if self.board is not None:
+            self.board.losses(it, means)
+
+    def _show(self, **values):
+        self.postfix.update(values)
+        if self.progress is not None:
+            self.progress.set_postfix(self.postfix)
+
+
+def _classifier(settings, mnist, log, classifier_settings=None):
+    """The quality monitor's classifier, cached where `evaluate` caches it."""
+    from ..measure.classifier import DEFAULTS, cache_key, default_cache_dir
+
+    cache = settings.classifier_cache or default_cache_dir(settings.data_dir)
+    key = cache_key(DEFAULTS, mnist.train.num_examples)
+    if classifier_settings is None and not os.path.exists(
+            os.path.join(cache, f"classifier-{key}.pt")):
+        log("quality monitor: training the MNIST classifier, once (about 2 minutes on 2 CPU "
+            f"cores; cached in {cache} for every later run and evaluate)")
+    return classifier_and_test_side(mnist, cache, log=log, settings=classifier_settings)
