@@ -1,9 +1,10 @@
 """The post's 4x4 sample grid: greyscale `Greys_r`, axes off, small gaps, `out/000.png`, ...
 
-The post builds a new pyplot figure for every grid and saves it with bbox_inches='tight',
+The plotting code is the post's repository script's (the post shows the loop, not the plot).
+It builds a new pyplot figure for every grid and saves it with bbox_inches='tight',
 which draws the figure twice to measure it. Here one figure is built once, its tight box is
 measured once (it depends on the axes, not on the pixels), and each grid refills the 16
-images: the PNG is pixel for pixel the post's, in a quarter of the time (scripts/bench.py).
+images: the PNG is pixel for pixel the script's, in a quarter of the time (scripts/bench.py).
 matplotlib's object API (no pyplot) keeps it free of GUI backends and global state.
 """
 
@@ -19,7 +20,7 @@ from .run.files import save_atomic
 
 class GridWriter:
     def __init__(self, rows=4, cols=4):
-        # Post: fig = plt.figure(figsize=(4, 4)); gs = gridspec.GridSpec(4, 4)
+        # Repository script: fig = plt.figure(figsize=(4, 4)); gs = gridspec.GridSpec(4, 4)
         self.fig = Figure(figsize=(cols, rows))
         FigureCanvasAgg(self.fig)
         gs = GridSpec(rows, cols, figure=self.fig, wspace=0.05, hspace=0.05)
@@ -31,7 +32,7 @@ class GridWriter:
             ax.set_yticklabels([])
             ax.set_aspect("equal")
             self.images.append(ax.imshow([[0.0]], cmap="Greys_r"))
-        # Post: plt.savefig(..., bbox_inches='tight'); the same box, measured once.
+        # Repository script: plt.savefig(..., bbox_inches='tight'); the same box, measured once.
         renderer = self.fig.canvas.get_renderer()
         pad = matplotlib.rcParams["savefig.pad_inches"]
         self.bbox_inches = self.fig.get_tightbbox(renderer).padded(pad)

@@ -6,7 +6,9 @@ script with only what no longer runs replaced: TensorFlow's MNIST reader becomes
 in January 2017: `Variable`, biases added with `.repeat`, `nn.sigmoid`, gradients zeroed in
 place by `reset_grad()`, and the D step's backward running through G.
 
-`plot` is the post's sample grid, drawn with pyplot as the post draws it.
+Where the post shows no code (the labels `ones_label` and `zeros_label`, the report, the plot)
+the lines are those of the post's repository script; `plot` is that script's sample grid,
+drawn with pyplot as it draws it.
 
 Two users: the faithfulness tests (the package's loop must end on the same eight tensors) and
 `scripts/bench.py` (the speed the package is compared with).
@@ -28,7 +30,7 @@ def run(mnist, iterations, mb_size=64, Z_dim=100, h_dim=128, lr=1e-3, seed=0, re
     X_dim = mnist.train.images.shape[1]
     reports = []
 
-    # ---- the post, from here on ----
+    # ---- the post (and its repository script where the post shows no code), from here on ----
     def xavier_init(size):
         in_dim = size[0]
         xavier_stddev = 1. / np.sqrt(in_dim / 2.)
@@ -118,7 +120,7 @@ def plot(samples, path):
     import matplotlib.gridspec as gridspec
     import matplotlib.pyplot as plt
 
-    # ---- the post ----
+    # ---- the post's repository script ----
     fig = plt.figure(figsize=(4, 4))
     gs = gridspec.GridSpec(4, 4)
     gs.update(wspace=0.05, hspace=0.05)

@@ -13,14 +13,14 @@ class Settings:
     Z_dim: int = 100
     h_dim: int = 128
     lr: float = 1e-3
-    beta1: float = 0.9  # Adam's beta1: torch's default, which the post used
-    sample_every: int = 1000  # if it % 1000 == 0: print and plot
+    beta1: float = 0.9  # Adam's beta1: torch's default, which the post's optim.Adam used
+    sample_every: int = 1000  # the repository script's `if it % 1000 == 0`: print and plot
+    # Beyond the post.
     checkpoint_every: int = 10000
     log_every: int = 100  # rows of out/losses.csv: means over this many iterations
     quality_every: int = 10000  # rows of out/quality.csv: the classifier's view; 0 = off
     tensorboard: bool = False  # also write out/tensorboard/
-    # What the post left implicit.
-    seed: int = 0
+    seed: int = 0  # the post is unseeded
     data_dir: str = "data"
     out_dir: str = "out"
     device: str = "auto"  # auto = cuda when available, else cpu

@@ -18,7 +18,8 @@ from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, pa
 
 
 def report_line(it, D_loss, G_loss):
-    # Post: print('Iter-{}; D_loss: {}; G_loss: {}'.format(it, D_loss.data[0], G_loss.data[0]))
+    # The post's repository script (the post leaves the report out):
+    # print('Iter-{}; D_loss: {}; G_loss: {}'.format(it, D_loss.data[0], G_loss.data[0]))
     return f"Iter-{it}; D_loss: {D_loss:.4}; G_loss: {G_loss:.4}"
 
 
@@ -33,7 +34,7 @@ def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zer
             p.grad = None  # Post: p.grad.data.zero_(); None skips the zeroing pass
 
     def iteration(z, X, z_G):
-        # Dicriminator forward-loss-backward-update  (Post: "Dicriminator")
+        # Discriminator forward-loss-backward-update  (Post: "Dicriminator")
         G_sample = G(z)
         D_real = D(X)
         D_fake = D(G_sample)
@@ -104,7 +105,9 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     G_solver = optim.Adam(G_params, lr=lr, betas=betas, fused=True)
     D_solver = optim.Adam(D_params, lr=lr, betas=betas, fused=True)
 
-    ones_label = torch.ones(mb_size, 1, device=device)  # Post: Variable(torch.ones(mb_size, 1))
+    # The targets of binary_cross_entropy, as the post's repository script defines them (the
+    # post uses them without showing them): Variable(torch.ones(mb_size, 1)), and zeros.
+    ones_label = torch.ones(mb_size, 1, device=device)
     zeros_label = torch.zeros(mb_size, 1, device=device)
 
     # Beyond the post (gan_vanilla/run/): config.json, resume, the loss log, the quality
@@ -129,11 +132,11 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
             # The post's D step, reset, G step, reset (make_iteration, above)
             D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
 
-            # Print and plot every now and then
+            # Print and plot every now and then (the repository script's; the post stops above)
             if it % settings.sample_every == 0:
                 log(report_line(it, D_loss.item(), G_loss.item()))
                 with torch.no_grad():
-                    samples = G(z_G)[:16]  # the G step's z through the updated G, as the post
+                    samples = G(z_G)[:16]  # the G step's z through the updated G, as there
                 grids.save(samples, os.path.join(settings.out_dir, f"{c:03d}.png"))
                 c += 1
 

@@ -2,6 +2,7 @@
 torchvision parsing path runs without the network."""
 
 import gzip
+import shutil
 import struct
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.data import DataSet, Datasets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,3 +71,31 @@ def in_memory_mnist(n=640, seed=0):
         validation=DataSet(X[:10], Y[:10], seed=seed),
         test=DataSet(X[:10], Y[:10], seed=seed),
     )
+
+
+def one_clear_line(capsys, prog="gan-vanilla-train"):
+    err = capsys.readouterr().err
+    assert err.startswith(f"{prog}: error: "), err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture(scope="module")
+def trained_once(mnist_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "run"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "3",
+                       "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture
+def finished_run(trained_once, tmp_path):
+    """A finished 3-iteration run of its own for each test (a copy: training is the slow
+    part, and a resume continues in the folder its checkpoint is in)."""
+    out = tmp_path / "run"
+    shutil.copytree(trained_once, out)
+    return out
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}

@@ -22,3 +22,13 @@ def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
     figures = json.loads(out.read_text())
     assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only"}
     assert figures["grid_ms"] > 0 and figures["post_grid_ms"] > 0
+
+
+def test_bench_help_shows_its_defaults_and_whole_description():
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--help"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert "(c) a floor: only the matrix products" in r.stdout
+    assert "time to write one sample grid." in r.stdout
+    for default in ("(default: 1000)", "(default: 3)", "(default: cpu)"):
+        assert default in r.stdout, default

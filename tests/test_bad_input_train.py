@@ -1,49 +1,19 @@
-"""Every bad input: one clear line on stderr, a non-zero exit, no traceback, nothing lost."""
+"""The train command's bad input: one clear line on stderr, a non-zero exit, no traceback,
+nothing lost."""
 
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 import torch
 import torchvision
 from PIL import Image
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
 from gan_vanilla.cli.sample import main as sample_main
 from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 
-from .conftest import ROOT, write_mnist
-
-
-def one_clear_line(capsys, prog="gan-vanilla-train"):
-    err = capsys.readouterr().err
-    assert err.startswith(f"{prog}: error: "), err
-    assert "Traceback" not in err
-    return err
-
-
-@pytest.fixture(scope="module")
-def trained_once(mnist_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("trained") / "run"
-    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "3",
-                       "--quiet"]) == 0
-    return out
-
-
-@pytest.fixture
-def finished_run(trained_once, tmp_path):
-    """A finished 3-iteration run of its own for each test (a copy: training is the slow
-    part, and a resume continues in the folder its checkpoint is in)."""
-    out = tmp_path / "run"
-    shutil.copytree(trained_once, out)
-    return out
-
-
-def snapshot(folder):
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+from .conftest import one_clear_line, snapshot, write_mnist
 
 
 def test_truncated_mnist_file(mnist_dir, tmp_path, capsys):
@@ -91,11 +61,6 @@ def test_a_torch_file_that_is_not_ours(tmp_path, capsys):
     assert not (tmp_path / "s.png").exists()
 
 
-def test_a_missing_checkpoint(tmp_path, capsys):
-    assert sample_main(["--checkpoint", str(tmp_path / "none.pt")]) == 1
-    assert "does not exist" in one_clear_line(capsys, "gan-vanilla-sample")
-
-
 def test_out_dir_that_is_a_file(mnist_dir, tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("keep me")
@@ -125,16 +90,6 @@ def test_cuda_without_cuda(mnist_dir, tmp_path, capsys):
     assert "no usable CUDA GPU" in one_clear_line(capsys)
 
 
-@pytest.mark.parametrize("flag", ["--sample-every", "--checkpoint-every", "--log-every"])
-@pytest.mark.parametrize("value", ["0", "-5", "ten"])
-def test_non_positive_intervals(flag, value, capsys):
-    with pytest.raises(SystemExit) as e:
-        train_main([flag, value])
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert f"argument {flag}" in err and "Traceback" not in err
-
-
 def test_divergence_stops_and_keeps_the_last_good_checkpoint(finished_run, capsys):
     # Resumed with a learning rate of 1e38, one Adam step makes D's weights overflow, so
     # D's outputs turn NaN (inf - inf in the products).
@@ -147,15 +102,6 @@ def test_divergence_stops_and_keeps_the_last_good_checkpoint(finished_run, capsy
     assert "became NaN or infinite at iteration 3;" in err
     assert f"the last good checkpoint stays in {ckpt}" in err
     assert ckpt.read_bytes() == before
-
-
-def test_a_bad_flag_from_the_terminal_has_no_traceback():
-    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--mb-size", "0"],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and "usage:" in r.stderr
-
-
-# --- Issue 8: what a hard try of every command still broke -------------------------------
 
 
 def test_resume_into_a_new_folder_runs_to_the_end(mnist_dir, tmp_path, capsys):
@@ -191,42 +137,6 @@ def test_resume_with_another_log_every_is_refused_before_any_write(finished_run,
     assert "--log-every 7 does not match the checkpoint's log_every 100" in err
     assert "the loss log's windows cannot change on resume" in err
     assert snapshot(finished_run) == before
-
-
-@pytest.mark.parametrize("main,prog", [(train_main, "gan-vanilla-train"),
-                                       (sample_main, "gan-vanilla-sample"),
-                                       (evaluate_main, "gan-vanilla-evaluate")])
-@pytest.mark.parametrize("seed", ["18446744073709551616", "9223372036854775808", "-1"])
-def test_every_command_takes_the_same_seeds(main, prog, seed, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["--checkpoint", "x.pt", "--seed", seed] if main is not train_main
-             else ["--seed", seed])
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"usage: {prog}") and "Traceback" not in err
-    assert f"argument --seed: '{seed}' must be between 0 and 9223372036854775807" in err
-
-
-@pytest.mark.parametrize("flag,value,high", [("--log-every", "1000000000000", "1000000"),
-                                             ("--z-dim", "100000000000", "10000"),
-                                             ("--h-dim", "10001", "10000"),
-                                             ("--mb-size", "60001", "60000"),
-                                             ("--iterations", "10000000000000", "1000000000000")])
-def test_sizes_that_no_machine_can_take_are_usage_errors(flag, value, high, tmp_path, capsys):
-    with pytest.raises(SystemExit) as e:
-        train_main([flag, value, "--out-dir", str(tmp_path / "o")])
-    assert e.value.code == 2
-    assert f"argument {flag}: '{value}' must be between 1 and {high}" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
-
-
-def test_help_states_the_bounds(capsys):
-    with pytest.raises(SystemExit):
-        train_main(["--help"])
-    text = " ".join(capsys.readouterr().out.split())
-    for bound in ("1 to 10000", "1 to 60000", "1 to 1000000 (default: 100)",
-                  "0 to 2^63-1 (default: 0)", "1 to 10^12"):
-        assert bound in text, bound
 
 
 def test_out_of_memory_at_the_start_is_one_line(mnist_dir, tmp_path, monkeypatch, capsys):
@@ -290,12 +200,6 @@ def test_a_resume_into_a_folder_of_another_run_is_refused(finished_run, mnist_di
     assert snapshot(other) == before
 
 
-def test_a_folder_given_as_checkpoint(tmp_path, capsys):
-    assert sample_main(["--checkpoint", str(tmp_path)]) == 1
-    err = one_clear_line(capsys, "gan-vanilla-sample")
-    assert f"checkpoint {tmp_path} is a folder; name the checkpoint file in it" in err
-
-
 def test_a_folder_in_place_of_an_mnist_file(mnist_dir, tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(mnist_dir, data)
@@ -335,51 +239,6 @@ def test_a_cuda_checkpoint_on_a_machine_without_cuda(finished_run, tmp_path, cap
             f"no usable CUDA GPU; add --device cpu to continue on the CPU") in err
     assert train_main(["--resume", str(ckpt), "--iterations", "5", "--device", "cpu",
                        "--quiet"]) == 0
-
-
-def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
-    from gan_vanilla.grid import GridWriter
-    from gan_vanilla.measure.evaluate import write_report_png
-    from gan_vanilla.run.config import write_config
-    from gan_vanilla.run.losslog import LossLog
-    from gan_vanilla.run.plots import plot_losses, write_gif
-    from gan_vanilla.settings import Settings
-
-    target = tmp_path / "taken"  # a folder where each writer wants its file
-    target.mkdir()
-    (target / "inside").write_text("keep")
-    writers = {
-        "grid": lambda: GridWriter().save(torch.rand(16, 784), str(target)),
-        "losses.png": lambda: plot_losses(finished_run / "losses.csv", str(target)),
-        "progress.gif": lambda: write_gif([str(finished_run / "000.png")], str(target)),
-        "config.json": lambda: write_config(Settings(), torch.device("cpu"), str(target)),
-        "losses.csv": lambda: LossLog(str(target), torch.device("cpu")).start(0),
-        "evaluation.png": lambda: write_report_png(torch.rand(20, 784), torch.rand(20, 10),
-                                                   str(target)),
-    }
-    for name, write in writers.items():
-        with pytest.raises(OSError):
-            write()
-        assert not (tmp_path / "taken.part").exists(), name
-    assert (target / "inside").read_text() == "keep"
-    # sample: an --out that is a folder is refused before anything is drawn.
-    assert sample_main(["--checkpoint", str(finished_run / "checkpoint.pt"), "--out",
-                        str(target)]) == 1
-    assert f"cannot write {target}: it is a folder" in one_clear_line(capsys,
-                                                                      "gan-vanilla-sample")
-    assert not (tmp_path / "taken.part").exists()
-
-
-def test_evaluate_checks_its_outputs_before_it_computes(finished_run, mnist_dir, tmp_path,
-                                                        capsys):
-    report = tmp_path / "missing" / "r.json"
-    assert evaluate_main(["--checkpoint", str(finished_run / "checkpoint.pt"), "--data-dir",
-                          str(mnist_dir), "--classifier-cache", str(tmp_path / "cache"),
-                          "--json", str(report)]) == 1
-    err = one_clear_line(capsys, "gan-vanilla-evaluate")
-    assert f"cannot write {report}: folder {report.parent} does not exist" in err
-    assert not (finished_run / "evaluation.png").exists()
-    assert not (tmp_path / "cache").exists()  # no classifier was trained for nothing
 
 
 def test_divergence_on_the_cuda_path_gives_the_cpus_line(finished_run, monkeypatch, capsys):
@@ -501,37 +360,11 @@ def test_a_truncated_checkpoint_gets_a_short_line(finished_run, capsys):
                    f"failed reading zip archive: failed finding central directory)\n")
 
 
-@pytest.mark.parametrize("args", [["--lr", "-1e-3"], ["--lr=-1e-3"], ["--lr", "-0.001"]])
-def test_a_negative_rate_is_refused_in_the_right_words(args, capsys):
-    with pytest.raises(SystemExit) as e:
-        train_main(args)
-    assert e.value.code == 2
+def test_missing_mnist_is_one_clear_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+    code = train_main(["--data-dir", str(tmp_path / "nodata"), "--out-dir", str(tmp_path / "o")])
+    assert code == 1
     err = capsys.readouterr().err
-    assert f"argument --lr: '{args[-1].split('=')[-1]}' must be a positive, finite number" in err
-
-
-def test_sample_writes_the_format_its_suffix_names(finished_run, tmp_path, capsys):
-    ckpt = str(finished_run / "checkpoint.pt")
-    assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.jpg")]) == 0
-    assert Image.open(tmp_path / "s.jpg").format == "JPEG"
-    assert sample_main(["--checkpoint", ckpt, "--out", str(tmp_path / "s.xyz")]) == 1
-    assert "matplotlib writes no .xyz files" in one_clear_line(capsys, "gan-vanilla-sample")
-    assert not (tmp_path / "s.xyz").exists()
-
-
-def test_bench_help_shows_its_defaults_and_whole_description():
-    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py"), "--help"],
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0
-    assert "(c) a floor: only the matrix products" in r.stdout
-    assert "time to write one sample grid." in r.stdout
-    for default in ("(default: 1000)", "(default: 3)", "(default: cpu)"):
-        assert default in r.stdout, default
-
-
-def test_interpolate_draws_exactly_n(finished_run, tmp_path):
-    from gan_vanilla.measure.sample import draw
-
-    samples = draw(load_checkpoint(finished_run / "checkpoint.pt"), 10, 1,
-                   str(tmp_path / "i.png"), interpolate=True)
-    assert samples.shape == (10, 784)
+    assert err.startswith("gan-vanilla-train: error: MNIST is not in")
+    assert "train-images-idx3-ubyte" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # nothing written for a run that cannot start
