@@ -26,7 +26,7 @@ def evaluate_parser():
         description="Measure a generator's samples: the GAN paper's Parzen log-likelihood "
         "and the project's classifier-based numbers.",
     )
-    parser.add_argument("--checkpoint", help="a checkpoint written by training")
+    parser.add_argument("--checkpoint", help="a checkpoint written by training, or its best.pt")
     parser.add_argument("--real", action="store_true",
                         help="evaluate real training images instead: the reference row")
     _classifier_parser_flags(parser)
@@ -38,7 +38,8 @@ def evaluate_parser():
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--png", metavar="PATH", default=None,
                         help="histogram and samples by class (default: evaluation.png beside "
-                        "the checkpoint; evaluation-real.png with --real)")
+                        "the checkpoint, evaluation-best.png beside best.pt; "
+                        "evaluation-real.png with --real)")
     return parser
 
 
@@ -76,13 +77,14 @@ def main(argv=None):
         parser.error("give --checkpoint PATH, or --real for the real-data reference row")
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        checkpoint = None if args.real else load_checkpoint(args.checkpoint)
+        checkpoint = None if args.real else load_checkpoint(args.checkpoint, generator_only=True)
         mnist = read_data_sets(args.data_dir, download=True)
         if args.real and args.samples > mnist.train.num_examples:
             raise UserError(f"--samples {args.samples} is more than the "
                             f"{mnist.train.num_examples} training images")
         png = args.png or ("evaluation-real.png" if args.real else os.path.join(
-            os.path.dirname(args.checkpoint) or ".", "evaluation.png"))
+            os.path.dirname(args.checkpoint) or ".",
+            "evaluation-best.png" if checkpoint.get("kind") == "best" else "evaluation.png"))
         check_output(png, image=True)  # the outputs first, then the work, then the writes
         if args.json:
             check_output(args.json)

@@ -12,7 +12,8 @@ def parser():
         prog="gan-vanilla-sample",
         description="Draw samples from a trained generator into one image grid.",
     )
-    parser.add_argument("--checkpoint", required=True, help="a checkpoint written by training")
+    parser.add_argument("--checkpoint", required=True,
+                        help="a checkpoint written by training, or its best.pt")
     parser.add_argument("--n", type=flags.int_at_least(1, 400), default=64,
                         help="how many samples, at most 400 (default: 64)")
     parser.add_argument("--seed", type=flags.seed_type(), default=1,
@@ -29,7 +30,7 @@ def main(argv=None):
 
     args = parser().parse_args(argv)
     try:
-        state = load_checkpoint(args.checkpoint)
+        state = load_checkpoint(args.checkpoint, generator_only=True)
         check_output(args.out, image=True)
         draw(state, args.n, args.seed, args.out, args.interpolate)
     except (UserError, CheckpointError) as e:

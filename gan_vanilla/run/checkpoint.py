@@ -28,8 +28,9 @@ def save_checkpoint(state, path):
     save_atomic(path, write)
 
 
-def load_checkpoint(path):
-    """Read a checkpoint written by save_checkpoint (tensors land on the CPU)."""
+def load_checkpoint(path, generator_only=False):
+    """Read a checkpoint written by save_checkpoint (tensors land on the CPU). generator_only:
+    for drawing samples, where best.pt (run/best.py: G alone, no state to resume) will do."""
     if os.path.isdir(path):
         raise CheckpointError(f"checkpoint {path} is a folder; name the checkpoint file in it")
     if not os.path.isfile(path):
@@ -53,7 +54,12 @@ def load_checkpoint(path):
             f"checkpoint {path} has format version {state.get('version')}; "
             f"this gan-vanilla reads version {VERSION}"
         )
-    missing = [k for k in KEYS if k not in state]
+    if state.get("kind") == "best" and not generator_only:
+        beside = os.path.join(os.path.dirname(path), "checkpoint.pt")
+        raise CheckpointError(f"{path} holds the best generator alone, not a run to continue; "
+                              f"resume from {beside}")
+    missing = [k for k in (("params", "iteration") if generator_only else KEYS)
+               if k not in state]
     if missing:
         raise CheckpointError(f"checkpoint {path} is incomplete (no {', '.join(missing)})")
     return state
@@ -67,7 +73,7 @@ def _first_sentence(error):
 
 
 def checkpoint_state(params, G_solver, D_solver, sampler, losses, iteration, grid_counter,
-                     settings, device):
+                     settings, device, best=None):
     """Everything a resumed run needs to go on exactly as if it had never stopped."""
     return {
         "params": {k: v.detach().cpu() for k, v in params.items()},  # the eight tensors
@@ -82,6 +88,7 @@ def checkpoint_state(params, G_solver, D_solver, sampler, losses, iteration, gri
         },
         "data": sampler.state_dict(),  # the epoch's permutation and position
         "losses": losses.state_dict(),  # the loss log's open window
+        "best": best,  # the best generator so far (run/best.py), or None
     }
 
 

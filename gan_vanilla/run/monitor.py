@@ -91,10 +91,10 @@ def quality_line(it, row):
 class QualityMonitor:
     """Measures G's samples at iterations N, 2N, ... and at the end of the run.
 
-    load_classifier: a function returning (classifier, the Frechet distance's test side), as
-    `classifier_and_test_side` does. It is called at the first measurement, so a run shorter
-    than N never trains the classifier; if it raises, the run says why in one line and goes
-    on without the monitor.
+    load_classifier: a function returning (classifier, the Frechet distance's test side and
+    its validation side), as `classifier_and_sides` does. It is called at the first
+    measurement, so a run shorter than N never trains the classifier; if it raises, the run
+    says why in one line and goes on without the monitor.
     """
 
     def __init__(self, path, every, Z_dim, device, load_classifier, log=print):
@@ -151,7 +151,8 @@ class QualityMonitor:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
                 if self.classifier is None:
-                    self.classifier, self.test_side = self.load_classifier()
+                    self.classifier, self.test_side, self.validation_side = (
+                        self.load_classifier())
                 row = self._numbers(G)
         except Exception as e:  # noqa: BLE001 (watching must never stop a run)
             self.off = True
@@ -177,6 +178,9 @@ class QualityMonitor:
             "kl_uniform": kl_to_uniform(histogram),
             "classifier_score": classifier_score(logits),
             "frechet_distance": frechet_distance(self.test_side, features),
+            # Not in quality.csv: what keeps the best generator (run/best.py) chooses on, so
+            # that the test images evaluate reports on never take part in the choice.
+            "frechet_distance_validation": frechet_distance(self.validation_side, features),
             "class_histogram": [float(p) for p in histogram],
         }
         for k, p in enumerate(row["class_histogram"]):
@@ -200,16 +204,18 @@ def _read_quality_rows(path):
 _KIND = (COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers")
 
 
-def classifier_and_test_side(mnist, cache_dir, log=None, settings=None):
-    """The cached classifier (trained on first use) and the Frechet distance's test side: the
-    features of the 10,000 test images, fed once. settings: the classifier's, as
-    classifier.DEFAULTS (the default) spells them; other settings are cached under their own
-    key."""
+def classifier_and_sides(mnist, cache_dir, log=None, settings=None):
+    """The cached classifier (trained on first use) and the Frechet distance's two real
+    sides, each fed once: the 10,000 test images' features (quality.csv's frechet_distance,
+    as evaluate measures it) and the 5,000 validation images' (the best generator's choice).
+    settings: the classifier's, as classifier.DEFAULTS (the default) spells them; other
+    settings are cached under their own key."""
     from ..measure.classifier import DEFAULTS, load_or_train
 
     classifier, _, _ = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log)
-    _, test_features = classify(classifier, mnist.test.images.cpu())
-    return classifier, frechet_against(test_features)
+    sides = [frechet_against(classify(classifier, split.images.cpu())[1])
+             for split in (mnist.test, mnist.validation)]
+    return classifier, *sides
 
 
 def _fmt(value):

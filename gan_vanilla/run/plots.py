@@ -12,9 +12,10 @@ from .losslog import read_losses
 from .monitor import read_quality
 
 
-def plot_losses(csv_path, png_path, quality_path=None):
+def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None):
     """losses.png: D_loss and G_loss, and D's mean outputs on real and generated images; with
-    quality.csv rows, a third panel: digits covered and classifier score over iterations."""
+    quality.csv rows, a third panel: digits covered and classifier score over iterations, and
+    the iteration of the best generator (best.pt) marked."""
     columns = read_losses(csv_path)
     quality = read_quality(quality_path) if quality_path else {"iteration": []}
     panels = 3 if quality["iteration"] else 2
@@ -36,6 +37,9 @@ def plot_losses(csv_path, png_path, quality_path=None):
         q = third[0]
         q.plot(quality["iteration"], quality["classes_covered"], "o-", label="digits >= 1%")
         q.plot(quality["iteration"], quality["classifier_score"], "s-", label="classifier score")
+        if best_iteration is not None:
+            q.axvline(best_iteration, color="tab:green", linestyle="--",
+                      label=f"best generator (best.pt), iteration {best_iteration}")
         q.set_ylim(0, 10.5)
         q.set_ylabel("quality monitor (of 10)")
         q.legend()

@@ -1,17 +1,18 @@
 """Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
-before the loop (config.json, resume, the loss log, the quality monitor, TensorBoard),
-`run.after(...)` once an iteration, and the end of `with run:` (the last checkpoint,
-losses.png, progress.gif, and a NaN named as such)."""
+before the loop (config.json, resume, the loss log, the quality monitor, the best generator,
+TensorBoard), `run.after(...)` once an iteration, and the end of `with run:` (the last
+checkpoint, best.pt, losses.png, progress.gif, and a NaN named as such)."""
 
 import os
 
 import torch
 
+from .best import BestGenerator
 from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .config import write_config
 from .device import NonFiniteD, on_device
 from .losslog import Diverged, LossLog
-from .monitor import QualityMonitor, classifier_and_test_side
+from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
 
 
@@ -45,11 +46,15 @@ class Run:
         self.monitor = QualityMonitor(
             os.path.join(out_dir, "quality.csv"), settings.quality_every, settings.Z_dim, device,
             lambda: _classifier(settings, mnist, log, classifier_settings), log=log)
+        self.best = (BestGenerator(out_dir, settings, self.monitor.z)
+                     if settings.quality_every else None)
         self.start, self.grid_counter = 0, 0
         if resume is not None:
             self.start, self.grid_counter = restore_state(
                 resume, params, G_solver, D_solver, mnist.train, self.losses, device,
                 settings.lr)
+            if self.best is not None and resume.get("best"):  # older checkpoints have none
+                self.best.load_state_dict(resume["best"])
         self.losses.start(self.start)
         self.monitor.start(self.start)
         if settings.tensorboard:
@@ -74,6 +79,7 @@ class Run:
         if self.monitor.due(it, s.iterations):
             row = self.monitor.measure(it, G)
             if row is not None:
+                self.best.consider(it, row, self.params, kept=it % s.quality_every == 0)
                 self._show(classes=f"{row['classes_covered']}/10",
                            score=f"{row['classifier_score']:.2f}")
                 if self.board is not None:
@@ -97,7 +103,7 @@ class Run:
             raise Diverged(iteration - 1, what="the weights")
         state = checkpoint_state(self.params, self.G_solver, self.D_solver, self.mnist.train,
                                  self.losses, iteration, self.grid_counter, self.settings,
-                                 self.device)
+                                 self.device, self.best and self.best.state_dict())
         out_dir = self.settings.out_dir
         save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
         if self.resumed and self.saved_at is None:
@@ -115,12 +121,16 @@ class Run:
                 self.save(self.settings.iterations)  # with the loss log's open window
                 self.losses.flush()  # the last, partial row
                 self.monitor.finish()
+                if self.best is not None:
+                    self.best.finish(self.log)
         finally:
             if self.board is not None:
                 self.board.close()
         if kind is None:
             out_dir = self.settings.out_dir
-            plot_losses(self.losses.path, os.path.join(out_dir, "losses.png"), self.monitor.path)
+            best = self.best and self.best.best
+            plot_losses(self.losses.path, os.path.join(out_dir, "losses.png"), self.monitor.path,
+                        best_iteration=best and best["iteration"])
             write_gif([os.path.join(out_dir, f"{i:03d}.png") for i in range(self.grid_counter)],
                       os.path.join(out_dir, "progress.gif"))
         return False
@@ -146,4 +156,4 @@ def _classifier(settings, mnist, log, classifier_settings=None):
             os.path.join(cache, f"classifier-{key}.pt")):
         log("quality monitor: training the MNIST classifier, once (about 2 minutes on 2 CPU "
             f"cores; cached in {cache} for every later run and evaluate)")
-    return classifier_and_test_side(mnist, cache, log=log, settings=classifier_settings)
+    return classifier_and_sides(mnist, cache, log=log, settings=classifier_settings)
