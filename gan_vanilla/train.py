@@ -15,6 +15,7 @@ import torch.optim as optim
 
 from .grid import GridWriter
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
+from .run.session import Run
 
 
 def report_line(it, D_loss, G_loss):
@@ -79,14 +80,14 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     resume: a checkpoint (run.checkpoint.load_checkpoint) to continue from; settings.iterations
         is the total. On the CPU the result is bit-identical to a run that never stopped.
     stop: an object whose `requested` turns true when the user asks to stop (a signal); the
-        current iteration finishes, a checkpoint is written, and run.Interrupted is raised.
+        current iteration finishes, a checkpoint is written, and Interrupted (run/session.py) is
+        raised.
     progress: a tqdm bar to advance, or None.
     classifier_settings: the quality monitor's classifier (a dict like
         measure.classifier.DEFAULTS, the default); the tutorial passes a smaller one.
-    Raises run.Diverged (no checkpoint written after it) when a loss becomes NaN or infinite.
+    Raises Diverged (run/losslog.py; no checkpoint written after it) when a loss becomes NaN
+    or infinite.
     """
-    from .run import Run
-
     mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
     X_dim = mnist.train.images.shape[1]  # 784
 
@@ -123,8 +124,9 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     with run:
         for it in range(run.start, settings.iterations):
             # Sample data
-            z = torch.randn(mb_size, Z_dim, device=device)  # Post: Variable(torch.randn(...))
-            X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim), already a tensor
+            # Post: z = Variable(torch.randn(mb_size, Z_dim))
+            z = torch.randn(mb_size, Z_dim, device=device)
+            X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim); Post: Variable(...)
             # The G step's z. Post: drawn just before the G step; nothing in between draws
             # from the random stream, so these are the same numbers.
             z_G = torch.randn(mb_size, Z_dim, device=device)

@@ -11,11 +11,13 @@ import tempfile
 import torch
 
 from ..data import read_data_sets
-from ..run import Diverged, Interrupted, flags
+from ..run import flags
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..run.device import UnknownDevice, resolve_device
 from ..run.files import DamagedFile
+from ..run.losslog import Diverged
 from ..run.mnist_files import MNISTError
+from ..run.session import Interrupted
 from ..run.stop import StopOnSignal
 from ..settings import Settings
 from .common import UserError, denormals_flushed

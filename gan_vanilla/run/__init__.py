@@ -1,9 +1,5 @@
 """What a real run needs beyond the post's loop: the command line's flags, config.json,
-checkpoints and resume, stopping on signals, the loss log, the quality monitor, TensorBoard,
-losses.png and progress.gif, the device path (NaN guard, CUDA graph), MNIST's file checks and
-atomic writes. train.py reaches all of it through `Run` (session.py)."""
-
-from .losslog import Diverged
-from .session import Interrupted, Run
-
-__all__ = ["Diverged", "Interrupted", "Run"]
+checkpoints and resume, stopping on signals, the loss log, the quality monitor, the best
+generator, TensorBoard, losses.png and progress.gif, the device path (NaN guard, CUDA graph),
+MNIST's file checks and atomic writes. train.py reaches all of it through `Run`
+(session.py)."""
