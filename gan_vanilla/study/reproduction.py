@@ -52,6 +52,7 @@ def read_results(path):
     for line, row in enumerate(rows, start=2):
         if None in row.values() or None in row:
             raise ReproductionError(f"{path}, line {line}: not as many fields as the header")
+        _read_best(row, path, line)
         for c in ("seed", *needed[3:]):
             try:
                 row[c] = int(row[c]) if c == "seed" else float(row[c] or "nan")
@@ -65,6 +66,27 @@ def read_results(path):
         raise ReproductionError(f"{path} has no run of the configuration '{BASELINE}', "
                                 "which every other one is compared with")
     return rows
+
+
+# The best generator's figures (best.pt, evaluated beside the last checkpoint): a run has all
+# of them or, when it kept no best generator, none.
+BEST = ("best_iteration", *(f"best_{m}" for m in METRICS))
+
+
+def _read_best(row, path, line):
+    """The row's best_* figures as floats, or None each when the run has none."""
+    given = [c for c in BEST if row.get(c)]
+    if given and len(given) != len(BEST):
+        missing = next(c for c in BEST if not row.get(c))
+        raise ReproductionError(f"{path}, line {line}: {missing} is empty while "
+                                f"{given[0]} is not")
+    for c in BEST:
+        try:
+            row[c] = float(row[c]) if given else None
+        except ValueError:
+            row[c] = math.nan
+        if given and not math.isfinite(row[c]):
+            raise ReproductionError(f"{path}, line {line}: {c} is not a finite number")
 
 
 def read_real(path):
@@ -183,8 +205,49 @@ def budget(rows):
             f"{hours} h {minutes} min of training, wall-clock{note}.\n")
 
 
+def _range(values):
+    return f"{min(values):.0f} to {max(values):.0f} (median {statistics.median(values):.0f})"
+
+
+def last_and_best(rows):
+    """Every configuration whose runs were also evaluated at their best generator: the last
+    generator's figures and the best's, each over seeds, the iterations they come from, and
+    whether the best's mean leaves the range the last generators of the seeds cover."""
+    head = ["configuration", "generator", "runs", *(LABELS[m] for m in METRICS), "iteration"]
+    body = []
+    for config in _configurations(rows):
+        mine = [r for r in rows if r["configuration"] == config and r["best_iteration"] is not None]
+        if not mine:
+            continue
+        last = {m: [r[m] for r in mine] for m in METRICS}
+        body.append([config, "last", str(len(mine)), *(_spread(last[m], m) for m in METRICS),
+                     _range([float(r["iterations"]) for r in mine])])
+        body.append([config, "best", str(len(mine)),
+                     *(f"{_spread([r[f'best_{m}'] for r in mine], m)}; "
+                       f"{verdict([r[f'best_{m}'] for r in mine], last[m])}" for m in METRICS),
+                     _range([r["best_iteration"] for r in mine])])
+    if not body:
+        return "No run of the study was evaluated at its best generator.\n"
+    return table(head, body)
+
+
+def best_seeds(rows):
+    """The baseline's seeds one by one: the best generator's iteration and figures beside the
+    last generator's."""
+    head = ["run", "best at iteration", *(f"{LABELS[m]}: last / best" for m in METRICS)]
+    body = [[f"seed {r['seed']}", f"{r['best_iteration']:.0f}",
+             *(f"{_one(r[m], DECIMALS[m])} / {_one(r[f'best_{m}'], DECIMALS[m])}"
+               for m in METRICS)]
+            for r in rows if r["configuration"] == BASELINE and r["best_iteration"] is not None]
+    if not body:
+        return "No run of the baseline was evaluated at its best generator.\n"
+    return table(head, body)
+
+
 def tables(rows, real):
     return {"post-seeds": post_seeds(rows, real),
+            "last-and-best": last_and_best(rows),
+            "best-seeds": best_seeds(rows),
             "post-histograms": histograms(rows, real, per_seed=True),
             "knobs": knobs(rows),
             "knob-histograms": histograms(rows, real, per_seed=False),
