@@ -1,7 +1,8 @@
 """Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
 before the loop (config.json, resume, the loss log, the quality monitor, TensorBoard),
-`run.after(...)` once an iteration, and the end of `with run:` (the last checkpoint,
-losses.png, progress.gif, and a NaN named as such)."""
+`run.after(...)` once an iteration, and `with run:` around the loop (denormals flushed while
+it runs; at its end the last checkpoint, losses.png, progress.gif, and a NaN named as
+such)."""
 
 import os
 
@@ -9,7 +10,7 @@ import torch
 
 from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .config import write_config
-from .device import NonFiniteD, on_device
+from .device import NonFiniteD, denormals_are_flushed, flush_denormals, on_device
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_test_side
 from .plots import plot_losses, write_gif
@@ -41,10 +42,10 @@ class Run:
         if resume is None:
             write_config(settings, device, os.path.join(out_dir, "config.json"))
         self.losses = LossLog(os.path.join(out_dir, "losses.csv"), device,
-                              every=settings.log_every, on_row=self._loss_row)
+                              every=settings.log_every, on_row=self._loss_row, log=log)
         self.monitor = QualityMonitor(
             os.path.join(out_dir, "quality.csv"), settings.quality_every, settings.Z_dim, device,
-            lambda: _classifier(settings, mnist, log, classifier_settings), log=log)
+            lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log)
         self.start, self.grid_counter = 0, 0
         if resume is not None:
             self.start, self.grid_counter = restore_state(
@@ -58,6 +59,9 @@ class Run:
             self.board = Board(out_dir, settings, self.start)
         self.next_it = self.start  # the iteration the loop is in
         self.saved_at = None  # the iteration of the last checkpoint written
+        self.denormals_before = None  # the caller's setting, while `with run:` flushes them
+        if self.monitor.owed is not None:
+            self._measure_owed()
 
     def on_device(self, make_iteration, *gan):
         """The loop's iteration on this run's device (device.on_device)."""
@@ -72,12 +76,7 @@ class Run:
         if self.board is not None and it % s.sample_every == 0:
             self.board.grid(it, os.path.join(s.out_dir, f"{grid_counter - 1:03d}.png"))
         if self.monitor.due(it, s.iterations):
-            row = self.monitor.measure(it, G)
-            if row is not None:
-                self._show(classes=f"{row['classes_covered']}/10",
-                           score=f"{row['classifier_score']:.2f}")
-                if self.board is not None:
-                    self.board.quality(it, row)
+            self._measured(it, self.monitor.measure(it, G))
         self.losses.record(it, D_loss, G_loss, D_real, D_fake)
         if self.progress is not None:
             self.progress.update()
@@ -86,6 +85,31 @@ class Run:
             self.save(it + 1)
             if self.stop.requested:
                 raise Interrupted(it + 1, self.stop.signum)
+
+    def _measured(self, it, row):
+        """A quality measurement (None when there was none) on the progress bar and in
+        TensorBoard."""
+        if row is None:
+            return
+        self._show(classes=f"{row['classes_covered']}/10", score=f"{row['classifier_score']:.2f}")
+        if self.board is not None:
+            self.board.quality(it, row)
+
+    def _measure_owed(self):
+        """The measurement of iteration start - 1, which the stopped run owes: it was asked to
+        stop while the monitor's classifier trained. The checkpoint holds the weights of that
+        iteration, so this is the measurement the run would have made, and the resumed run
+        is the run that never stopped. Stopped again meanwhile, the run stops at once, with
+        the checkpoint of the iteration it resumed at."""
+        from ..model import make_G
+
+        it = self.monitor.owed
+        self._measured(it, self.monitor.measure(it, make_G(self.params)))
+        if self.stop.requested:
+            self.save(self.start)
+            if self.board is not None:
+                self.board.close()
+            raise Interrupted(self.start, self.stop.signum)
 
     def save(self, iteration):
         """checkpoint.pt after `iteration` iterations, unless the run has gone NaN."""
@@ -105,6 +129,11 @@ class Run:
         self.saved_at = iteration
 
     def __enter__(self):
+        # The loop runs with denormal floats flushed, as the train command runs, whoever calls
+        # train(): a script or a notebook gets the speed without knowing of flush_denormals
+        # (run/device.py). __exit__ puts the caller's setting back.
+        self.denormals_before = denormals_are_flushed()
+        flush_denormals()
         return self
 
     def __exit__(self, kind, error, traceback):
@@ -116,6 +145,7 @@ class Run:
                 self.losses.flush()  # the last, partial row
                 self.monitor.finish()
         finally:
+            torch.set_flush_denormal(self.denormals_before)
             if self.board is not None:
                 self.board.close()
         if kind is None:
@@ -136,8 +166,9 @@ class Run:
             self.progress.set_postfix(self.postfix)
 
 
-def _classifier(settings, mnist, log, classifier_settings=None):
-    """The quality monitor's classifier, cached where `evaluate` caches it."""
+def _classifier(settings, mnist, log, classifier_settings=None, stop=None):
+    """The quality monitor's classifier, cached where `evaluate` caches it. Its training
+    stops when the run is asked to stop (measure.classifier.Stopped)."""
     from ..measure.classifier import DEFAULTS, cache_key, default_cache_dir
 
     cache = settings.classifier_cache or default_cache_dir(settings.data_dir)
@@ -146,4 +177,5 @@ def _classifier(settings, mnist, log, classifier_settings=None):
             os.path.join(cache, f"classifier-{key}.pt")):
         log("quality monitor: training the MNIST classifier, once (about 2 minutes on 2 CPU "
             f"cores; cached in {cache} for every later run and evaluate)")
-    return classifier_and_test_side(mnist, cache, log=log, settings=classifier_settings)
+    return classifier_and_test_side(mnist, cache, log=log, settings=classifier_settings,
+                                    stop=stop)
