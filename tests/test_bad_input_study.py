@@ -296,8 +296,9 @@ def test_collect_removes_curves_that_no_run_has_any_more(study, capsys, recwarn)
      "evaluate_samples '0' must be between 2 and 50000"),
     ("classifier_cache = 5\n[configurations.a]\nseeds = [0]\n",
      "classifier_cache must be text in quotes, not 5"),
-    ("flags = 5\n[configurations.a]\nseeds = [0]\n", "flags must be a table, [flags], not 5"),
-    ("seeds = [0]\nconfigurations = 5\n", "configurations must be tables"),
+    ("flags = 5\n[configurations.a]\nseeds = [0]\n", "flags must be a table ([flags]), not 5"),
+    ("seeds = [0]\nconfigurations = 5\n",
+     "configurations must be tables ([configurations.NAME]), not 5"),
     ("seeds = [0]\nout = 'x'\n[configurations.a]\n", "unknown key 'out'; did you mean out_dir?"),
     ("[configurations.a]\nseeds = [0]\nlr = false\n",
      "configurations.a: lr takes a number or text, not false"),
@@ -422,8 +423,8 @@ def test_a_signal_to_the_study_reaches_each_run_once(mnist_dir, tmp_path, monkey
     assert (run / "signals").read_text() == str(int(signum))
     assert "a seed 0: stopped" in out
     assert not (run.parent / "seed-1").exists()  # waiting for its turn: never started
-    assert err == (f"gan-vanilla-study: stopped by {signum.name}; the runs in progress stopped "
-                   "at their next iteration and wrote their checkpoints. The same command "
+    assert err == (f"gan-vanilla-study: stopped by {signum.name}; each run in training stopped "
+                   "at its next iteration and wrote its checkpoint. The same command "
                    f"continues: gan-vanilla-study {path}\n")
 
 
@@ -469,8 +470,8 @@ def test_sigterm_stops_the_runs_through_the_study(finished, mnist_dir, tmp_path)
                     os.kill(pid, signal.SIGKILL)
     assert study.returncode == 143, err
     assert "Traceback" not in err
-    assert err.splitlines()[-1].startswith("gan-vanilla-study: stopped by SIGTERM; the runs in "
-                                           "progress stopped at their next iteration")
+    assert err.splitlines()[-1].startswith("gan-vanilla-study: stopped by SIGTERM; each run in "
+                                           "training stopped at its next iteration")
     assert "a seed 0: stopped" in out
     assert 1 <= load_checkpoint(run / "checkpoint.pt")["iteration"] < 1000000
     assert not os.path.exists(f"/proc/{children[0]}")  # the study waited for its run

@@ -54,8 +54,8 @@ TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "config
 # What each top-level key must hold, in words for the message that refuses it.
 TOP_TYPES = {"out_dir": (str, "text in quotes"), "data_dir": (str, "text in quotes"),
              "classifier_cache": (str, "text in quotes"), "seeds": (list, "a list"),
-             "evaluate_samples": (int, "an integer"), "flags": (dict, "a table, [flags]"),
-             "configurations": (dict, "tables, [configurations.NAME]")}
+             "evaluate_samples": (int, "an integer"), "flags": (dict, "a table ([flags])"),
+             "configurations": (dict, "tables ([configurations.NAME])")}
 # Flags a study may not set per run: the study chooses them.
 RESERVED = {"out-dir", "data-dir", "seed", "resume", "quiet", "classifier-cache", "overwrite"}
 # What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
@@ -633,10 +633,14 @@ def main(argv=None):
                 failed = run_study(study, args.jobs)
             written = collect(study, log=note)
     except Stopped as e:
-        print(f"gan-vanilla-study: {e}; the runs in progress stopped at their next iteration "
-              f"and wrote their checkpoints. The same command continues: gan-vanilla-study "
+        print(f"gan-vanilla-study: {e}; each run in training stopped at its next iteration "
+              f"and wrote its checkpoint. The same command continues: gan-vanilla-study "
               f"{shlex.quote(args.study)}", file=sys.stderr)
         return 128 + e.signum
+    except KeyboardInterrupt:  # Ctrl-C before the runs or while collecting (atomic writes)
+        print("gan-vanilla-study: stopped; no run was in progress, and every file written is "
+              "whole", file=sys.stderr)
+        return 130
     except (StudyError, DamagedFile) as e:
         print(f"gan-vanilla-study: error: {e}", file=sys.stderr)
         return 1
