@@ -31,6 +31,7 @@ flags is done; a run with a checkpoint goes on from it with --resume; a run whos
 holds a run with other flags is moved aside, whole, and trained anew.
 """
 
+import argparse
 import contextlib
 import difflib
 import fcntl
@@ -62,7 +63,7 @@ RESERVED = {"out-dir", "data-dir", "seed", "resume", "quiet", "classifier-cache"
 # iteration and the sample count it was made for.
 EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
                    "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
-# Settings that say where a run reads and writes, not what it computes.
+# Settings that say where a run reads, writes and runs, not what it trains.
 WHERE = ("out_dir", "data_dir", "classifier_cache", "device")
 RECORD = "study-run.json"  # in each run's folder: its flags and training time
 LOCK = "study.lock"  # in the study's folder: held while a study runs or collects there
@@ -321,8 +322,6 @@ def _int(value, what, path):
 
 def _evaluate_samples(value, path):
     """evaluate_samples, within evaluate's own bounds for --samples."""
-    import argparse
-
     try:
         return train_flags.samples_type()(str(_int(value, "evaluate_samples", path)))
     except argparse.ArgumentTypeError as e:
@@ -386,8 +385,6 @@ def _flags(table, where, path):
 def _merge(shared, own):
     """A configuration's flags over the shared ones. False turns a flag off: a flag with a
     --no- form (--cuda-graph) passes that on; any other flag that is off is left out."""
-    import argparse
-
     negatable = {name for name, action in _train_flags().items()
                  if isinstance(action, argparse.BooleanOptionalAction)}
     flags = {**shared, **own}
