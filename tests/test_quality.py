@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import re
+import signal
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from gan_vanilla.measure.metrics import frechet_against, frechet_distance
 from gan_vanilla.model import PARAM_NAMES
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.run.monitor import COLUMNS, QualityMonitor, collapse_message, next_state
+from gan_vanilla.run.session import Interrupted
 from gan_vanilla.settings import Settings
 from gan_vanilla.train import train
 
@@ -226,6 +228,41 @@ def test_a_damaged_quality_csv_is_named_and_a_failed_resume_leaves_it(watched_an
     with pytest.raises(Exception, match=r"quality.csv is damaged: line 5 \('abc,1'\)"):
         run(tmp_path / "a", root / "cache", resume=True)
     assert ckpt.read_bytes() == before["checkpoint.pt"]
+
+
+class Stop:
+    """A stop request, as a signal makes one (run/stop.py)."""
+
+    requested, signum = False, None
+
+
+def test_a_stop_while_the_classifier_trains_is_at_once_and_the_resume_loses_nothing(
+        watched_and_unwatched, tmp_path):
+    root, (whole, _), _ = watched_and_unwatched
+    stop, lines = Stop(), []
+
+    def log(line):  # Ctrl-C as the classifier starts training, at the first measurement
+        lines.append(line)
+        if line.startswith("quality monitor: training the MNIST classifier"):
+            stop.requested, stop.signum = True, signal.SIGINT
+
+    settings = dataclasses.replace(BASE, out_dir=str(tmp_path / "out"),
+                                   classifier_cache=str(tmp_path / "cache"))
+    with pytest.raises(Interrupted) as stopped:
+        train(settings, in_memory_mnist(), CPU, log=log, stop=stop)
+    assert stopped.value.iteration == 6  # the iteration of the measurement (5), finished
+    # Within a step of the classifier's training, which logs its last step when it ends.
+    assert not any(line.startswith("classifier: epoch") for line in lines)
+    assert lines[-1] == ("quality monitor: stopped training the classifier, nothing cached; "
+                         "the resumed run measures iteration 5")
+    assert list((tmp_path / "cache").iterdir()) == []
+    assert quality_rows(tmp_path / "out") == [list(COLUMNS)]
+    # The resumed run measures iteration 5 before it goes on: the run that never stopped.
+    resumed, resumed_lines = run(tmp_path / "out", root / "cache", resume=True)
+    assert resumed_lines[0].startswith("Quality-5; ")
+    for name in PARAM_NAMES:
+        assert torch.equal(whole[name], resumed[name]), name
+    assert quality_rows(tmp_path / "out") == quality_rows(root / "on")
 
 
 def test_the_monitor_can_use_a_smaller_classifier(tmp_path):

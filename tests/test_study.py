@@ -140,7 +140,7 @@ def test_list_prints_runnable_commands_and_collect_gathers(mnist_dir, tmp_path, 
 
 @pytest.mark.parametrize("body,says", [
     ("[configurations.a]\nseeds = [0]\nlearning-rate = 1\n",
-     "configuration 'a': unrecognized arguments: --learning-rate 1"),
+     "configurations.a: learning-rate is not a flag of gan-vanilla-train"),
     ("[configurations.a]\nseeds = [0]\nlr = -1\n",
      "configuration 'a': argument --lr: '-1' must be a positive, finite number"),
     ("[configurations.a]\nseeds = [0]\n[configurations.a]\nseeds = [1]\n", "is not valid TOML"),

@@ -30,9 +30,9 @@ def evaluate_parser():
     parser.add_argument("--real", action="store_true",
                         help="evaluate real training images instead: the reference row")
     _classifier_parser_flags(parser)
-    parser.add_argument("--samples", type=flags.int_at_least(2, 50000), default=10000,
-                        help="how many samples, 2 to 50000 (default: %(default)s, the "
-                        "paper's)")
+    parser.add_argument("--samples", type=flags.samples_type(), default=10000,
+                        help=f"how many samples, 2 to {flags.SAMPLES_MAX} (default: %(default)s, "
+                        "the paper's)")
     parser.add_argument("--seed", type=flags.seed_type(), default=0,
                         help="seeds the noise, 0 to 2^63-1 (default: 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")

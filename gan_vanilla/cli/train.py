@@ -185,8 +185,9 @@ def main(argv=None):
     except (UserError, UnknownDevice, CheckpointError, DamagedFile) as e:
         error(str(e))
         return 1
-    except OSError as e:
-        error(f"could not write {e.filename or 'an output file'}: {e.strerror or e}")
+    except OSError as e:  # a failed os.replace names the .part file, then (filename2) ours
+        error(f"could not write {e.filename2 or e.filename or 'an output file'}: "
+              f"{e.strerror or e}")
         return 1
     except (RuntimeError, MemoryError) as e:
         if not _is_out_of_memory(e):

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +23,10 @@ from ..run.files import save_atomic
 # lr_decay: the learning rate is multiplied by it after every epoch.
 DEFAULTS = {"arch": "cnn-32-64-128", "channels": (32, 64), "epochs": 6, "mb_size": 128,
             "lr": 2e-3, "lr_decay": 0.6, "seed": 0}
+
+
+class Stopped(Exception):
+    """The caller asked to stop while the classifier trained; nothing was cached."""
 
 
 class Classifier(nn.Module):
@@ -51,9 +56,11 @@ def cache_key(settings, num_train):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def train_classifier(train, settings=DEFAULTS, log=None):
+def train_classifier(train, settings=DEFAULTS, log=None, stop=None):
     """Train on `train` (a DataSet) for settings['epochs'] epochs; deterministic on a CPU.
-    The caller's random stream is left as it was."""
+    The caller's random stream is left as it was. stop: an object whose `requested` turns
+    true when the caller must stop (a training run's signal); Stopped is raised at the next
+    step, so a Ctrl-C waits milliseconds, not the minutes the training takes."""
     with torch.random.fork_rng(devices=[]):  # seed the initial weights, then restore
         torch.manual_seed(settings["seed"])
         model = Classifier(settings["channels"])
@@ -66,6 +73,8 @@ def train_classifier(train, settings=DEFAULTS, log=None):
     for epoch in range(settings["epochs"]):
         perm = torch.randperm(X.shape[0], generator=gen)
         for i in range(0, X.shape[0], settings["mb_size"]):
+            if stop is not None and stop.requested:
+                raise Stopped
             idx = perm[i : i + settings["mb_size"]]
             loss = F.cross_entropy(model(X[idx]), y[idx])
             opt.zero_grad()
@@ -96,10 +105,12 @@ def accuracy(model, data, chunk=2000):
     return correct / data.num_examples
 
 
-def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None):
-    """The cached classifier for these settings, trained (and cached) on first use.
+def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None, stop=None):
+    """The cached classifier for these settings, trained (and cached) on first use; stop as
+    train_classifier takes it.
 
-    Returns (model, test accuracy, path of the cache file).
+    Returns (model, test accuracy, path of the cache file). OSError, before any training, when
+    the cache folder cannot be made or written.
     """
     key = cache_key(settings, mnist.train.num_examples)
     path = os.path.join(cache_dir, f"classifier-{key}.pt")
@@ -114,11 +125,14 @@ def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None):
                 f"cached classifier {path} is unreadable ({type(e).__name__}); delete it to "
                 f"train a new one"
             ) from None
+    # The folder first: one that cannot take the file is found now, not after the training.
+    os.makedirs(cache_dir, exist_ok=True)
+    with tempfile.TemporaryFile(dir=cache_dir):
+        pass
     if log is not None:
         log(f"classifier: training one (cached afterwards as {path})")
-    model = train_classifier(mnist.train, settings, log)
+    model = train_classifier(mnist.train, settings, log, stop)
     test_accuracy = accuracy(model, mnist.test)
-    os.makedirs(cache_dir, exist_ok=True)
     save_atomic(path, lambda tmp: torch.save({"model": model.state_dict(), "settings": settings,
                                               "test_accuracy": test_accuracy}, tmp))
     return model, test_accuracy, path

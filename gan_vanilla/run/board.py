@@ -25,16 +25,26 @@ def tensorboard_missing():
 
 
 class Board:
-    def __init__(self, out_dir, settings, start=0):
-        from torch.utils.tensorboard import SummaryWriter
+    """The run's TensorBoard writer, made at the first thing it writes: a run (or a resume)
+    that fails before then leaves no events file behind."""
 
-        # purge_step: a resumed run hides what the stopped one wrote after its checkpoint,
-        # so every step shows once.
-        self.writer = SummaryWriter(os.path.join(out_dir, "tensorboard"),
-                                    purge_step=start if start > 0 else None)
-        if start == 0:
-            text = json.dumps(settings.to_dict(), indent=2)
-            self.writer.add_text("settings", f"```\n{text}\n```", 0)
+    def __init__(self, out_dir, settings, start=0):
+        self.out_dir, self.settings, self.start = out_dir, settings, start
+        self._writer = None
+
+    @property
+    def writer(self):
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            # purge_step: a resumed run hides what the stopped one wrote after its
+            # checkpoint, so every step shows once.
+            self._writer = SummaryWriter(os.path.join(self.out_dir, "tensorboard"),
+                                         purge_step=self.start if self.start > 0 else None)
+            if self.start == 0:
+                text = json.dumps(self.settings.to_dict(), indent=2)
+                self._writer.add_text("settings", f"```\n{text}\n```", 0)
+        return self._writer
 
     def losses(self, it, means):
         """One losses.csv row: the means over its window, at the window's last iteration."""
@@ -54,4 +64,5 @@ class Board:
         self.writer.add_image("samples", pixels, it, dataformats="HWC")
 
     def close(self):
-        self.writer.close()
+        if self._writer is not None:
+            self._writer.close()

@@ -15,6 +15,7 @@ COUNT_MAX = 10**12  # iterations and intervals: a trillion iterations is a centu
 LOG_EVERY_MAX = 10**6  # the loss log's open window lives in memory, 16 bytes an iteration
 MB_SIZE_MAX = 60000  # MNIST's training file; the training split (55,000) is checked later
 DIM_MAX = 10000  # Z_dim and h_dim: at 10000 each, Wzh and its Adam state take 1.6 GB
+SAMPLES_MAX = 50000  # evaluate --samples: the Parzen window's memory and time grow with it
 
 
 def _positive(kind):
@@ -69,13 +70,24 @@ def seed_type():
     return int_at_least(0, SEED_MAX)
 
 
+def samples_type():
+    """argparse type of evaluate's --samples (and a study's evaluate_samples)."""
+    return int_at_least(2, SAMPLES_MAX)
+
+
 def parser(**kwargs):
-    """An ArgumentParser that lets `--lr -1e-3` reach the flag's type, which refuses it with
-    the right words. argparse takes a token that starts with '-' for a flag unless it looks
+    """The ArgumentParser of every command: flags by their exact names only, and `--lr -1e-3`
+    reaches the flag's type, which refuses it with the right words.
+
+    allow_abbrev=False: argparse would otherwise take any unambiguous prefix, `--see 5` for
+    `--seed 5`, and a prefix accepted in silence is how a study once trained one seed and
+    recorded another. A typo is refused with the command's usage instead.
+
+    Negative numbers: argparse takes a token that starts with '-' for a flag unless it looks
     like a negative number; Python 3.11's test misses exponents such as -1e-3 (the user saw
     "expected one argument"). This is the test argparse itself uses from Python 3.12.8 and
     3.13.1 on (CPython issue 123945), set where 3.11 keeps it."""
-    made = argparse.ArgumentParser(**kwargs)
+    made = argparse.ArgumentParser(allow_abbrev=False, **kwargs)
     made._negative_number_matcher = re.compile(r"-\.?\d")
     return made
 

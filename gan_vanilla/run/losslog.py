@@ -23,8 +23,8 @@ class Diverged(Exception):
 
 
 class LossLog:
-    def __init__(self, path, device, every=100, on_row=None):
-        self.path, self.every, self.on_row = path, every, on_row
+    def __init__(self, path, device, every=100, on_row=None, log=print):
+        self.path, self.every, self.on_row, self.log = path, every, on_row, log
         # One row per iteration of the open window: D_loss, G_loss, mean D(x), mean D(G(z)).
         self.window = torch.zeros(every, 4, device=device)
         self.count = 0  # rows filled
@@ -76,6 +76,9 @@ class LossLog:
         rows = []
         if iteration > 0 and os.path.exists(self.path):
             rows = [r for r in _read_rows(self.path) if int(r[0]) < keep_before]
+        elif iteration > 0:
+            self.log(f"{self.path} is missing: it starts again at iteration {iteration}, "
+                     "without the rows before")
         if iteration > 0:
             self.kept = rows
         else:

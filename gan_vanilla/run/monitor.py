@@ -10,6 +10,8 @@ samples concentrate on a few digits, a line says so in words.
 
 Watching never changes training: the noise comes from a generator of its own, every random
 draw inside a measurement is undone (`torch.random.fork_rng`), and the weights are only read.
+Nor does it delay stopping: asked to stop while its classifier trains, the run stops within
+a step of that training, caches nothing, and the resumed run makes the measurement it owes.
 """
 
 import csv
@@ -17,7 +19,7 @@ import os
 
 import torch
 
-from ..measure.classifier import classify
+from ..measure.classifier import Stopped, classify
 from ..measure.metrics import (
     class_histogram,
     classes_covered,
@@ -104,6 +106,7 @@ class QualityMonitor:
         self.off = every == 0
         self.collapsed = False  # whether the samples are concentrated (said once, until cleared)
         self.pending = None  # quality.csv's rows from before a resume, not yet rewritten
+        self.owed = None  # a measurement a stopped run did not make (start)
         gen = torch.Generator().manual_seed(NOISE_SEED)
         self.z = torch.randn(SAMPLES, Z_dim, generator=gen).to(device)  # (SAMPLES, Z_dim)
 
@@ -118,7 +121,10 @@ class QualityMonitor:
         checkpoint are dropped and measured again, and so is the last row of an earlier run
         that ended between two multiples of N: a run that never stopped has no such row. A
         resumed run checks the file now and rewrites it only with its first measurement (or
-        at its end), so a resume that fails leaves it as it was."""
+        at its end), so a resume that fails leaves it as it was.
+
+        A run stopped while the classifier trained for the measurement after its last
+        iteration owes that measurement (self.owed); the caller makes it before the loop."""
         rows = []
         if iteration > 0 and os.path.exists(self.path):
             rows = _read_quality_rows(self.path)
@@ -126,6 +132,13 @@ class QualityMonitor:
             if rows and int(rows[-1][0]) == iteration - 1 and (
                     self.every == 0 or (iteration - 1) % self.every):
                 rows = rows[:-1]
+        elif iteration > self.every > 0:
+            self.log(f"{self.path} is missing: it starts again at iteration {iteration}, "
+                     "without the rows before")
+        last = iteration - 1  # measured at N, 2N, ... (due), unless the run stopped first
+        if not self.off and last >= self.every and last % self.every == 0 and not (
+                rows and int(rows[-1][0]) == last):
+            self.owed = last
         for row in rows:  # whether the samples were concentrated when the run stopped
             self.collapsed, _ = next_state(self.collapsed, [float(p) for p in row[5:]], 0)
         if self.off and not rows:
@@ -141,7 +154,8 @@ class QualityMonitor:
             self.pending = None
 
     def measure(self, it, G):
-        """The numbers for G's samples after iteration `it`, as a dict (None when off)."""
+        """The numbers for G's samples after iteration `it`, as a dict (None when off, or when
+        the run was asked to stop while the classifier trained)."""
         if self.off:
             return None
         try:
@@ -154,6 +168,10 @@ class QualityMonitor:
                     self.classifier, self.test_side, self.validation_side = (
                         self.load_classifier())
                 row = self._numbers(G)
+        except Stopped:
+            self.log(f"quality monitor: stopped training the classifier, nothing cached; the "
+                     f"resumed run measures iteration {it}")
+            return None
         except Exception as e:  # noqa: BLE001 (watching must never stop a run)
             self.off = True
             self.log(f"quality monitor off from iteration {it}: {_why(e)}")
@@ -204,15 +222,16 @@ def _read_quality_rows(path):
 _KIND = (COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers")
 
 
-def classifier_and_sides(mnist, cache_dir, log=None, settings=None):
+def classifier_and_sides(mnist, cache_dir, log=None, settings=None, stop=None):
     """The cached classifier (trained on first use) and the Frechet distance's two real
     sides, each fed once: the 10,000 test images' features (quality.csv's frechet_distance,
     as evaluate measures it) and the 5,000 validation images' (the best generator's choice).
     settings: the classifier's, as classifier.DEFAULTS (the default) spells them; other
-    settings are cached under their own key."""
+    settings are cached under their own key. stop: as train() takes it; the training raises
+    classifier.Stopped once requested."""
     from ..measure.classifier import DEFAULTS, load_or_train
 
-    classifier, _, _ = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log)
+    classifier, _, _ = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log, stop=stop)
     sides = [frechet_against(classify(classifier, split.images.cpu())[1])
              for split in (mnist.test, mnist.validation)]
     return classifier, *sides
@@ -223,7 +242,7 @@ def _fmt(value):
 
 
 def _why(e):
-    if isinstance(e, OSError):
-        return f"{e.filename or 'a file'}: {e.strerror or e}"
+    if isinstance(e, OSError):  # a failed os.replace names the .part file, then (filename2) ours
+        return f"{e.filename2 or e.filename or 'a file'}: {e.strerror or e}"
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__

@@ -1,7 +1,8 @@
 """Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
 before the loop (config.json, resume, the loss log, the quality monitor, the best generator,
-TensorBoard), `run.after(...)` once an iteration, and the end of `with run:` (the last
-checkpoint, best.pt, losses.png, progress.gif, and a NaN named as such)."""
+TensorBoard), `run.after(...)` once an iteration, and `with run:` around the loop (denormals
+flushed while it runs; at its end the last checkpoint, best.pt, losses.png, progress.gif, and
+a NaN named as such)."""
 
 import os
 
@@ -10,7 +11,7 @@ import torch
 from .best import BestGenerator
 from .checkpoint import checkpoint_state, restore_state, save_checkpoint
 from .config import write_config
-from .device import NonFiniteD, on_device
+from .device import NonFiniteD, denormals_are_flushed, flush_denormals, on_device
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
@@ -42,10 +43,10 @@ class Run:
         if resume is None:
             write_config(settings, device, os.path.join(out_dir, "config.json"))
         self.losses = LossLog(os.path.join(out_dir, "losses.csv"), device,
-                              every=settings.log_every, on_row=self._loss_row)
+                              every=settings.log_every, on_row=self._loss_row, log=log)
         self.monitor = QualityMonitor(
             os.path.join(out_dir, "quality.csv"), settings.quality_every, settings.Z_dim, device,
-            lambda: _classifier(settings, mnist, log, classifier_settings), log=log)
+            lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log)
         self.best = (BestGenerator(out_dir, settings, self.monitor.z)
                      if settings.quality_every else None)
         self.start, self.grid_counter = 0, 0
@@ -63,6 +64,9 @@ class Run:
             self.board = Board(out_dir, settings, self.start)
         self.next_it = self.start  # the iteration the loop is in
         self.saved_at = None  # the iteration of the last checkpoint written
+        self.denormals_before = None  # the caller's setting, while `with run:` flushes them
+        if self.monitor.owed is not None:
+            self._measure_owed()
 
     def on_device(self, make_iteration, *gan):
         """The loop's iteration on this run's device (device.on_device)."""
@@ -77,13 +81,7 @@ class Run:
         if self.board is not None and it % s.sample_every == 0:
             self.board.grid(it, os.path.join(s.out_dir, f"{grid_counter - 1:03d}.png"))
         if self.monitor.due(it, s.iterations):
-            row = self.monitor.measure(it, G)
-            if row is not None:
-                self.best.consider(it, row, self.params, kept=it % s.quality_every == 0)
-                self._show(classes=f"{row['classes_covered']}/10",
-                           score=f"{row['classifier_score']:.2f}")
-                if self.board is not None:
-                    self.board.quality(it, row)
+            self._measured(it, self.monitor.measure(it, G))
         self.losses.record(it, D_loss, G_loss, D_real, D_fake)
         if self.progress is not None:
             self.progress.update()
@@ -92,6 +90,32 @@ class Run:
             self.save(it + 1)
             if self.stop.requested:
                 raise Interrupted(it + 1, self.stop.signum)
+
+    def _measured(self, it, row):
+        """A quality measurement (None when there was none) to the best generator, the
+        progress bar and TensorBoard."""
+        if row is None:
+            return
+        self.best.consider(it, row, self.params, kept=it % self.settings.quality_every == 0)
+        self._show(classes=f"{row['classes_covered']}/10", score=f"{row['classifier_score']:.2f}")
+        if self.board is not None:
+            self.board.quality(it, row)
+
+    def _measure_owed(self):
+        """The measurement of iteration start - 1, which the stopped run owes: it was asked to
+        stop while the monitor's classifier trained. The checkpoint holds the weights of that
+        iteration, so this is the measurement the run would have made, and the resumed run
+        is the run that never stopped. Stopped again meanwhile, the run stops at once, with
+        the checkpoint of the iteration it resumed at."""
+        from ..model import make_G
+
+        it = self.monitor.owed
+        self._measured(it, self.monitor.measure(it, make_G(self.params)))
+        if self.stop.requested:
+            self.save(self.start)
+            if self.board is not None:
+                self.board.close()
+            raise Interrupted(self.start, self.stop.signum)
 
     def save(self, iteration):
         """checkpoint.pt after `iteration` iterations, unless the run has gone NaN."""
@@ -111,6 +135,11 @@ class Run:
         self.saved_at = iteration
 
     def __enter__(self):
+        # The loop runs with denormal floats flushed, as the train command runs, whoever calls
+        # train(): a script or a notebook gets the speed without knowing of flush_denormals
+        # (run/device.py). __exit__ puts the caller's setting back.
+        self.denormals_before = denormals_are_flushed()
+        flush_denormals()
         return self
 
     def __exit__(self, kind, error, traceback):
@@ -124,6 +153,7 @@ class Run:
                 if self.best is not None:
                     self.best.finish(self.log)
         finally:
+            torch.set_flush_denormal(self.denormals_before)
             if self.board is not None:
                 self.board.close()
         if kind is None:
@@ -146,8 +176,9 @@ class Run:
             self.progress.set_postfix(self.postfix)
 
 
-def _classifier(settings, mnist, log, classifier_settings=None):
-    """The quality monitor's classifier, cached where `evaluate` caches it."""
+def _classifier(settings, mnist, log, classifier_settings=None, stop=None):
+    """The quality monitor's classifier, cached where `evaluate` caches it. Its training
+    stops when the run is asked to stop (measure.classifier.Stopped)."""
     from ..measure.classifier import DEFAULTS, cache_key, default_cache_dir
 
     cache = settings.classifier_cache or default_cache_dir(settings.data_dir)
@@ -156,4 +187,4 @@ def _classifier(settings, mnist, log, classifier_settings=None):
             os.path.join(cache, f"classifier-{key}.pt")):
         log("quality monitor: training the MNIST classifier, once (about 2 minutes on 2 CPU "
             f"cores; cached in {cache} for every later run and evaluate)")
-    return classifier_and_sides(mnist, cache, log=log, settings=classifier_settings)
+    return classifier_and_sides(mnist, cache, log=log, settings=classifier_settings, stop=stop)

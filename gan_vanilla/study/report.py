@@ -3,7 +3,6 @@ a Markdown table, and two figures (every seed as a point; the quality monitor's 
 the mean and the band across seeds)."""
 
 import csv
-import json
 import math
 import os
 import statistics
@@ -12,7 +11,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ..run.files import save_atomic, write_csv
 from ..run.monitor import read_quality
+from .runner import StudyError, flag_argv
 
 METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
            "frechet_distance")
@@ -23,17 +24,22 @@ COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se"
            *(f"share_{k}" for k in range(10)), "train_seconds")
 
 
-def results(study):
-    """One dict per run that has its evaluation, in the study's order."""
+def results(study, log=print):
+    """One dict per run evaluated for exactly its flags, in the study's order. An evaluation
+    the study cannot use is named (log) and its run left out; a damaged quality.csv raises
+    DamagedFile, naming it, before anything is written."""
     rows = []
     for run in study.runs:
-        if not run.done():
+        if not run.matches():  # not trained with the study file's flags, or not at all
             continue
-        with open(run.evaluation) as f:
-            ev = json.load(f)
+        ev, problem = run.read_evaluation()
+        if problem:
+            log(f"note: {run.name} left out: {run.evaluation} {problem}; running the study "
+                "evaluates it again")
+        if ev is None:
+            continue
         row = {"configuration": run.config, "seed": run.seed, "iterations": ev["iteration"],
-               "flags": " ".join(f"--{k}" if v is True else f"--{k} {v}"
-                                 for k, v in run.flags.items()),
+               "flags": " ".join(flag_argv(run.flags)),
                "train_seconds": run.recorded().get("train_seconds")}
         row.update({k: ev[k] for k in (*METRICS, "parzen_se")})
         row.update({f"share_{k}": p for k, p in enumerate(ev["class_histogram"])})
@@ -107,7 +113,7 @@ def plot_metrics(rows, configurations, path):
         ax.set_xticks(range(len(configurations)), configurations, rotation=45, ha="right")
         ax.set_title(LABELS[metric], fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, format="png", dpi=80)
+    save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
 
 
 def plot_curves(rows, configurations, path):
@@ -136,31 +142,54 @@ def plot_curves(rows, configurations, path):
         ax.set_ylim(0, 10.5)
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, format="png", dpi=80)
+    save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
 
 
-def collect(study):
-    """Write results.csv, summary.csv, summary.md, metrics.png and curves.png into the
-    study's folder; returns their paths."""
-    rows = results(study)
+def collect(study, log=print):
+    """Write results.csv, summary.csv, summary.md, metrics.png and, when some run has
+    quality.csv rows, curves.png into the study's folder; returns their paths. Every file is
+    read before any is written, and each is replaced whole (save_atomic). StudyError, with
+    nothing written, when no run is evaluated; a line (log) when the table loses runs it had,
+    or curves.png goes."""
+    rows = results(study, log)
+    if not rows:
+        raise StudyError(f"nothing to collect: none of the {len(study.runs)} runs in "
+                         f"{study.out_dir} is evaluated for its flags yet; nothing written")
     configs = study.configurations
-    os.makedirs(study.out_dir, exist_ok=True)
-    paths = [os.path.join(study.out_dir, name) for name in
-             ("results.csv", "summary.csv", "summary.md", "metrics.png", "curves.png")]
-    with open(paths[0], "w", newline="") as f:
-        writer = csv.DictWriter(f, COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    path = {name: os.path.join(study.out_dir, name) for name in
+            ("results.csv", "summary.csv", "summary.md", "metrics.png", "curves.png")}
+    gone = _runs_in(path["results.csv"]) - {(r["configuration"], str(r["seed"])) for r in rows}
+    if gone:
+        log(f"note: {path['results.csv']} loses {len(gone)} of its runs "
+            f"({', '.join(f'{c} seed {s}' for c, s in sorted(gone))}): not evaluated for the "
+            "study file's flags, or no longer in it")
+    write_csv(path["results.csv"], [COLUMNS, *([r.get(c) for c in COLUMNS] for r in rows)])
     summ = summary(rows, configs)
-    with open(paths[1], "w", newline="") as f:
-        writer = csv.DictWriter(f, ("configuration", "metric", "runs", "mean", "std", "min",
-                                    "max"))
-        writer.writeheader()
-        writer.writerows(summ)
-    with open(paths[2], "w") as f:
-        f.write(markdown(summ, configs))
-    if rows:
-        plot_metrics(rows, configs, paths[3])
-        plot_curves(rows, configs, paths[4])
-        return paths
-    return paths[:3]
+    head = ("configuration", "metric", "runs", "mean", "std", "min", "max")
+    write_csv(path["summary.csv"], [head, *([s[c] for c in head] for s in summ)])
+    save_atomic(path["summary.md"], lambda tmp: _write_text(tmp, markdown(summ, configs)))
+    plot_metrics(rows, configs, path["metrics.png"])
+    written = [path[name] for name in ("results.csv", "summary.csv", "summary.md",
+                                       "metrics.png")]
+    if any(r["curves"]["iteration"] for r in rows):
+        plot_curves(rows, configs, path["curves.png"])
+        written.append(path["curves.png"])
+    elif os.path.exists(path["curves.png"]):  # an earlier table's curves, not these runs'
+        os.remove(path["curves.png"])
+        log(f"note: removed {path['curves.png']}: no run in the table has quality.csv rows "
+            "(quality-every = 0)")
+    return written
+
+
+def _runs_in(results_csv):
+    """(configuration, seed) of each row of an earlier results.csv; none if unreadable."""
+    try:
+        with open(results_csv, newline="") as f:
+            return {(r.get("configuration"), r.get("seed")) for r in csv.DictReader(f)}
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return set()
+
+
+def _write_text(path, text):
+    with open(path, "w") as f:
+        f.write(text)

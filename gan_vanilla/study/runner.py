@@ -18,31 +18,67 @@ seeds to run each with:
     lr = 2e-4
     beta1 = 0.5
 
+A flag is written by its exact name in `gan-vanilla-train --help`, without the dashes (`h_dim`
+for `h-dim` is fine); a flag without a value takes true or false. Everything in the file is
+checked when it is read, and what could fail only later (MNIST, --mb-size against the training
+split, a GPU, TensorBoard) before any run starts: a study never trains for hours and then
+refuses.
+
 Every run is two commands, train and evaluate, each a process of its own, so that a run is
 exactly what a user would type (`--list` prints them) and a crash or Ctrl-C loses only the
 iterations since the last checkpoint. A run whose evaluation was written for exactly its
-flags is done; a run with a checkpoint goes on from it with --resume.
+flags is done; a run with a checkpoint goes on from it with --resume; a run whose folder
+holds a run with other flags is moved aside, whole, and trained anew.
 """
 
 import argparse
+import contextlib
+import difflib
+import fcntl
 import json
 import os
 import shlex
+import signal
+import subprocess
 import sys
+import threading
 import time
 import tomllib
+import unicodedata
 
+from ..run import flags as train_flags
 from ..run.files import write_json
-from ..run.flags import train_parser
+from ..run.flags import settings_from_args, train_parser
 
 TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "configurations",
             "classifier_cache"}
+# What each top-level key must hold, in words for the message that refuses it.
+TOP_TYPES = {"out_dir": (str, "text in quotes"), "data_dir": (str, "text in quotes"),
+             "classifier_cache": (str, "text in quotes"), "seeds": (list, "a list"),
+             "evaluate_samples": (int, "an integer"), "flags": (dict, "a table ([flags])"),
+             "configurations": (dict, "tables ([configurations.NAME])")}
 # Flags a study may not set per run: the study chooses them.
-RESERVED = {"out-dir", "data-dir", "seed", "resume", "quiet", "classifier-cache"}
+RESERVED = {"out-dir", "data-dir", "seed", "resume", "quiet", "classifier-cache", "overwrite"}
+# What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
+# iteration and the sample count it was made for.
+EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
+                   "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
+# Settings that say where a run reads, writes and runs, not what it trains.
+WHERE = ("out_dir", "data_dir", "classifier_cache", "device")
+RECORD = "study-run.json"  # in each run's folder: its flags and training time
+LOCK = "study.lock"  # in the study's folder: held while a study runs or collects there
 
 
 class StudyError(Exception):
-    """The study file is wrong; the message says where."""
+    """The study file is wrong, or the study cannot go on; the message says where."""
+
+
+class Stopped(Exception):
+    """A signal stopped the study; the runs in progress were stopped through it."""
+
+    def __init__(self, signum):
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
 
 
 class Run:
@@ -50,10 +86,12 @@ class Run:
 
     def __init__(self, study, config, seed, flags):
         self.study, self.config, self.seed, self.flags = study, config, seed, flags
+        self.name = f"{config} seed {seed}"
         self.dir = os.path.join(study.out_dir, "runs", config, f"seed-{seed}")
         self.checkpoint = os.path.join(self.dir, "checkpoint.pt")
         self.evaluation = os.path.join(self.dir, "evaluation.json")
-        self.record = os.path.join(self.dir, "study-run.json")  # the flags, the time spent
+        self.record = os.path.join(self.dir, RECORD)
+        self.settings = None  # the Settings the train command makes of the flags (load_study)
 
     def train_argv(self, resume=False):
         argv = ["--data-dir", self.study.data_dir, "--seed", str(self.seed), "--quiet"]
@@ -64,9 +102,7 @@ class Run:
             if "iterations" in self.flags:
                 argv += ["--iterations", self.flags["iterations"]]
         else:
-            argv += ["--out-dir", self.dir]
-            for flag, value in self.flags.items():
-                argv += [f"--{flag}"] if value is True else [f"--{flag}", value]
+            argv += ["--out-dir", self.dir, *flag_argv(self.flags)]
         return argv
 
     def evaluate_argv(self):
@@ -84,45 +120,115 @@ class Run:
                                                      *self.evaluate_argv()])
         return f"{train} && {evaluate}"
 
-    def done(self):
-        """Evaluated, for exactly these flags and this seed: as the study's record says, or,
-        for a run a scheduler ran from --list (no record), as its checkpoint's settings say."""
+    def read_evaluation(self):
+        """(evaluation.json's numbers, None); (None, why the study cannot use it); or (None,
+        None) when there is none. A usable one holds every number of EVALUATION_KEYS and was
+        made of the run's last iteration with the study's evaluate_samples."""
         if not os.path.exists(self.evaluation):
-            return False
+            return None, None
+        try:
+            with open(self.evaluation) as f:
+                evaluation = json.load(f)
+        except (OSError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
+            return None, f"cannot be read ({e})"
+        if not isinstance(evaluation, dict):
+            return None, "is not an evaluation"
+        lacking = next((key for key in EVALUATION_KEYS
+                        if not _holds_numbers(evaluation.get(key), key)), None)
+        if lacking:
+            return None, f"is incomplete (no {lacking})"
+        if evaluation["iteration"] != self.settings.iterations:
+            return None, (f"is of iteration {evaluation['iteration']}, not the run's last "
+                          f"({self.settings.iterations})")
+        if evaluation["samples"] != self.study.evaluate_samples:
+            return None, (f"measured {evaluation['samples']} samples, not evaluate_samples "
+                          f"{self.study.evaluate_samples}")
+        return evaluation, None
+
+    def matches(self):
+        """Trained (or being trained) with exactly this run's flags. A run is done when it
+        matches and read_evaluation gives its numbers."""
+        return self.mismatch() is None
+
+    def mismatch(self):
+        """None when the run in the folder was trained with exactly this run's flags; else
+        why not. The study's record says so; for a run a scheduler ran from --list (no
+        record), the checkpoint's settings do."""
+        from ..run.checkpoint import CheckpointError, load_checkpoint
+
         record = self.recorded()
         if record:
-            return record.get("flags") == self.flags
-        return self.checkpoint_matches()
-
-    def checkpoint_matches(self):
-        from ..run.checkpoint import CheckpointError, load_checkpoint
-        from ..run.flags import settings_from_args
-
+            return None if record.get("flags") == self.flags else "its flags changed"
         try:
             saved = load_checkpoint(self.checkpoint)["settings"]
-        except CheckpointError:
-            return False
-        expected = settings_from_args(train_parser().parse_args(self.train_argv())).to_dict()
-        where = ("out_dir", "data_dir", "classifier_cache", "device")  # not the run's math
-        return all(saved.get(k) == v for k, v in expected.items() if k not in where)
+        except CheckpointError as e:
+            return str(e)
+        differ = [key for key, value in self.settings.to_dict().items()
+                  if key not in WHERE and saved.get(key) != value]
+        return f"its checkpoint has other settings ({', '.join(differ)})" if differ else None
+
+    def why_anew(self):
+        """Why the run must start again from iteration 0 in an empty folder, or None: its
+        folder holds a run with other flags, or files but no checkpoint to go on from."""
+        if not os.path.isdir(self.dir):
+            return None
+        if os.path.exists(self.checkpoint):
+            return self.mismatch()
+        if set(os.listdir(self.dir)) - {RECORD}:
+            return "its folder holds files but no checkpoint"
+        return None
+
+    def move_aside(self):
+        """Rename the run's folder to the first free name beside it, seed-N.old-1, -2, ...
+        One rename: the old run is all there or all moved, never half-deleted, and every file
+        and folder it wrote (TensorBoard's too) goes with it."""
+        n = 1
+        while os.path.lexists(f"{self.dir}.old-{n}"):
+            n += 1
+        os.rename(self.dir, f"{self.dir}.old-{n}")
+        return f"{self.dir}.old-{n}"
 
     def trained(self):
         """Whether the checkpoint holds every iteration the run asks for."""
         from ..run.checkpoint import CheckpointError, load_checkpoint
-        from ..settings import Settings
 
         try:
             iteration = load_checkpoint(self.checkpoint)["iteration"]
         except CheckpointError:
             return False
-        return iteration >= int(self.flags.get("iterations", Settings().iterations))
+        return iteration >= self.settings.iterations
 
     def recorded(self):
         try:
             with open(self.record) as f:
-                return json.load(f)
+                record = json.load(f)
         except (OSError, ValueError):
             return {}
+        return record if isinstance(record, dict) else {}
+
+    def write_record(self, train_seconds):
+        write_json(self.record, {"flags": self.flags, "seed": self.seed,
+                                 "train_seconds": train_seconds})
+
+
+def flag_argv(flags):
+    """A study's flags as the train command's arguments: true is a bare flag, false the
+    --no- form (only --cuda-graph has one), anything else a flag and its value."""
+    argv = []
+    for flag, value in flags.items():
+        argv += ([f"--{flag}"] if value is True else [f"--no-{flag}"] if value is False
+                 else [f"--{flag}", value])
+    return argv
+
+
+def _holds_numbers(value, key):
+    if key == "class_histogram":
+        return isinstance(value, list) and len(value) == 10 and all(map(_is_number, value))
+    return _is_number(value)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class Study:
@@ -137,148 +243,349 @@ class Study:
 
 
 def load_study(path, data_dir=None):
-    """Read and check a study file: every run's flags pass the train command's own checks.
-    data_dir, when given, overrides the file's."""
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise StudyError(f"cannot read study file {path}: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:  # a configuration named twice is one of these
-        raise StudyError(f"study file {path} is not valid TOML: {e}") from None
-    unknown = set(data) - TOP_KEYS
+    """Read and check a study file: its keys, their types, the configurations' names, and
+    every run's flags, which pass the train command's own checks. data_dir, when given,
+    overrides the file's."""
+    data = _read_toml(path)
+    unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
-        raise StudyError(f"study file {path}: unknown key {sorted(unknown)[0]!r} (known: "
-                         f"{', '.join(sorted(TOP_KEYS))})")
+        raise _error(path, f"unknown key {unknown[0]!r}{_nearest(unknown[0], TOP_KEYS)} "
+                     f"(known: {', '.join(sorted(TOP_KEYS))})")
+    for key, (kind, words) in TOP_TYPES.items():
+        value = data.get(key)
+        if key in data and (not isinstance(value, kind) or isinstance(value, bool)
+                            or value == ""):
+            raise _error(path, f"{key} must be {words}, not {_toml(value)}")
     configurations = data.get("configurations")
-    if not isinstance(configurations, dict) or not configurations:
-        raise StudyError(f"study file {path} names no [configurations.NAME]")
-    out_dir = str(data.get("out_dir") or os.path.join(
-        "out", "study-" + os.path.splitext(os.path.basename(path))[0]))
-    study = Study(path, out_dir, data_dir or str(data.get("data_dir", "data")),
-                  _int(data.get("evaluate_samples", 10000), "evaluate_samples", path),
+    if not configurations:
+        raise _error(path, "it names no [configurations.NAME]")
+    out_dir = data.get("out_dir") or os.path.join(
+        "out", "study-" + os.path.splitext(os.path.basename(path))[0])
+    study = Study(path, out_dir, data_dir or data.get("data_dir", "data"),
+                  _evaluate_samples(data.get("evaluate_samples", 10000), path),
                   data.get("classifier_cache"), [])
     shared = _flags(data.get("flags", {}), "[flags]", path)
+    folders = {}  # each configuration's folder name as a case-insensitive file system sees it
     for name, table in configurations.items():
+        _check_name(name, folders, path)
         if not isinstance(table, dict):
-            raise StudyError(f"study file {path}: configurations.{name} must be a table")
+            raise _error(path, f"configurations.{name} must be a table")
         table = dict(table)
         seeds = table.pop("seeds", data.get("seeds"))
         if not seeds:
-            raise StudyError(f"study file {path}: configuration {name!r} has no seeds (give "
-                             "seeds = [...] in it or at the top)")
+            raise _error(path, f"configuration {name!r} has no seeds (give seeds = [...] in it "
+                         "or at the top)")
         if not isinstance(seeds, list) or len(set(map(str, seeds))) != len(seeds):
-            raise StudyError(f"study file {path}: seeds of {name!r} must be a list of "
-                             "different integers")
-        flags = {**shared, **_flags(table, f"configurations.{name}", path)}
+            raise _error(path, f"seeds of {name!r} must be a list of different integers")
+        flags = _merge(shared, _flags(table, f"configurations.{name}", path))
         for seed in seeds:
             run = Run(study, name, _int(seed, f"a seed of {name!r}", path), flags)
-            _check_flags(run, path)
+            run.settings = _check_flags(run, path)
             study.runs.append(run)
     return study
 
 
+def _read_toml(path):
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise StudyError(f"cannot read study file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:  # TOML is UTF-8
+        raise StudyError(f"study file {path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} "
+                         f"at position {e.start})") from None
+    except tomllib.TOMLDecodeError as e:  # a configuration named twice is one of these
+        raise StudyError(f"study file {path} is not valid TOML: {e}") from None
+
+
+def _error(path, message):
+    return StudyError(f"study file {path}: {message}")
+
+
+def _toml(value):
+    """A value as the study file wrote it: false, not False; "x", not 'x'."""
+    return json.dumps(value, default=str)
+
+
+def _nearest(word, names):
+    """'; did you mean NAME?' for the name that `word` begins, or else the closest one."""
+    names = sorted(names)
+    close = [n for n in names if n.startswith(word)] or difflib.get_close_matches(word, names, 1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
 def _int(value, what, path):
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise StudyError(f"study file {path}: {what} must be a non-negative integer, "
-                         f"not {value!r}")
+        raise _error(path, f"{what} must be a non-negative integer, not {_toml(value)}")
     return value
 
 
+def _evaluate_samples(value, path):
+    """evaluate_samples, within evaluate's own bounds for --samples."""
+    try:
+        return train_flags.samples_type()(str(_int(value, "evaluate_samples", path)))
+    except argparse.ArgumentTypeError as e:
+        raise _error(path, f"evaluate_samples {e}") from None
+
+
+def _check_name(name, folders, path):
+    """A configuration's name is its folder under runs/: one plain folder name, and not the
+    folder of another configuration on any file system (a case-insensitive one included)."""
+    plain = (name not in ("", ".", "..") and not any(sep in name for sep in "/\\")
+             and not any(ord(c) < 32 or ord(c) == 127 for c in name)
+             and len(name.encode()) <= 255)
+    if not plain:
+        raise _error(path, f"configuration name {_toml(name)} is not a plain folder name (one "
+                     "name of at most 255 bytes, no / or \\, not . or .., no control characters)")
+    folder = unicodedata.normalize("NFC", name).casefold()
+    if folder in folders:
+        raise _error(path, f"configurations {_toml(folders[folder])} and {_toml(name)} would "
+                     "share one folder (names that differ only in case are one folder on "
+                     "some file systems)")
+    folders[folder] = name
+
+
+def _train_flags():
+    """The train command's flags by their exact names, without the dashes: {name: action}."""
+    return {option[2:]: action for action in train_parser()._actions
+            for option in action.option_strings if option.startswith("--") and option != "--help"}
+
+
 def _flags(table, where, path):
-    """A TOML table of flags as {flag: text}; true means a flag without a value."""
-    flags = {}
+    """A TOML table of flags as {flag: text, or true/false for a flag without a value}, each
+    key the exact name of one of the train command's flags (an underscore for a dash is
+    fine), each flag set once."""
+    known = _train_flags()
+    flags, keys = {}, {}
     for key, value in table.items():
         flag = key.replace("_", "-")
         if flag in RESERVED:
-            raise StudyError(f"study file {path}: {where} sets --{flag}, which the study "
-                             "chooses for every run")
-        if value is False:
-            continue
-        flags[flag] = True if value is True else str(value)
+            hint = " (give seeds = [...] instead)" if flag == "seed" else ""
+            raise _error(path, f"{where} sets --{flag}, which the study chooses for every run"
+                         f"{hint}")
+        action = known.get(flag)
+        if action is None:
+            raise _error(path, f"{where}: {key} is not a flag of gan-vanilla-train"
+                         f"{_nearest(flag, known)}")
+        name = action.option_strings[0][2:]  # --no-cuda-graph sets --cuda-graph
+        if name in keys:
+            raise _error(path, f"{where} sets --{name} twice, as {keys[name]} and as {key}")
+        keys[name] = key
+        if action.nargs == 0:  # a flag without a value
+            if not isinstance(value, bool):
+                raise _error(path, f"{where}: {key} is true or false, not {_toml(value)}")
+            flags[name] = value if flag == name else not value
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise _error(path, f"{where}: {key} takes a number or text, not {_toml(value)}")
+            flags[name] = str(value)
     return flags
 
 
+def _merge(shared, own):
+    """A configuration's flags over the shared ones. False turns a flag off: a flag with a
+    --no- form (--cuda-graph) passes that on; any other flag that is off is left out."""
+    negatable = {name for name, action in _train_flags().items()
+                 if isinstance(action, argparse.BooleanOptionalAction)}
+    flags = {**shared, **own}
+    return {flag: value for flag, value in flags.items()
+            if value is not False or flag in negatable}
+
+
 def _check_flags(run, path):
-    """The train command's own parser judges the flags, so a study accepts what it does."""
-    import contextlib
+    """The train command's own parser judges the flags, so a study accepts what it does;
+    returns the run's Settings."""
     import io
 
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stderr(stderr):
-            train_parser().parse_args(run.train_argv())
+            args = train_parser().parse_args(run.train_argv())
     except SystemExit:
         message = _last_line(stderr.getvalue()).removeprefix("gan-vanilla-train: error: ")
-        raise StudyError(f"study file {path}, configuration {run.config!r}: {message}") from None
+        raise _error(path, f"configuration {run.config!r}: {message}") from None
+    return settings_from_args(args)
+
+
+def check_before_running(study):
+    """What would fail only once a run has started, found before any starts: MNIST itself,
+    --mb-size larger than its training split, --device cuda without a GPU, --tensorboard
+    without its package."""
+    import torch
+
+    from ..data import read_data_sets
+    from ..run.board import tensorboard_missing
+    from ..run.mnist_files import MNISTError
+
+    try:
+        images = read_data_sets(study.data_dir).train.num_examples
+    except MNISTError as e:
+        raise StudyError(str(e)) from None
+    for run in study.runs:
+        s = run.settings
+        if s.mb_size > images:
+            raise StudyError(f"configuration {run.config!r}: --mb-size {s.mb_size} is larger "
+                             f"than the {images} training images in {study.data_dir}")
+        if s.device == "cuda" and not torch.cuda.is_available():
+            raise StudyError(f"configuration {run.config!r}: --device cuda, and this machine "
+                             "has no usable CUDA GPU")
+        if s.tensorboard and tensorboard_missing():
+            raise StudyError(f"configuration {run.config!r}: {tensorboard_missing()}")
+
+
+@contextlib.contextmanager
+def lock(out_dir):
+    """Hold the study folder's lock: one study at a time runs or collects there, since both
+    write results.csv. The lock file holds the holder's process id, for the message of the
+    one refused; the lock itself goes with the process, however it ends."""
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, LOCK), "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            raise StudyError(f"another study is running in {out_dir} (process {holder}); wait "
+                             "for it to finish, or stop it") from None
+        f.truncate(0)
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+
+
+class Children:
+    """The runs' processes. Each starts in a process group of its own, so that the terminal's
+    Ctrl-C reaches the study alone, and the study passes every signal on, once: a run then
+    stops as a train command does, at its next iteration with a checkpoint (a second signal
+    stops it at once)."""
+
+    def __init__(self):
+        self.lock = threading.RLock()  # a signal's handler may run while it is held
+        self.running = set()
+        self.signum = None  # the first signal the study got
+
+    def run(self, command, argv, env):
+        """Run `command` ("train" or "evaluate") with `argv` as a process of its own and wait
+        for it; None, starting nothing, once the study is stopping."""
+        with self.lock:
+            if self.signum is not None:
+                return None
+            process = subprocess.Popen([sys.executable, "-c", _MAIN[command], *argv], env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True, process_group=0)
+            self.running.add(process)
+        try:
+            stdout, stderr = process.communicate()
+        finally:
+            with self.lock:
+                self.running.discard(process)
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+    def stop(self, signum):
+        """Pass a signal on to every run in progress; a hangup reaches them as SIGTERM,
+        which a train command stops on."""
+        with self.lock:
+            if self.signum is None:
+                self.signum = signum
+            passed = signal.SIGTERM if signum == signal.SIGHUP else signum
+            for process in list(self.running):
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(passed)
+
+
+@contextlib.contextmanager
+def passing_signals_to(children):
+    """While the study runs, Ctrl-C, SIGTERM and a hangup stop it through its runs."""
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {s: signal.signal(s, lambda signum, frame: children.stop(signum))
+                for s in signals}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def run_study(study, jobs=1, log=print):
     """Train and evaluate every run that is not done, `jobs` at a time; returns the number of
-    runs that failed. Ctrl-C stops every running run at its next iteration (each writes a
-    checkpoint); the same command continues."""
+    runs that failed. A signal (Ctrl-C, SIGTERM) stops every running run at its next
+    iteration (each writes a checkpoint) and raises Stopped once they have; the same command
+    continues."""
     import concurrent.futures
-    import subprocess
 
-    todo = [run for run in study.runs if not run.done()]
+    todo = []
+    for run in study.runs:
+        if run.matches():
+            evaluation, problem = run.read_evaluation()
+            if problem:
+                log(f"{run.name}: {run.evaluation} {problem}; evaluating it again")
+            if evaluation is not None:
+                continue
+        todo.append(run)
     log(f"study {study.path}: {len(study.runs)} runs, {len(study.runs) - len(todo)} done, "
         f"{len(todo)} to run, {jobs} at a time, in {study.out_dir}")
     threads = max(1, (os.cpu_count() or 1) // jobs)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    stopping = []
+    children = Children()
 
     def one(run):
-        if stopping:
-            return "skipped"
-        os.makedirs(run.dir, exist_ok=True)
-        record = run.recorded() if os.path.exists(run.checkpoint) else {}
-        if record.get("flags", run.flags) != run.flags:  # old flags: start the run anew
-            for name in os.listdir(run.dir):
-                os.remove(os.path.join(run.dir, name))
-            record = {}
-        resume = os.path.exists(run.checkpoint)
-        seconds = record.get("train_seconds", 0.0)
-        write_json(run.record, {"flags": run.flags, "seed": run.seed,
-                                 "train_seconds": seconds})
-        if not (resume and run.trained()):  # stopped after training, before its evaluation
-            start = time.monotonic()
-            train = subprocess.run([sys.executable, "-c", _TRAIN, *run.train_argv(resume)],
-                                   env=env, capture_output=True, text=True)
-            seconds += time.monotonic() - start
-            write_json(run.record, {"flags": run.flags, "seed": run.seed,
-                                     "train_seconds": round(seconds, 1)})
-            if train.returncode in (130, 143):
-                stopping.append(run)
-                return "stopped"
-            if train.returncode != 0:
-                return "failed: " + _last_line(train.stderr)
-        evaluate = subprocess.run([sys.executable, "-c", _EVALUATE, *run.evaluate_argv()],
-                                  env=env, capture_output=True, text=True)
-        if evaluate.returncode != 0:
-            return "evaluation failed: " + _last_line(evaluate.stderr)
-        return f"done in {seconds:.0f} s of training"
+        try:
+            return _train_and_evaluate(run, children, env, log)
+        except OSError as e:  # the run's folder or record cannot be written
+            return f"failed: {e.filename or run.dir}: {e.strerror or e}"
 
     failed = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    with passing_signals_to(children), concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         futures = {pool.submit(one, run): run for run in todo}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                run, outcome = futures[future], future.result()
-                failed += outcome.startswith(("failed", "evaluation failed"))
-                if outcome != "skipped":
-                    log(f"{run.config} seed {run.seed}: {outcome}")
-        except KeyboardInterrupt:
-            stopping.append(None)  # the runs themselves got the same Ctrl-C
-            for future in futures:
-                future.cancel()
-            raise
-    if stopping:
-        raise KeyboardInterrupt
+        for future in concurrent.futures.as_completed(futures):
+            run, outcome = futures[future], future.result()
+            failed += outcome.startswith(("failed", "evaluation failed"))
+            if outcome != "skipped":
+                log(f"{run.name}: {outcome}")
+    if children.signum is not None:
+        raise Stopped(children.signum)
     return failed
 
 
-_TRAIN = "import sys; from gan_vanilla.cli.train import main; sys.exit(main(sys.argv[1:]))"
-_EVALUATE = "import sys; from gan_vanilla.cli.evaluate import main; sys.exit(main(sys.argv[1:]))"
+def _train_and_evaluate(run, children, env, log):
+    """One run, as far as it still needs: moved aside if its folder holds another run,
+    trained (or resumed), evaluated. Returns what became of it, in words."""
+    if children.signum is not None:
+        return "skipped"
+    why = run.why_anew()
+    if why:
+        log(f"{run.name}: {why}; moved the old run to {run.move_aside()}, training anew")
+    os.makedirs(run.dir, exist_ok=True)
+    resume = os.path.exists(run.checkpoint)
+    seconds = run.recorded().get("train_seconds", 0.0) if resume else 0.0
+    run.write_record(seconds)
+    if not (resume and run.trained()):  # stopped after training, before its evaluation
+        start = time.monotonic()
+        train = children.run("train", run.train_argv(resume), env)
+        if train is None:
+            return "skipped"
+        seconds += time.monotonic() - start
+        run.write_record(round(seconds, 1))
+        if train.returncode != 0 and children.signum is not None:
+            return "stopped"
+        if train.returncode != 0:
+            return "failed: " + _last_line(train.stderr)
+    evaluate = children.run("evaluate", run.evaluate_argv(), env)
+    if evaluate is None or evaluate.returncode != 0 and children.signum is not None:
+        return "stopped before its evaluation"
+    if evaluate.returncode != 0:
+        return "evaluation failed: " + _last_line(evaluate.stderr)
+    return f"done in {seconds:.0f} s of training"
+
+
+_MAIN = {
+    "train": "import sys; from gan_vanilla.cli.train import main; sys.exit(main(sys.argv[1:]))",
+    "evaluate": "import sys; from gan_vanilla.cli.evaluate import main; "
+                "sys.exit(main(sys.argv[1:]))",
+}
 
 
 def _last_line(text):
@@ -287,9 +594,10 @@ def _last_line(text):
 
 
 def main(argv=None):
+    from ..run.files import DamagedFile
     from .report import collect
 
-    parser = argparse.ArgumentParser(
+    parser = train_flags.parser(
         prog="gan-vanilla-study",
         description="Train and evaluate every run a study file names, then gather the "
         "results. Runs already evaluated are skipped; interrupted runs resume.")
@@ -307,29 +615,32 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    note = lambda line: print(f"gan-vanilla-study: {line}", file=sys.stderr)  # noqa: E731
     try:
         study = load_study(args.study, data_dir=args.data_dir)
-    except StudyError as e:
+        if args.list:
+            return _list(study)
+        if args.collect and not os.path.isdir(study.out_dir):
+            raise StudyError(f"nothing to collect: {study.out_dir} does not exist")
+        if not args.collect:
+            check_before_running(study)
+        failed = 0
+        with lock(study.out_dir):
+            if not args.collect:
+                failed = run_study(study, args.jobs)
+            written = collect(study, log=note)
+    except Stopped as e:
+        print(f"gan-vanilla-study: {e}; each run in training stopped at its next iteration "
+              f"and wrote its checkpoint. The same command continues: gan-vanilla-study "
+              f"{shlex.quote(args.study)}", file=sys.stderr)
+        return 128 + e.signum
+    except KeyboardInterrupt:  # Ctrl-C before the runs or while collecting (atomic writes)
+        print("gan-vanilla-study: stopped; no run was in progress, and every file written is "
+              "whole", file=sys.stderr)
+        return 130
+    except (StudyError, DamagedFile) as e:
         print(f"gan-vanilla-study: error: {e}", file=sys.stderr)
         return 1
-    if args.list:
-        try:
-            for run in study.runs:
-                print(run.command_line(), flush=True)
-        except BrokenPipeError:  # `--list | head`: the reader has what it wanted
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more is printed)
-        return 0
-    failed = 0
-    if not args.collect:
-        try:
-            failed = run_study(study, args.jobs)
-        except KeyboardInterrupt:
-            print(f"gan-vanilla-study: stopped; every run wrote its checkpoint. The same "
-                  f"command continues: gan-vanilla-study {shlex.quote(args.study)}",
-                  file=sys.stderr)
-            return 130
-    try:
-        written = collect(study)
     except OSError as e:
         print(f"gan-vanilla-study: error: could not write {e.filename}: {e.strerror or e}",
               file=sys.stderr)
@@ -337,3 +648,12 @@ def main(argv=None):
     for path in written:
         print(f"wrote {path}")
     return 1 if failed else 0
+
+
+def _list(study):
+    try:
+        for run in study.runs:
+            print(run.command_line(), flush=True)
+    except BrokenPipeError:  # `--list | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more is printed)
+    return 0
