@@ -9,7 +9,7 @@ import os
 import pytest
 
 from gan_vanilla.study.report import COLUMNS
-from gan_vanilla.study.reproduction import BEST, main, verdict
+from gan_vanilla.study.reproduction import main, verdict
 
 from .conftest import ROOT
 
@@ -216,7 +216,7 @@ def with_best(row, iteration, parzen, covered):
 def write_best_study(folder, rows):
     args = write_study(folder, [], page=BEST_PAGE)
     with open(folder / "results.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, [*COLUMNS, *BEST])
+        writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return args

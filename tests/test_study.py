@@ -3,6 +3,7 @@ and the one knob they added, --beta1."""
 
 import csv
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -81,6 +82,12 @@ def test_a_tiny_study_end_to_end(done, capsys):
         assert (tmp / "study" / png).read_bytes()[:4] == b"\x89PNG"
     run = tmp / "study" / "runs" / "beta-half" / "seed-1"
     assert [r["iteration"] for r in rows(run / "quality.csv")] == ["3", "5"]
+    # Each run is evaluated at its last generator and at its best, measured at 3 or 5.
+    for r in results:
+        assert r["best_iteration"] in ("3", "5") and float(r["best_frechet_distance"]) > 0
+    best = json.loads((run / "evaluation-best.json").read_text())
+    assert best["source"].endswith("best.pt") and best["samples"] == 40
+    assert "| beta-half, best generator | 2 |" in table
     assert load_checkpoint(run / "checkpoint.pt")["settings"]["beta1"] == 0.5
 
 
@@ -124,6 +131,7 @@ def test_list_prints_runnable_commands_and_collect_gathers(mnist_dir, tmp_path, 
     assert all(line.startswith("gan-vanilla-train ") and " && gan-vanilla-evaluate " in line
                for line in lines)
     assert "--seed 1" in lines[3] and "--beta1 0.5" in lines[3]
+    assert "evaluation-best.json" in lines[3]  # and best.pt's evaluation, where there is one
     # A scheduler runs a line as it is (the console scripts, as pip installs them).
     bin_dir = os.path.dirname(sys.executable)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
@@ -136,6 +144,7 @@ def test_list_prints_runnable_commands_and_collect_gathers(mnist_dir, tmp_path, 
     assert main([path, "--collect"]) == 0
     results = rows(tmp_path / "study" / "results.csv")
     assert [(r["configuration"], r["seed"]) for r in results] == [("beta-half", "1")]
+    assert results[0]["best_iteration"] in ("3", "5")
 
 
 @pytest.mark.parametrize("body,says", [

@@ -20,8 +20,11 @@ METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
 LABELS = {"parzen_ll": "Parzen log-likelihood (nats)", "classes_covered": "digits >= 1%",
           "kl_uniform": "KL to uniform (nats)", "classifier_score": "classifier score",
           "frechet_distance": "Frechet distance", "train_seconds": "training time (s)"}
+# The best generator's figures (best.pt, evaluated beside the last checkpoint); empty for a
+# run that kept none.
+BEST = ("best_iteration", *(f"best_{m}" for m in METRICS))
 COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se",
-           *(f"share_{k}" for k in range(10)), "train_seconds")
+           *(f"share_{k}" for k in range(10)), "train_seconds", *BEST)
 
 
 def results(study, log=print):
@@ -43,6 +46,13 @@ def results(study, log=print):
                "train_seconds": run.recorded().get("train_seconds")}
         row.update({k: ev[k] for k in (*METRICS, "parzen_se")})
         row.update({f"share_{k}": p for k, p in enumerate(ev["class_histogram"])})
+        best, problem = run.read_evaluation(best=True)
+        if problem:
+            log(f"note: {run.name}'s best generator left out: {run.best_evaluation} {problem}; "
+                "running the study evaluates it again")
+        row.update(dict.fromkeys(BEST) if best is None else
+                   {"best_iteration": best["iteration"],
+                    **{f"best_{m}": best[m] for m in METRICS}})
         row["curves"] = read_quality(os.path.join(run.dir, "quality.csv"))
         rows.append(row)
     return rows
@@ -55,7 +65,7 @@ def summary(rows, configurations):
         mine = [r for r in rows if r["configuration"] == config]
         if not mine:
             continue
-        for metric in (*METRICS, "train_seconds"):
+        for metric in (*METRICS, "train_seconds", *BEST):
             values = [float(r[metric]) for r in mine if r[metric] is not None]
             if not values:  # runs a scheduler ran have no training time on record
                 continue
@@ -88,15 +98,19 @@ def table(head, body):
 
 
 def markdown(summ, configurations):
-    """configuration | runs | each metric as mean ± std (min to max)."""
+    """configuration | runs | each metric as mean ± std (min to max); a second row for the
+    runs' best generators where they kept one."""
     body = []
     for config in configurations:
         cells = {s["metric"]: s for s in summ if s["configuration"] == config}
         if not cells:
             continue
-        body.append([config, str(cells["parzen_ll"]["runs"]),
-                     *(spread(cells[m]["mean"], cells[m]["std"], cells[m]["min"],
-                              cells[m]["max"], m) for m in METRICS)])
+        for name, prefix in ((config, ""), (f"{config}, best generator", "best_")):
+            if f"{prefix}parzen_ll" not in cells:
+                continue
+            body.append([name, str(cells[f"{prefix}parzen_ll"]["runs"]),
+                         *(spread(c["mean"], c["std"], c["min"], c["max"], m)
+                           for m in METRICS for c in [cells[prefix + m]])])
     return table(["configuration", "runs", *(LABELS[m] for m in METRICS)], body)
 
 

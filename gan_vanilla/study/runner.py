@@ -90,6 +90,8 @@ class Run:
         self.dir = os.path.join(study.out_dir, "runs", config, f"seed-{seed}")
         self.checkpoint = os.path.join(self.dir, "checkpoint.pt")
         self.evaluation = os.path.join(self.dir, "evaluation.json")
+        self.best = os.path.join(self.dir, "best.pt")  # with the quality monitor on
+        self.best_evaluation = os.path.join(self.dir, "evaluation-best.json")
         self.record = os.path.join(self.dir, RECORD)
         self.settings = None  # the Settings the train command makes of the flags (load_study)
 
@@ -105,10 +107,14 @@ class Run:
             argv += ["--out-dir", self.dir, *flag_argv(self.flags)]
         return argv
 
-    def evaluate_argv(self):
-        argv = ["--checkpoint", self.checkpoint, "--data-dir", self.study.data_dir,
-                "--samples", str(self.study.evaluate_samples), "--json", self.evaluation,
-                "--png", os.path.join(self.dir, "evaluation.png")]
+    def evaluate_argv(self, best=False):
+        """evaluate's arguments for the last checkpoint, or (best) for best.pt."""
+        checkpoint, json_path = ((self.best, self.best_evaluation) if best else
+                                 (self.checkpoint, self.evaluation))
+        png = os.path.join(self.dir, "evaluation-best.png" if best else "evaluation.png")
+        argv = ["--checkpoint", checkpoint, "--data-dir", self.study.data_dir,
+                "--samples", str(self.study.evaluate_samples), "--json", json_path,
+                "--png", png]
         if self.study.classifier_cache:
             argv += ["--classifier-cache", self.study.classifier_cache]
         return argv
@@ -118,16 +124,23 @@ class Run:
         train = " ".join(shlex.quote(a) for a in ["gan-vanilla-train", *self.train_argv()])
         evaluate = " ".join(shlex.quote(a) for a in ["gan-vanilla-evaluate",
                                                      *self.evaluate_argv()])
-        return f"{train} && {evaluate}"
+        if not self.settings.quality_every:
+            return f"{train} && {evaluate}"
+        best = " ".join(shlex.quote(a) for a in ["gan-vanilla-evaluate",
+                                                 *self.evaluate_argv(best=True)])
+        # best.pt is there unless the quality monitor could not be had.
+        return f"{train} && {evaluate} && {{ test ! -e {shlex.quote(self.best)} || {best}; }}"
 
-    def read_evaluation(self):
+    def read_evaluation(self, best=False):
         """(evaluation.json's numbers, None); (None, why the study cannot use it); or (None,
         None) when there is none. A usable one holds every number of EVALUATION_KEYS and was
-        made of the run's last iteration with the study's evaluate_samples."""
-        if not os.path.exists(self.evaluation):
+        made of the run's last iteration with the study's evaluate_samples. best: the same
+        for evaluation-best.json, made of best.pt's iteration."""
+        path = self.best_evaluation if best else self.evaluation
+        if not os.path.exists(path):
             return None, None
         try:
-            with open(self.evaluation) as f:
+            with open(path) as f:
                 evaluation = json.load(f)
         except (OSError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
             return None, f"cannot be read ({e})"
@@ -137,13 +150,39 @@ class Run:
                         if not _holds_numbers(evaluation.get(key), key)), None)
         if lacking:
             return None, f"is incomplete (no {lacking})"
-        if evaluation["iteration"] != self.settings.iterations:
-            return None, (f"is of iteration {evaluation['iteration']}, not the run's last "
-                          f"({self.settings.iterations})")
+        iteration, which = ((self.best_iteration(), "best.pt's") if best else
+                            (self.settings.iterations, "the run's last"))
+        if evaluation["iteration"] != iteration:
+            return None, f"is of iteration {evaluation['iteration']}, not {which} ({iteration})"
         if evaluation["samples"] != self.study.evaluate_samples:
             return None, (f"measured {evaluation['samples']} samples, not evaluate_samples "
                           f"{self.study.evaluate_samples}")
         return evaluation, None
+
+    def best_iteration(self):
+        """The iteration of the run's best.pt, or None where it has none (or a broken one)."""
+        from ..run.checkpoint import CheckpointError, load_checkpoint
+
+        try:
+            return load_checkpoint(self.best, generator_only=True)["iteration"]
+        except CheckpointError:
+            return None
+
+    def evaluations_owed(self, log=None):
+        """Which of the run's two generators still want an evaluation: "last", and "best"
+        when the run kept a best.pt. An evaluation the study cannot use is owed again, and
+        said (log)."""
+        owed = []
+        for kind, best in (("last", False), ("best", True)):
+            if best and not os.path.exists(self.best):
+                continue
+            evaluation, problem = self.read_evaluation(best)
+            if problem and log is not None:
+                path = self.best_evaluation if best else self.evaluation
+                log(f"{self.name}: {path} {problem}; evaluating it again")
+            if evaluation is None:
+                owed.append(kind)
+        return owed
 
     def matches(self):
         """Trained (or being trained) with exactly this run's flags. A run is done when it
@@ -516,15 +555,7 @@ def run_study(study, jobs=1, log=print):
     continues."""
     import concurrent.futures
 
-    todo = []
-    for run in study.runs:
-        if run.matches():
-            evaluation, problem = run.read_evaluation()
-            if problem:
-                log(f"{run.name}: {run.evaluation} {problem}; evaluating it again")
-            if evaluation is not None:
-                continue
-        todo.append(run)
+    todo = [run for run in study.runs if not run.matches() or run.evaluations_owed(log)]
     log(f"study {study.path}: {len(study.runs)} runs, {len(study.runs) - len(todo)} done, "
         f"{len(todo)} to run, {jobs} at a time, in {study.out_dir}")
     threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -542,7 +573,7 @@ def run_study(study, jobs=1, log=print):
         futures = {pool.submit(one, run): run for run in todo}
         for future in concurrent.futures.as_completed(futures):
             run, outcome = futures[future], future.result()
-            failed += outcome.startswith(("failed", "evaluation failed"))
+            failed += outcome.startswith(("failed", "evaluation"))
             if outcome != "skipped":
                 log(f"{run.name}: {outcome}")
     if children.signum is not None:
@@ -573,11 +604,12 @@ def _train_and_evaluate(run, children, env, log):
             return "stopped"
         if train.returncode != 0:
             return "failed: " + _last_line(train.stderr)
-    evaluate = children.run("evaluate", run.evaluate_argv(), env)
-    if evaluate is None or evaluate.returncode != 0 and children.signum is not None:
-        return "stopped before its evaluation"
-    if evaluate.returncode != 0:
-        return "evaluation failed: " + _last_line(evaluate.stderr)
+    for kind in run.evaluations_owed():  # the last checkpoint, and best.pt when there is one
+        evaluate = children.run("evaluate", run.evaluate_argv(best=kind == "best"), env)
+        if evaluate is None or evaluate.returncode != 0 and children.signum is not None:
+            return "stopped before its evaluation"
+        if evaluate.returncode != 0:
+            return f"evaluation of its {kind} generator failed: " + _last_line(evaluate.stderr)
     return f"done in {seconds:.0f} s of training"
 
 
