@@ -57,6 +57,6 @@ def test_the_tutorial_runs_top_to_bottom_in_a_fresh_kernel(tmp_path, monkeypatch
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     check_ran_in_order_without_errors(nb, stderr=True)
-    # It wrote where it was told: the run's files, the classifier it trained.
-    assert (tmp_path / "run" / "quality.csv").exists()
+    # It wrote where it was told: train()'s run, the classifier it trained.
+    assert (tmp_path / "run" / "losses.csv").exists()
     assert list((tmp_path / "classifier").glob("classifier-*.pt"))
