@@ -79,7 +79,7 @@ def test_the_notebook_links_its_pictures_and_names_no_machine_paths():
 
 
 @pytest.mark.real_data
-@pytest.mark.slow  # about 35 s on 2 quiet cores; CI runs it with -m slow
+@pytest.mark.slow  # about 100 s on 2 cores under light load from other jobs; CI runs -m slow
 @pytest.mark.skipif(
     not (REAL_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").exists(),
     reason=f"real MNIST not found in {REAL_DATA}",
