@@ -1,11 +1,14 @@
-"""MNIST as the post's TensorFlow reader gave it: `mnist.train.next_batch(mb_size)`.
+"""MNIST as TensorFlow's reader gives it: `mnist.train.next_batch(mb_size)`.
 
 The post read MNIST with `input_data.read_data_sets('../MNIST_data', one_hot=True)`, which is
-gone. This file keeps its semantics on top of torchvision's MNIST parser (the files are found
-and checked in run/mnist_files.py): validation = the first 5,000 training images, train = the
-other 55,000, test = t10k; float32 pixels in [0, 1]; one-hot labels; `next_batch` reshuffles
-at every epoch and joins the old epoch's leftover to the new epoch's head, so every batch is
-full and no example is skipped.
+gone. This file keeps the semantics of that reader as it stood from early 2017 on top of
+torchvision's MNIST parser (the files are found and checked in run/mnist_files.py):
+validation = the first 5,000 training images, train = the other 55,000, test = t10k; float32
+pixels in [0, 1]; one-hot labels; `next_batch` shuffles before the first epoch and at every
+epoch's end, and joins the old epoch's leftover to the new epoch's head, so every batch is
+full and no example is skipped. Those two came with a change to TensorFlow made days after
+the post was published, so the post itself likely ran the reader before it (the first epoch
+in file order, each epoch's leftover dropped); docs/tutorial.ipynb says more.
 """
 
 from typing import NamedTuple
