@@ -105,8 +105,8 @@ def adam_only(device):
 
     def run(k):
         for _ in range(k):
-            D_solver.step()
-            G_solver.step()
+            for solver in (D_solver, G_solver):  # no iteration: the two updates alone
+                solver.step()
 
     return run
 
