@@ -19,6 +19,7 @@ from gan_vanilla.study.runner import load_study, main
 from gan_vanilla.train import train
 
 from .conftest import ROOT, in_memory_mnist
+from .test_bad_input_study import in_process
 
 TINY = """
 out_dir = "{out}"
@@ -53,9 +54,13 @@ def rows(path):
 
 @pytest.fixture(scope="module")
 def done(mnist_dir, tmp_path_factory):
+    """The tiny study, its train and evaluate commands called in this process (the slow
+    tests below run them as processes of their own, as the study does)."""
     tmp = tmp_path_factory.mktemp("study")
     path = write_study(tmp, mnist_dir)
-    assert main([path]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        in_process(patch)
+        assert main([path]) == 0
     return tmp, path
 
 
