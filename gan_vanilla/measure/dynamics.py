@@ -1,0 +1,291 @@
+"""What decides whether a run learns: measurements taken while it trains, the run unchanged.
+
+Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/REPRODUCTION.md)? The
+final evaluation only says that they do. This trains the very run the train command trains
+(the same seed gives the same weights, batches and noise: the setup below is train()'s, and
+tests/test_dynamics.py checks the weights against train()'s) and, after chosen iterations,
+measures what could decide it:
+
+- D(G(z)) per sample, as quantiles of log10: whether D rejects some samples so surely that
+  PyTorch's binary_cross_entropy, which divides its gradient by max(p (1 - p), 1e-12), starves
+  G (`clamped`: the share of samples where that floor acts);
+- G's own output sigmoid: the share of its pixels within 1e-3 of 0 or 1 (`saturated`; of 1
+  alone, `saturated_1`), how much the samples differ across z (`pixel_sd`), their brightness
+  (`mean_pixel`), and the share of G's hidden ReLU units that are zero for every z
+  (`G_dead`); real images give the reference (`--real`);
+- G's gradient per layer, through the G loss as the post computes it (binary_cross_entropy of
+  D's probability) and through binary_cross_entropy_with_logits of D's logit (exact at any
+  probability), and how far apart the two are (`clamp_effect`); the size of G's last Adam
+  step per layer, since Adam rescales the gradient; D's gradient per layer.
+
+Measuring never changes training: the noise comes from a generator of its own, every draw
+inside a measurement is undone (`torch.random.fork_rng`), gradients are taken with
+torch.autograd.grad (the parameters' .grad and the solvers are never touched), and the
+weights are only read.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+import torch.optim as optim
+
+from ..model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
+from ..run.device import denormals_are_flushed, flush_denormals
+from ..train import make_iteration
+
+SAMPLES = 2000  # z per measurement, as the quality monitor draws
+NOISE_SEED = 2017  # the measurements' own generator: the same z at every measurement
+REAL = 2000  # validation images for D(x) and D's gradient
+SATURATED_WITHIN = 1e-3  # a pixel this close to 0 or 1 sits where the sigmoid is flat
+BCE_FLOOR = 1e-12  # binary_cross_entropy's backward: (p - y) / max(p (1 - p), 1e-12)
+QUANTILES = (("min", 0.0), ("p01", 0.01), ("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+LOSS_WINDOW = 100  # the losses' window, as losses.csv's rows (--log-every)
+
+SAMPLE_COLUMNS = ("saturated", "saturated_1", "pixel_sd", "mean_pixel")  # image_numbers
+COLUMNS = (
+    "iteration",
+    # The means over the LOSS_WINDOW iterations before: losses.csv's row `iteration - 1`.
+    "D_loss", "G_loss", "D_real", "D_fake",
+    *(f"log10_D_fake_{name}" for name, _ in QUANTILES),
+    "clamped", "log10_D_real_p50",
+    *SAMPLE_COLUMNS, "G_dead",
+    *(f"G_grad_{k}" for k in G_PARAM_NAMES),
+    *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES),
+    "clamp_effect",
+    *(f"G_step_{k}" for k in G_PARAM_NAMES),
+    *(f"D_grad_{k}" for k in D_PARAM_NAMES),
+)
+
+
+def default_schedule(iterations=15000):
+    """Dense early, where the wide runs decide: every 100 iterations up to 2,000, then every
+    500; 0 is the initial weights."""
+    return sorted({*range(0, min(iterations, 2000) + 1, 100),
+                   *range(2000, iterations + 1, 500)})
+
+
+def D_logit(params, X):
+    """D's logit: D(X) without its last sigmoid, the same operations as model.make_D, so
+    torch.sigmoid(D_logit(params, X)) equals D(X) bit for bit."""
+    Wxh, bxh, Why, bhy = (params[k] for k in D_PARAM_NAMES)
+    h = F.relu(X @ Wxh + bxh)  # (n, X_dim) @ (X_dim, h_dim) -> (n, h_dim)
+    return h @ Why + bhy  # (n, h_dim) @ (h_dim, 1) -> (n, 1)
+
+
+def G_hidden(params, z):
+    """G's hidden layer, relu(z @ Wzh + bzh): (n, h_dim)."""
+    return F.relu(z @ params["Wzh"] + params["bzh"])
+
+
+def image_numbers(images):
+    """What the images (n, X_dim) look like, pixel by pixel: the share of pixels within
+    SATURATED_WITHIN of 0 or 1 (`saturated`) and of 1 alone (`saturated_1`), how much the
+    images differ (the sd of each pixel across them, averaged over the pixels: `pixel_sd`),
+    and their mean brightness. For real images too: the reference row."""
+    images = images.double()
+    return {"saturated": float((torch.minimum(images, 1 - images) < SATURATED_WITHIN)
+                               .double().mean()),
+            "saturated_1": float((1 - images < SATURATED_WITHIN).double().mean()),
+            "pixel_sd": float(images.std(dim=0).mean()),
+            "mean_pixel": float(images.mean())}
+
+
+def measure(params, z, X_real, G_step=None):
+    """The numbers of one measurement (a dict under COLUMNS' names, the losses left out) for
+    the weights `params`, noise z (n, Z_dim) and real images X_real (m, X_dim). G_step: the
+    change of each of G's tensors in the last iteration, or None."""
+    G, D = make_G(params), make_D(params)
+    G_params = [params[k] for k in G_PARAM_NAMES]
+    D_params = [params[k] for k in D_PARAM_NAMES]
+    row = {}
+
+    G_sample = G(z)  # (n, X_dim), through the graph: G's gradients below
+    logit = D_logit(params, G_sample)  # (n, 1)
+    D_fake = torch.sigmoid(logit)  # what the post's D outputs, float32 and all
+    # log10 D(G(z)) from the logit, exact where the float32 probability underflows to 0.
+    log10_fake = (F.logsigmoid(logit.detach()).double() / math.log(10)).flatten()
+    for name, q in QUANTILES:
+        row[f"log10_D_fake_{name}"] = float(torch.quantile(log10_fake, q))
+    p = D_fake.detach()
+    row["clamped"] = float(((p * (1 - p)) < BCE_FLOOR).float().mean())
+    with torch.no_grad():
+        log10_real = F.logsigmoid(D_logit(params, X_real)).double() / math.log(10)
+    row["log10_D_real_p50"] = float(torch.quantile(log10_real.flatten(), 0.5))
+
+    samples = G_sample.detach()
+    row.update(image_numbers(samples))
+    with torch.no_grad():
+        row["G_dead"] = float((G_hidden(params, z) == 0).all(dim=0).float().mean())
+
+    ones = torch.ones_like(D_fake)
+    # The post's G loss, -log D(G(z)) through binary_cross_entropy of the probability ...
+    grads = torch.autograd.grad(F.binary_cross_entropy(D_fake, ones), G_params,
+                                retain_graph=True)
+    # ... and the same loss through the logit, where no floor can act.
+    exact = torch.autograd.grad(F.binary_cross_entropy_with_logits(logit, ones), G_params)
+    for k, g, e in zip(G_PARAM_NAMES, grads, exact, strict=True):
+        row[f"G_grad_{k}"] = float(g.norm())
+        row[f"G_grad_logits_{k}"] = float(e.norm())
+    difference = math.sqrt(sum(float((g - e).norm()) ** 2 for g, e in zip(grads, exact,
+                                                                          strict=True)))
+    size = math.sqrt(sum(float(e.norm()) ** 2 for e in exact))
+    row["clamp_effect"] = difference / size if size > 0 else 0.0
+
+    for k in G_PARAM_NAMES:
+        row[f"G_step_{k}"] = math.nan if G_step is None else float(G_step[k].norm())
+
+    # D's loss as the post computes it, on real images and on these samples.
+    D_loss = (F.binary_cross_entropy(torch.sigmoid(D_logit(params, X_real)),
+                                     torch.ones(X_real.shape[0], 1))
+              + F.binary_cross_entropy(D(samples), torch.zeros(samples.shape[0], 1)))
+    for k, g in zip(D_PARAM_NAMES, torch.autograd.grad(D_loss, D_params), strict=True):
+        row[f"D_grad_{k}"] = float(g.norm())
+    return row
+
+
+def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100, lr=1e-3,
+                      beta1=0.9, on_row=None):
+    """Train as `gan-vanilla-train --seed SEED --h-dim H_DIM ...` does on the CPU for
+    `iterations` iterations, and measure after each iteration count in `at` (0: the initial
+    weights). mnist: read_data_sets(data_dir, seed=seed), as the train command reads it.
+    Returns (the rows, one dict per measurement under COLUMNS, the final weights)."""
+    device = torch.device("cpu")
+    X_dim = mnist.train.images.shape[1]  # 784
+    at = sorted(set(at))
+
+    # train()'s setup, line for line (gan_vanilla/train.py): the order of the draws fixes the run.
+    torch.manual_seed(seed)
+    params = params_to(init_params(Z_dim, h_dim, X_dim), device)
+    G_params = [params[k] for k in G_PARAM_NAMES]
+    D_params = [params[k] for k in D_PARAM_NAMES]
+    G, D = make_G(params), make_D(params)
+    betas = (beta1, 0.999)
+    G_solver = optim.Adam(G_params, lr=lr, betas=betas, fused=True)
+    D_solver = optim.Adam(D_params, lr=lr, betas=betas, fused=True)
+    ones_label = torch.ones(mb_size, 1, device=device)
+    zeros_label = torch.zeros(mb_size, 1, device=device)
+    iteration = make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label,
+                               zeros_label)
+
+    # The measurements' inputs, from a generator of their own: the run's stream is untouched.
+    z_measure = torch.randn(SAMPLES, Z_dim, generator=torch.Generator().manual_seed(NOISE_SEED))
+    X_real = mnist.validation.images[:REAL]
+
+    rows, window = [], []
+
+    def take(count, G_step):
+        with torch.random.fork_rng(devices=[]):
+            row = {"iteration": count, **measure(params, z_measure, X_real, G_step)}
+        # losses.csv's row for iteration count - 1 holds the same means (run/losslog.py).
+        means = ([sum(column) / len(window) for column in zip(*window, strict=True)]
+                 if window else [math.nan] * 4)
+        row.update(zip(("D_loss", "G_loss", "D_real", "D_fake"), means, strict=True))
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+
+    flushed = denormals_are_flushed()
+    flush_denormals()  # as train() runs its loop (run/session.py, `with run:`)
+    try:
+        if at and at[0] == 0:
+            take(0, None)
+        for it in range(iterations):
+            if it % LOSS_WINDOW == 0:
+                window = []
+            z = torch.randn(mb_size, Z_dim, device=device)
+            X, _ = mnist.train.next_batch(mb_size)
+            z_G = torch.randn(mb_size, Z_dim, device=device)
+            measured = it + 1 in at
+            before = {k: params[k].detach().clone() for k in G_PARAM_NAMES} if measured else None
+            D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
+            # As the loss log keeps them: float32 values, averaged in float64.
+            window.append(torch.stack((D_loss, G_loss, D_real.mean(), D_fake.mean()))
+                          .detach().tolist())
+            if measured:
+                take(it + 1, {k: params[k].detach() - before[k] for k in G_PARAM_NAMES})
+    finally:
+        torch.set_flush_denormal(flushed)
+    return rows, params
+
+
+def _fmt(value):
+    return value if isinstance(value, int) else f"{value:.6g}"
+
+
+def main(argv=None):
+    import os
+    import sys
+
+    from ..cli.common import UserError, check_output
+    from ..data import read_data_sets
+    from ..run import flags
+    from ..run.files import write_csv
+    from ..run.mnist_files import MNISTError
+
+    parser = flags.parser(
+        prog="wide_diagnostics",
+        description="Train the run `gan-vanilla-train --seed SEED --h-dim H_DIM` trains (on "
+        "the CPU) and measure, without changing it, what decides whether it learns: D(G(z)) "
+        "per sample, G's saturated pixels, G's and D's gradients per layer. One CSV row per "
+        "measurement.")
+    parser.add_argument("--seed", type=flags.seed_type(), default=0,
+                        help="the run's seed, as the train command takes it (default: 0)")
+    parser.add_argument("--h-dim", type=flags.int_at_least(1, flags.DIM_MAX), default=128,
+                        help="hidden units in G and D (default: 128, the post's)")
+    parser.add_argument("--lr", type=flags._positive(float), default=1e-3,
+                        help="Adam's learning rate (default: 0.001, the post's)")
+    parser.add_argument("--beta1", type=flags._fraction, default=0.9,
+                        help="Adam's beta1 (default: 0.9, the post's)")
+    parser.add_argument("--iterations", type=flags.int_at_least(1, flags.COUNT_MAX),
+                        default=15000, help="how long to train (default: 15000); measured "
+                        "every 100 iterations up to 2,000, then every 500, and at the end")
+    parser.add_argument("--data-dir", default="data",
+                        help="MNIST lives in DATA_DIR/MNIST/raw (default: data)")
+    parser.add_argument("--real", action="store_true",
+                        help="measure the 2,000 validation images the runs' D sees instead, "
+                        "as G's samples are measured: the reference row; trains nothing")
+    parser.add_argument("--out", required=True, help="the CSV to write, rewritten after each "
+                        "measurement, so a stopped run keeps the rows it made")
+    args = parser.parse_args(argv)
+    try:
+        check_output(args.out)
+        # No download: the run it reproduces has the data already.
+        mnist = read_data_sets(args.data_dir, seed=args.seed, download=False)
+    except (UserError, MNISTError) as e:
+        print(f"wide_diagnostics: error: {e}", file=sys.stderr)
+        return 1
+    if args.real:
+        real = image_numbers(mnist.validation.images[:REAL])
+        try:
+            write_csv(args.out, [SAMPLE_COLUMNS, [_fmt(real[c]) for c in SAMPLE_COLUMNS]])
+        except OSError as e:
+            print(f"wide_diagnostics: error: could not write {args.out}: {e.strerror or e}",
+                  file=sys.stderr)
+            return 1
+        print(f"wrote {os.path.normpath(args.out)}")
+        return 0
+    rows = []
+
+    def on_row(row):
+        rows.append(row)
+        write_csv(args.out, [COLUMNS, *([_fmt(r[c]) for c in COLUMNS] for r in rows)])
+        print(f"{row['iteration']:>6}: D(G(z)) median 10^{row['log10_D_fake_p50']:.1f} "
+              f"(min 10^{row['log10_D_fake_min']:.1f}), clamped {row['clamped']:.0%}, "
+              f"saturated {row['saturated']:.0%}, pixel sd {row['pixel_sd']:.3f}, "
+              f"clamp effect {row['clamp_effect']:.2g}", flush=True)
+
+    at = [*default_schedule(args.iterations), args.iterations]
+    try:
+        train_and_measure(mnist, args.seed, args.h_dim, args.iterations, at, lr=args.lr,
+                          beta1=args.beta1, on_row=on_row)
+    except KeyboardInterrupt:
+        print(f"wide_diagnostics: stopped; {args.out} holds the {len(rows)} rows measured",
+              file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"wide_diagnostics: error: could not write {args.out}: {e.strerror or e}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {os.path.normpath(args.out)}")
+    return 0
