@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.study.report import COLUMNS
 from gan_vanilla.study.reproduction import main, verdict
 
@@ -42,17 +44,38 @@ def run_row(config, seed, parzen, covered, seconds, flags=""):
     return {"configuration": config, "seed": seed, "iterations": 100000, "flags": flags,
             "parzen_ll": parzen, "classes_covered": covered, "kl_uniform": 0.5,
             "classifier_score": 4.5, "frechet_distance": 500.0, "parzen_se": 1.5,
+            "parzen_sigma": 0.2,
             **{f"share_{k}": p for k, p in enumerate(share)}, "train_seconds": seconds}
 
 
+def write_runs(folder, rows):
+    """Each run's quality.csv, losses digest and config.json, as publish.py copies them: a
+    measurement at 10,000 iterations with the row's coverage, a loss row, the seed."""
+    for r in rows:
+        run = folder / "runs" / r["configuration"] / f"seed-{r['seed']}"
+        run.mkdir(parents=True, exist_ok=True)
+        shares = ",".join(str(r[f"share_{k}"]) for k in range(10))
+        (run / "quality.csv").write_text(
+            f"{','.join(QUALITY_COLUMNS)}\n10000,{r['classes_covered']},0.5,4.5,500,{shares}\n")
+        (run / "losses-every-1000.csv").write_text(
+            f"{','.join(LOSS_COLUMNS)}\n999,1.2,0.9,0.6,0.3\n")
+        (run / "config.json").write_text(json.dumps({"settings": {"seed": r["seed"]}}))
+
+
 def write_study(folder, rows, page=PAGE):
-    """results.csv, real.json and a page, as a study's folder and docs hold them."""
+    """results.csv, real.json, the runs' files and a page, as docs/study and the page hold
+    them."""
     folder.mkdir(exist_ok=True)
     with open(folder / "results.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
-    real = {"parzen_ll": 242.05, "parzen_se": 2.12, "classes_covered": 10,
+    write_runs(folder, rows)
+    # What --from-study draws from the study's checkpoints, which this folder has none of.
+    configs = list(dict.fromkeys(r["configuration"] for r in rows))
+    (folder / "samples.csv").write_text("configuration\n" + "".join(f"{c}\n" for c in configs))
+    (folder / "samples.png").write_bytes(b"")
+    real = {"parzen_ll": 242.05, "parzen_se": 2.12, "parzen_sigma": 0.167, "classes_covered": 10,
             "kl_uniform": 0.0018, "classifier_score": 9.8, "frechet_distance": 3.84,
             "class_histogram": [0.1] * 10, "source": "real"}
     (folder / "real.json").write_text(json.dumps(real))
@@ -82,9 +105,11 @@ def test_blocks_get_the_results_and_the_prose_stays(tmp_path):
     for prose in ("Prose before, written by hand.", "Prose between.", "Prose after."):
         assert prose in page
     # The baseline's seeds one by one, their mean ± sd (min to max), and the real row.
-    assert "| seed 1 | 120.0 ± 1.5 | 9 |" in page
-    assert "| **3 seeds: mean ± sd (min to max)** | 103.33 ± 15.28 (90.0 to 120.0) |" in page
-    assert "| real training images (reference) | 242.1 ± 2.1 | 10 | 0.002 | 9.80 | 3.8 |" \
+    assert "| seed 1 | 120.0 ± 1.5 | 0.200 | 9 |" in page
+    assert ("| **3 seeds: mean ± sd (min to max)** | 103.33 ± 15.28 (90.0 to 120.0) | "
+            "0.200 to 0.200 |") in page
+    assert ("| real training images (reference) | 242.1 ± 2.1 | 0.167 | 10 | 0.002 | 9.80 | "
+            "3.8 |") \
         in page
     # The knob: coverage 10 lies above the post's 7 to 9; its Parzen mean 105 lies within
     # the post's 90 to 120, though one seed (130) is outside.
@@ -111,10 +136,20 @@ def test_check_fails_when_the_results_changed(tmp_path, capsys):
     args = write_study(tmp_path / "s", ROWS)
     assert main(args) == 0
     page = (tmp_path / "s" / "PAGE.md").read_text()
+    figures = {p.name: p.read_bytes() for p in (tmp_path / "s").glob("*.png")}
     write_study(tmp_path / "s", [*ROWS[:-1], run_row("wide", 1, 131.0, 10, 420.0)], page)
     assert main([*args, "--check"]) == 1
-    assert "is stale" in capsys.readouterr().err
+    # The figure drawn from results.csv says so first; the page and the summaries are stale too.
+    err = capsys.readouterr().err
+    assert "metrics.png is older than its data: " in err and "results.csv changed" in err
+    assert err.rstrip().endswith("more problems)") and len(err.strip().splitlines()) == 1
     assert (tmp_path / "s" / "PAGE.md").read_text() == page  # --check writes nothing
+    assert {p.name: p.read_bytes() for p in (tmp_path / "s").glob("*.png")} == figures
+    # Once the figures and summaries are drawn again, the page's tables are what is left.
+    assert main(args) == 0
+    (tmp_path / "s" / "PAGE.md").write_text(page)
+    assert main([*args, "--check"]) == 1
+    assert "PAGE.md is stale: its tables are not those of" in capsys.readouterr().err
 
 
 def test_runs_without_a_training_time_and_a_single_seed(tmp_path):
@@ -219,6 +254,7 @@ def write_best_study(folder, rows):
         writer = csv.DictWriter(f, COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+    write_runs(folder, rows)
     return args
 
 

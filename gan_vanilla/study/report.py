@@ -9,6 +9,7 @@ import statistics
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from ..run.files import save_atomic, write_csv
@@ -23,7 +24,8 @@ LABELS = {"parzen_ll": "Parzen log-likelihood (nats)", "classes_covered": "digit
 # The best generator's figures (best.pt, evaluated beside the last checkpoint); empty for a
 # run that kept none.
 BEST = ("best_iteration", *(f"best_{m}" for m in METRICS))
-COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se",
+# parzen_sigma: the Parzen window's width, chosen on validation images (evaluate).
+COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se", "parzen_sigma",
            *(f"share_{k}" for k in range(10)), "train_seconds", *BEST)
 
 
@@ -45,6 +47,7 @@ def results(study, log=print):
                "flags": " ".join(flag_argv(run.flags)),
                "train_seconds": run.recorded().get("train_seconds")}
         row.update({k: ev[k] for k in (*METRICS, "parzen_se")})
+        row["parzen_sigma"] = ev.get("parzen_sigma")  # evaluations before it have none
         row.update({f"share_{k}": p for k, p in enumerate(ev["class_histogram"])})
         best, problem = run.read_evaluation(best=True)
         if problem:
@@ -114,28 +117,128 @@ def markdown(summ, configurations):
     return table(["configuration", "runs", *(LABELS[m] for m in METRICS)], body)
 
 
-def plot_metrics(rows, configurations, path):
-    """One panel per metric: every seed of every configuration as a point, and the mean."""
-    fig = Figure(figsize=(3.2 * len(METRICS), 3.6))
+# A configuration whose every run covers at most this many digits has failed (the wide
+# networks: one or two "digits" that are the classifier's guesses on noise). Its figures sit
+# hundreds of nats and thousands of Frechet units away from the others', so the figures draw
+# them in panels of their own, where they squash nobody's scale.
+FAILED_AT_MOST = 2
+BETTER = {"parzen_ll": "higher", "classes_covered": "higher", "kl_uniform": "lower",
+          "classifier_score": "higher", "frechet_distance": "lower"}
+EVALUATED = "10,000 samples of each run's generator (noise seed 0)"  # evaluate_samples
+
+
+def failed(rows, configurations):
+    """The configurations whose every run covers at most FAILED_AT_MOST digits."""
+    return [c for c in configurations
+            if (mine := [r for r in rows if r["configuration"] == c])
+            and all(r["classes_covered"] <= FAILED_AT_MOST for r in mine)]
+
+
+def _side_by_side(n, width=0.22):
+    """x offsets of n points, spread evenly over `width`, so that equal values of different
+    seeds stay visible instead of hiding each other."""
+    return [0.0] if n == 1 else [width * (k / (n - 1) - 0.5) for k in range(n)]
+
+
+def _thousands(ax):
+    # 200,000 written out six digits at a time would run the tick labels together.
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x else "0"))
+
+
+def plot_metrics(rows, configurations, path, real=None):
+    """One row of panels per metric: every seed of every configuration as a point (filled:
+    the last generator; hollow, beside it: the best generator, where the run kept one), a
+    black line at each group's mean, and a dashed line at real images (real: their
+    evaluation, real.json) when given. Failed configurations get panels of their own."""
+    bad = failed(rows, configurations)
+    groups = [g for g in ([c for c in configurations if c not in bad], bad) if g]
+    fig = Figure(figsize=(2.2 + 0.95 * len(configurations), 2.1 * len(METRICS) + 1.0),
+                 layout="constrained")
     FigureCanvasAgg(fig)
-    for ax, metric in zip(fig.subplots(1, len(METRICS)), METRICS, strict=True):
-        for i, config in enumerate(configurations):
-            values = [r[metric] for r in rows if r["configuration"] == config]
-            if values:
-                ax.plot([i] * len(values), values, "o", alpha=0.6, color=f"C{i}")
-                ax.plot([i - 0.25, i + 0.25], [statistics.fmean(values)] * 2, "-", color="k")
-        ax.set_xticks(range(len(configurations)), configurations, rotation=45, ha="right")
-        ax.set_title(LABELS[metric], fontsize=9)
-    fig.tight_layout()
+    axes = fig.subplots(len(METRICS), len(groups), squeeze=False, sharex="col",
+                        gridspec_kw={"width_ratios": [len(g) + 0.6 for g in groups]})
+    for row_axes, metric in zip(axes, METRICS, strict=True):
+        for ax, group in zip(row_axes, groups, strict=True):
+            for i, config in enumerate(group):
+                color = f"C{configurations.index(config)}"
+                mine = [r for r in rows if r["configuration"] == config]
+                best = [r for r in mine if r.get(f"best_{metric}") is not None]
+                for values, centre, hollow in (
+                        ([r[metric] for r in mine], i - 0.17 if best else i, False),
+                        ([r[f"best_{metric}"] for r in best], i + 0.17, True)):
+                    if not values:
+                        continue
+                    xs = [centre + o for o in _side_by_side(len(values))]
+                    ax.plot(xs, values, "o", ms=4, color=color, alpha=0.8,
+                            mfc="none" if hollow else color, zorder=3)
+                    ax.plot([centre - 0.14, centre + 0.14], [statistics.fmean(values)] * 2,
+                            "-", color="k", lw=1, zorder=2)  # behind the seeds' points
+            if real is not None:
+                ax.axhline(real[metric], color="0.4", linestyle="--", lw=0.8)
+            ax.set_xticks(range(len(group)), group, rotation=45, ha="right")
+            ax.set_xlim(-0.6, len(group) - 0.4)
+            ax.tick_params(labelsize=8)
+        row_axes[0].set_ylabel(f"{LABELS[metric]}\n({BETTER[metric]} is better)", fontsize=8)
+    axes[0][0].set_title("the post's settings and the knobs", fontsize=9)
+    if len(groups) > 1:
+        axes[0][1].set_title(f"failed (at most {FAILED_AT_MOST} digits\nin every run): "
+                             "own scale", fontsize=9)
+    handles = [Line2D([], [], marker="o", ls="", color="0.3", label="last generator, a seed"),
+               Line2D([], [], marker="o", ls="", color="0.3", mfc="none",
+                      label="best generator (best.pt), a seed"),
+               Line2D([], [], color="k", label="mean over seeds")]
+    if real is not None:
+        handles.append(Line2D([], [], color="0.4", ls="--", label="real training images"))
+    fig.suptitle(f"Final evaluation: {EVALUATED}", fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
 
 
-def plot_curves(rows, configurations, path):
-    """Digits covered and classifier score over iterations, per configuration: the mean over
-    seeds, and the band from the lowest to the highest seed."""
-    fig = Figure(figsize=(10, 3.8))
+CURVES = ("classes_covered", "classifier_score", "frechet_distance")
+
+
+def repeats(rows, baseline):
+    """{configuration: iteration} for each configuration whose runs are the baseline's runs of
+    the same seeds up to that iteration: every quality.csv row they share equal, up to the
+    last one before they part (a longer run continued, as 200,000 iterations continue the
+    post's seeds). Its curves up to there are no more evidence than the baseline's."""
+    base = {r["seed"]: r["curves"] for r in rows if r["configuration"] == baseline}
+    out = {}
+    for config in dict.fromkeys(r["configuration"] for r in rows):
+        mine = [r for r in rows if r["configuration"] == config]
+        if config == baseline or not all(r["seed"] in base for r in mine):
+            continue
+        ends = [_same_until(r["curves"], base[r["seed"]]) for r in mine]
+        if all(e is not None for e in ends):
+            out[config] = min(ends)
+    return out
+
+
+def _same_until(curves, base):
+    """The last iteration up to which two runs' quality rows agree at every iteration they
+    share, when they share some and part afterwards; else None."""
+    rows = {it: [curves[c][k] for c in curves] for k, it in enumerate(curves["iteration"])}
+    theirs = {it: [base[c][k] for c in base] for k, it in enumerate(base["iteration"])}
+    shared = sorted(set(rows) & set(theirs))
+    same = []
+    for it in shared:
+        if rows[it] != theirs[it]:
+            break
+        same.append(it)
+    if not same or same[-1] >= max(rows):
+        return None
+    return same[-1]
+
+
+def plot_curves(rows, configurations, path, real=None, baseline="post"):
+    """Digits covered, classifier score and Frechet distance over iterations, per
+    configuration: the mean over seeds, and the band from the lowest to the highest seed; a
+    configuration that repeats the baseline's runs (repeats) is dotted, with no band, over
+    the part it repeats. real: the real images' figures, as dashed lines."""
+    again = repeats(rows, baseline)
+    fig = Figure(figsize=(14, 4.6), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, 2)
+    axes = fig.subplots(1, len(CURVES))
     for i, config in enumerate(configurations):
         curves = [r["curves"] for r in rows if r["configuration"] == config and
                   r["curves"]["iteration"]]
@@ -143,19 +246,39 @@ def plot_curves(rows, configurations, path):
             continue
         # The iterations every seed measured (runs of one configuration share them).
         its = sorted(set.intersection(*(set(c["iteration"]) for c in curves)))
-        for ax, metric in zip(axes, ("classes_covered", "classifier_score"), strict=True):
+        cut = again.get(config)
+        label = config
+        if cut is not None:
+            seeds = sorted(r["seed"] for r in rows if r["configuration"] == config)
+            label = (f"{config} (to {cut / 1000:g}k, dotted: {baseline}'s seeds "
+                     f"{', '.join(map(str, seeds))} again)")
+        for ax, metric in zip(axes, CURVES, strict=True):
             values = [[c[metric][c["iteration"].index(it)] for c in curves] for it in its]
-            ax.plot(its, [statistics.fmean(v) for v in values], color=f"C{i}", label=config)
-            ax.fill_between(its, [min(v) for v in values], [max(v) for v in values],
-                            color=f"C{i}", alpha=0.15)
-    for ax, metric in zip(axes, ("classes_covered", "classifier_score"), strict=True):
+            mean = [statistics.fmean(v) for v in values]
+            new = [k for k, it in enumerate(its) if cut is None or it >= cut]
+            if cut is not None:
+                old = [k for k, it in enumerate(its) if it <= cut]
+                ax.plot([its[k] for k in old], [mean[k] for k in old], ":", color=f"C{i}")
+            ax.plot([its[k] for k in new], [mean[k] for k in new], color=f"C{i}",
+                    label=label, marker="." if len(new) == 1 else None)
+            ax.fill_between([its[k] for k in new], [min(values[k]) for k in new],
+                            [max(values[k]) for k in new], color=f"C{i}", alpha=0.12)
+    for ax, metric in zip(axes, CURVES, strict=True):
         ax.set_xlabel("iteration")
-        # 200,000 written out six digits at a time would run the tick labels together.
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x else "0"))
-        ax.set_title(f"{LABELS[metric]}: mean and range over seeds", fontsize=9)
-        ax.set_ylim(0, 10.5)
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+        _thousands(ax)
+        ax.set_title(f"{LABELS[metric]} ({BETTER[metric]} is better)", fontsize=9)
+        if real is not None:
+            ax.axhline(real[metric], color="0.4", linestyle="--", lw=0.8,
+                       label="real training images (evaluate, 10,000)")
+        if metric == "frechet_distance":
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(0, 10.5)
+    fig.suptitle("Quality monitor during training: 2,000 samples from one fixed noise batch, "
+                 "every 10,000 iterations and at the last; mean over seeds, band from the "
+                 "lowest to the highest seed", fontsize=9)
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", fontsize=7, frameon=False)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
 
 

@@ -6,9 +6,12 @@ The page's prose is written by hand. Its tables sit between two markers,
     ...
     <!-- end NAME -->
 
-and are rewritten from the study's `results.csv` (one row per run, as `scripts/study.py` writes it)
-and `real.json` (`scripts/evaluate.py --real --json`: real training images, the reference row). So a
-figure on the page is always one the committed files hold; `--check` says when it is not.
+and are rewritten from the study's `results.csv` (one row per run, as `scripts/study.py` writes it),
+`real.json` (`scripts/evaluate.py --real --json`: real training images, the reference row), each
+run's `quality.csv` and losses (`runs/`) and the wide runs' logs (`wide/`). So a figure on the page
+is always one the committed files hold; `--check` says when it is not, when a figure is older
+than its data, or when a run of `results.csv` lacks its files (publish.py). `--from-study` first
+copies a finished study's files into docs/study/ (publish.py).
 """
 
 import argparse
@@ -20,6 +23,8 @@ import re
 import statistics
 import sys
 
+from . import publish
+from .publish import LOSSES, QUALITY, WIDE, run_folder, wide_logs
 from .report import BEST, DECIMALS, LABELS, METRICS, spread, table
 
 BASELINE = "post"  # the configuration every other one is compared with
@@ -36,8 +41,8 @@ def read_results(path):
     """results.csv as dicts, the metrics as floats; in the file's (the study's) order. Every
     figure must be a finite number; only the training time may be empty (a run a scheduler
     ran from `scripts/study.py --list` has none on record)."""
-    needed = ("configuration", "seed", "flags", "train_seconds", "parzen_se", *METRICS,
-              *(f"share_{k}" for k in range(10)))
+    needed = ("configuration", "seed", "flags", "train_seconds", "parzen_se", "parzen_sigma",
+              *METRICS, *(f"share_{k}" for k in range(10)))
     try:
         with open(path, newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
@@ -96,7 +101,7 @@ def read_real(path):
     except ValueError:
         raise ReproductionError(f"{path} is not JSON: write it with "
                                 "`evaluate.py --real --json`") from None
-    numbers = (*METRICS, "parzen_se")
+    numbers = (*METRICS, "parzen_se", "parzen_sigma")
     if (not isinstance(real, dict) or real.get("source") != "real"
             or not all(_finite(real.get(m)) for m in numbers)
             or not isinstance(real.get("class_histogram"), list)
@@ -130,15 +135,20 @@ def _spread(values, metric):
 
 def post_seeds(rows, real):
     """The baseline's runs one by one, their mean and spread, and real images."""
-    head = ["run", "Parzen (nats)", "digits >= 1%", "KL to uniform", "classifier score",
-            "Frechet distance"]
+    head = ["run", "Parzen (nats)", "Parzen sigma", "digits >= 1%", "KL to uniform",
+            "classifier score", "Frechet distance"]
     mine = [r for r in rows if r["configuration"] == BASELINE]
     body = [[f"seed {r['seed']}", f"{r['parzen_ll']:.1f} ± {r['parzen_se']:.1f}",
-             *(_one(r[m], DECIMALS[m]) for m in METRICS[1:])] for r in mine]
+             f"{r['parzen_sigma']:.3f}", *(_one(r[m], DECIMALS[m]) for m in METRICS[1:])]
+            for r in mine]
+    sigmas = [r["parzen_sigma"] for r in mine]
     body.append([f"**{len(mine)} seed{'s' * (len(mine) != 1)}: mean ± sd (min to max)**",
-                 *(_spread([r[m] for r in mine], m) for m in METRICS)])
+                 _spread([r["parzen_ll"] for r in mine], "parzen_ll"),
+                 f"{min(sigmas):.3f} to {max(sigmas):.3f}",
+                 *(_spread([r[m] for r in mine], m) for m in METRICS[1:])])
     body.append(["real training images (reference)",
                  f"{real['parzen_ll']:.1f} ± {real['parzen_se']:.1f}",
+                 f"{real['parzen_sigma']:.3f}",
                  *(_one(real[m], DECIMALS[m]) for m in METRICS[1:])])
     return table(head, body)
 
@@ -240,14 +250,182 @@ def best_seeds(rows):
     return table(head, body)
 
 
-def tables(rows, real):
+def read_runs(study, rows):
+    """Each run's committed files (publish.py): {(configuration, seed): (quality.csv's columns,
+    the losses digest's columns)}."""
+    from ..run.files import DamagedFile, read_columns
+    from ..run.losslog import COLUMNS as LOSS_COLUMNS
+    from ..run.monitor import read_quality
+
+    runs = {}
+    for r in rows:
+        folder = run_folder(study, r["configuration"], r["seed"])
+        for name in (QUALITY, LOSSES, publish.CONFIG):
+            if not os.path.exists(os.path.join(folder, name)):
+                raise ReproductionError(f"{os.path.join(folder, name)} is missing: results.csv "
+                                        f"has the run {r['configuration']} seed {r['seed']}; "
+                                        "copy the study's files with --from-study")
+        try:
+            runs[r["configuration"], r["seed"]] = (
+                read_quality(os.path.join(folder, QUALITY)),
+                read_columns(os.path.join(folder, LOSSES), LOSS_COLUMNS,
+                             "a digest of a gan-vanilla loss log",
+                             "an iteration and four numbers"))
+        except DamagedFile as e:
+            raise ReproductionError(str(e)) from None
+    return runs
+
+
+def _it(iteration):
+    """10000 -> '10k'; an iteration between thousands in full, 99999 -> '99,999'."""
+    iteration = int(iteration)
+    return f"{iteration // 1000}k" if iteration % 1000 == 0 else f"{iteration:,}"
+
+
+def _monitor_cell(quality, iteration):
+    k = quality["iteration"].index(iteration)
+    return f"{quality['classes_covered'][k]:.0f} · {quality['classifier_score'][k]:.2f}"
+
+
+def post_monitor(rows, runs):
+    """The baseline's seeds one by one: digits covered and classifier score at each
+    measurement of the quality monitor."""
+    mine = [r for r in rows if r["configuration"] == BASELINE]
+    its = sorted({it for r in mine for it in runs[BASELINE, r["seed"]][0]["iteration"]})
+    if not its:
+        return "No run of the baseline has quality.csv rows.\n"
+    body = []
+    for r in mine:
+        quality = runs[BASELINE, r["seed"]][0]
+        body.append([f"seed {r['seed']}", *(_monitor_cell(quality, it)
+                                             if it in quality["iteration"] else ""
+                                             for it in its)])
+    return table(["run", *(_it(it) for it in its)], body)
+
+
+def monitor(rows, runs):
+    """Every configuration's mean over its seeds of digits covered and classifier score, at
+    each iteration the quality monitor measured (a row per iteration)."""
+    configs = _configurations(rows)
+    its = sorted({it for q, _ in runs.values() for it in q["iteration"]})
+    if not its:
+        return "No run has quality.csv rows.\n"
+    body = []
+    for it in its:
+        cells = []
+        for config in configs:
+            qs = [runs[config, r["seed"]][0] for r in rows if r["configuration"] == config]
+            qs = [q for q in qs if it in q["iteration"]]
+            if not qs:
+                cells.append("")
+                continue
+            at = [q["iteration"].index(it) for q in qs]
+            digits = statistics.fmean(q["classes_covered"][k] for q, k in zip(qs, at, strict=True))
+            score = statistics.fmean(q["classifier_score"][k] for q, k in zip(qs, at, strict=True))
+            cells.append(f"{digits:.1f} · {score:.2f}")
+        body.append([_it(it), *cells])
+    return table(["iteration", *configs], body)
+
+
+LOSSES_FROM = 10000  # the losses' ranges leave out the first iterations, where G starts
+
+
+def post_losses(rows, runs):
+    """The baseline's seeds: the range of each column of the losses digest over the windows
+    that end after LOSSES_FROM iterations."""
+    from ..run.losslog import COLUMNS as LOSS_COLUMNS
+
+    names = {"D_loss": "D_loss", "G_loss": "G_loss", "D_real": "mean D(x)",
+             "D_fake": "mean D(G(z))"}
+    body, every = [], {c: [] for c in LOSS_COLUMNS[1:]}
+    for r in (r for r in rows if r["configuration"] == BASELINE):
+        losses = runs[BASELINE, r["seed"]][1]
+        keep = [k for k, it in enumerate(losses["iteration"]) if it >= LOSSES_FROM]
+        if not keep:
+            continue
+        cells = []
+        for c in LOSS_COLUMNS[1:]:
+            values = [losses[c][k] for k in keep]
+            every[c] += values
+            cells.append(f"{min(values):.2f} to {max(values):.2f}")
+        body.append([f"seed {r['seed']}", str(len(keep)), *cells])
+    if not body:
+        return f"No run of the baseline has losses past iteration {LOSSES_FROM:,}.\n"
+    body.append([f"**all {len(body)} seeds**", str(len(every["D_loss"])),
+                 *(f"{min(every[c]):.2f} to {max(every[c]):.2f}" for c in LOSS_COLUMNS[1:])])
+    return table(["run", "windows", *(names[c] for c in LOSS_COLUMNS[1:])], body)
+
+
+def _same_rows(a, b):
+    """The last iteration up to which two column dicts agree at every iteration they share
+    (None if they share none, or differ at the first)."""
+    theirs = {it: k for k, it in enumerate(b["iteration"])}
+    last = None
+    for k, it in enumerate(a["iteration"]):
+        if it not in theirs:
+            continue
+        if any(a[c][k] != b[c][theirs[it]] for c in a):
+            break
+        last = it
+    return last
+
+
+def repeats(rows, runs):
+    """A sentence per configuration whose runs repeat the baseline's runs of the same seeds
+    (report.repeats: its quality rows equal theirs, then part): up to which iteration their
+    losses and their quality rows are the baseline's, row for row."""
+    from .report import repeats as repeated
+
+    with_curves = [{**r, "curves": runs[r["configuration"], r["seed"]][0]} for r in rows]
+    lines = []
+    for config in repeated(with_curves, BASELINE):
+        mine = [r for r in rows if r["configuration"] == config]
+        seeds = [r["seed"] for r in mine]
+        loss_until = min((_same_rows(runs[config, s][1], runs[BASELINE, s][1]) or -1)
+                         for s in seeds)
+        quality_until = min((_same_rows(runs[config, s][0], runs[BASELINE, s][0]) or -1)
+                            for s in seeds)
+        loss_rows = min(sum(1 for it in runs[config, s][1]["iteration"] if it <= loss_until)
+                        for s in seeds)
+        names = ", ".join(str(s) for s in seeds)
+        loss_part = (f"every row of their `{LOSSES}` up to iteration {loss_until:,.0f} "
+                     f"({loss_rows} rows each)" if loss_until >= 0 else
+                     f"none of their `{LOSSES}` rows")
+        lines.append(f"`{config}`, seeds {names}: {loss_part} and every row of their "
+                     f"quality.csv up to iteration {quality_until:,.0f} equal those of "
+                     f"`{BASELINE}`'s runs of the same seeds.")
+    if not lines:
+        return f"No configuration repeats runs of `{BASELINE}`.\n"
+    return "\n".join(lines) + "\n"
+
+
+def wide(study):
+    """The wide runs' logs (docs/study/wide/), as a table (wide.py)."""
+    from ..run.files import DamagedFile
+    from .wide import wide_table
+
+    paths = wide_logs(study)
+    real = os.path.join(study, WIDE, "real.csv")
+    try:
+        return wide_table([*paths, *([real] if os.path.exists(real) else [])])
+    except DamagedFile as e:
+        raise ReproductionError(str(e)) from None
+
+
+def tables(rows, real, study):
+    runs = read_runs(study, rows)
     return {"post-seeds": post_seeds(rows, real),
             "last-and-best": last_and_best(rows),
             "best-seeds": best_seeds(rows),
             "post-histograms": histograms(rows, real, per_seed=True),
             "knobs": knobs(rows),
             "knob-histograms": histograms(rows, real, per_seed=False),
-            "budget": budget(rows)}
+            "budget": budget(rows),
+            "post-monitor": post_monitor(rows, runs),
+            "monitor": monitor(rows, runs),
+            "post-losses": post_losses(rows, runs),
+            "repeats": repeats(rows, runs),
+            "wide": wide(study)}
 
 
 def render(page, generated):
@@ -287,17 +465,27 @@ def render(page, generated):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="reproduction",
-        description="Rewrite the generated tables of docs/REPRODUCTION.md from a study's "
-        "committed results.")
+        description="Rewrite the generated tables of docs/REPRODUCTION.md and the figures of "
+        "docs/study/ from the study's committed files; with --from-study, copy a finished "
+        "study's files there first.")
     parser.add_argument("--study", default="docs/study",
-                        help="the folder with results.csv and real.json (default: docs/study)")
+                        help="the folder with results.csv, real.json, runs/ and wide/ "
+                        "(default: docs/study)")
     parser.add_argument("--page", default="docs/REPRODUCTION.md",
                         help="the page to rewrite (default: docs/REPRODUCTION.md)")
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if the page's tables are not the ones "
-                        "the results give")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true",
+                      help="change nothing; exit 1 if the page's tables are not the ones the "
+                      "files give, a figure is older than its data, or a run of results.csv "
+                      "lacks its files")
+    what.add_argument("--from-study", metavar="OUT_DIR",
+                      help="first copy a finished study's results and per-run files from its "
+                      "folder (e.g. out/study-knobs) into --study, and draw samples.png from "
+                      "its checkpoints")
     args = parser.parse_args(argv)
     try:
+        if args.from_study:
+            imported = publish.import_study(args.from_study, args.study)
         rows = read_results(os.path.join(args.study, "results.csv"))
         real = read_real(os.path.join(args.study, "real.json"))
         try:
@@ -306,17 +494,17 @@ def main(argv=None):
         except (OSError, UnicodeDecodeError) as e:
             raise ReproductionError(f"cannot read {args.page}: "
                                     f"{getattr(e, 'strerror', None) or e}") from None
-        new = render(page, tables(rows, real))
-    except ReproductionError as e:
+        if args.check:
+            return _check(args, rows, real, page)
+        new = render(page, tables(rows, real, args.study))
+        if publish.summaries_differ(rows, args.study):
+            publish.write_summaries(rows, args.study)
+        if args.from_study:
+            publish.draw_samples(args.from_study, imported, args.study)
+        publish.draw_figures(args.study, rows, real)
+    except (ReproductionError, publish.PublishError) as e:
         print(f"reproduction: error: {e}", file=sys.stderr)
         return 1
-    if args.check:
-        if new != page:
-            print(f"reproduction: {args.page} is stale: its tables are not those of "
-                  f"{args.study}; run python scripts/reproduction.py", file=sys.stderr)
-            return 1
-        print(f"{args.page} matches {args.study}")
-        return 0
     if new != page:
         from ..run.files import save_atomic
 
@@ -326,4 +514,18 @@ def main(argv=None):
 
         save_atomic(args.page, write)
     print(f"wrote {args.page}" if new != page else f"{args.page} was up to date")
+    return 0
+
+
+def _check(args, rows, real, page):
+    """--check: the first problem as one line (and how many more), exit 1; else exit 0."""
+    problems = publish.check(args.study, rows)
+    if not problems and render(page, tables(rows, real, args.study)) != page:
+        problems.append(f"{args.page} is stale: its tables are not those of {args.study}; "
+                        "run python scripts/reproduction.py")
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        print(f"reproduction: {problems[0]}{more}", file=sys.stderr)
+        return 1
+    print(f"{args.page} and {args.study}'s figures match {args.study}'s files")
     return 0

@@ -1,0 +1,125 @@
+"""docs/study/wide/: scripts/wide_diagnostics.py's logs of the wide runs' first iterations, as the
+page's `wide` table and wide.png (gan_vanilla/measure/dynamics.py says what each column is)."""
+
+import csv
+import os
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..measure.dynamics import COLUMNS, SAMPLE_COLUMNS
+from ..run.files import DamagedFile, save_atomic
+from .report import _thousands, table
+
+# The iterations the table shows: early (where the wide runs part from the post's), and the end.
+SHOWN = (300, 1000, 3000, 15000)
+
+
+def read_log(path):
+    """A log as a dict of columns of floats; DamagedFile names a file that is not one."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = tuple(next(reader, ()))
+            rows = [row for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DamagedFile(f"{path} cannot be read ({getattr(e, 'strerror', None) or e})") \
+            from None
+    expected = SAMPLE_COLUMNS if os.path.basename(path) == "real.csv" else COLUMNS
+    if header != expected or not rows:
+        raise DamagedFile(f"{path} is not a log of scripts/wide_diagnostics.py (its first "
+                          f"line is not {','.join(expected)}, or it has no rows)")
+    try:
+        return {c: [float(row[k]) for row in rows] for k, c in enumerate(expected)}
+    except (ValueError, IndexError):
+        raise DamagedFile(f"{path} holds a row that is not {len(expected)} numbers") from None
+
+
+def name(path):
+    """'h512-seed-0.csv' -> 'h512 seed 0'."""
+    return os.path.basename(path)[:-4].replace("-seed-", " seed ")
+
+
+def _at(log, column, iteration):
+    if iteration not in log["iteration"]:
+        return None
+    return log[column][log["iteration"].index(iteration)]
+
+
+def _cell(values, fmt):
+    return " / ".join("" if v is None else format(v, fmt) for v in values)
+
+
+def wide_table(paths):
+    """One row per log: how much the samples differ across z and how many pixels are
+    saturated at the SHOWN iterations, the lowest D(G(z)) of any sample, and what the floor of
+    binary_cross_entropy's gradient did; then real images where wide/real.csv is."""
+    logs = [(p, read_log(p)) for p in paths if os.path.basename(p) != "real.csv"]
+    if not logs:
+        return "No log in docs/study/wide/.\n"
+    shown = " / ".join(f"{i:,}" for i in SHOWN)
+    head = ["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
+            "lowest D(G(z)), log10 (iteration)", "most samples clamped",
+            "largest clamp effect (iteration)"]
+    body = []
+    for path, log in logs:
+        low = min(range(len(log["iteration"])), key=lambda k: log["log10_D_fake_min"][k])
+        top = max(range(len(log["iteration"])), key=lambda k: log["clamp_effect"][k])
+        body.append([
+            name(path),
+            _cell([_at(log, "pixel_sd", i) for i in SHOWN], ".3f"),
+            _cell([_at(log, "saturated", i) for i in SHOWN], ".0%"),
+            f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
+            f"{max(log['clamped']):.1%}",
+            f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
+    real = [p for p in paths if os.path.basename(p) == "real.csv"]
+    if real:
+        r = read_log(real[0])
+        body.append(["real images (2,000 validation)", f"{r['pixel_sd'][0]:.3f}",
+                     f"{r['saturated'][0]:.0%}", "", "", ""])
+    return table(head, body)
+
+
+PANELS = (("pixel_sd", "pixel sd across z (log)", True),
+          ("saturated", "share of pixels within 1e-3 of 0 or 1", False),
+          ("log10_D_fake_p50", "log10 D(G(z)): median (solid), lowest (dotted)", False),
+          ("G_grad_Whx", "|G's gradient| at Whx, the post's loss (log)", True),
+          ("G_step_Whx", "|G's Adam step| at Whx (log)", True),
+          ("clamp_effect", "clamp effect: |bce - exact| / |exact| (log)", True))
+
+
+def plot_wide(paths, path):
+    """wide.png: each log's columns over its iterations, a panel per quantity; real images'
+    figures (wide/real.csv) as dashed lines."""
+    logs = [(p, read_log(p)) for p in paths if os.path.basename(p) != "real.csv"]
+    real = [read_log(p) for p in paths if os.path.basename(p) == "real.csv"]
+    widths = sorted({name(p).split()[0] for p, _ in logs}, key=lambda w: int(w[1:]))
+    fig = Figure(figsize=(13, 7))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 3, sharex=True).flatten()
+    for p, log in logs:
+        width, _, seed = name(p).split()
+        color = f"C{widths.index(width)}"
+        style = ("-", "--", "-.", ":")[int(seed) % 4]
+        for ax, (column, _, _) in zip(axes, PANELS, strict=True):
+            ax.plot(log["iteration"], log[column], style, color=color, lw=1,
+                    label=name(p) if ax is axes[0] else None)
+            if column == "log10_D_fake_p50":
+                ax.plot(log["iteration"], log["log10_D_fake_min"], ":", color=color, lw=0.8)
+    for ax, (column, title, log_scale) in zip(axes, PANELS, strict=True):
+        if real and column in real[0]:
+            ax.axhline(real[0][column][0], color="0.4", ls="--", lw=0.8,
+                       label="real images" if ax is axes[0] else None)
+        if column == "log10_D_fake_p50":
+            ax.axhline(-12, color="tab:red", lw=0.6)  # binary_cross_entropy's floor, 1e-12
+        if log_scale:
+            ax.set_yscale("log")
+        ax.set_title(title, fontsize=9)
+        _thousands(ax)
+    for ax in axes[3:]:
+        ax.set_xlabel("iteration")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("The first 15,000 iterations, measured on 2,000 fixed z (scripts/"
+                 "wide_diagnostics.py); red line: D(G(z)) = 1e-12", fontsize=9)
+    fig.tight_layout()
+    save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
