@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from gan_vanilla.measure.dynamics import COLUMNS as DYNAMICS_COLUMNS
+from gan_vanilla.measure.dynamics import SAMPLE_COLUMNS
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.study import report
@@ -66,6 +68,8 @@ def write_run(study, config, seed, quality, losses, parzen, covered, sigma, chec
     write_csv(run / "quality.csv", QUALITY_COLUMNS, quality)
     write_csv(run / "losses.csv", LOSS_COLUMNS, losses)
     shutil.copy(checkpoint, run / "checkpoint.pt")
+    for name in ("evaluation.png", "losses.png", "000.png", "001.png"):
+        (run / name).write_bytes(f"{config} {seed} {name}".encode())
     (run / "config.json").write_text(json.dumps({"settings": {"seed": seed}, "versions": {}}))
     (run / "evaluation.json").write_text(json.dumps({"parzen_ll": parzen, "parzen_se": 1.5,
                                                      "parzen_sigma": sigma}))
@@ -107,7 +111,28 @@ def make_study(tmp_path, trained_once):
             "frechet_distance": 3.84, "class_histogram": [0.1] * 10, "source": "real"}
     (docs / "real.json").write_text(json.dumps(real))
     (docs / "PAGE.md").write_text(PAGE)
+    write_wide_logs(docs / "wide")
     return out, docs
+
+
+def write_wide_logs(folder):
+    """Two logs of scripts/wide_diagnostics.py and its real-image row: a G whose samples
+    spread like real ones, and one that saturates and whose D(G(z)) falls below 1e-12 for
+    most samples from iteration 3,000 on."""
+    folder.mkdir()
+    its = [0, 300, 1000, 3000, 15000]
+    for name, sd, saturated, log10_min, clamped in (
+            ("h128-seed-0", 0.15, 0.5, -3.0, [0, 0, 0, 0, 0]),
+            ("h512-seed-0", 0.0004, 0.95, -40.0, [0, 0, 0.2, 0.9, 1.0])):
+        rows = []
+        for k, it in enumerate(its):
+            row = dict.fromkeys(DYNAMICS_COLUMNS, 0.5)
+            row.update(iteration=it, pixel_sd=sd, saturated=saturated, clamped=clamped[k],
+                       log10_D_fake_min=log10_min if it == 3000 else -2.0,
+                       clamp_effect=clamped[k] / 2, G_step_Whx=0.1, G_grad_Whx=1.0)
+            rows.append([row[c] for c in DYNAMICS_COLUMNS])
+        write_csv(folder / f"{name}.csv", DYNAMICS_COLUMNS, rows)
+    write_csv(folder / "real.csv", SAMPLE_COLUMNS, [[0.82, 0.006, 0.19, 0.13]])
 
 
 @pytest.fixture
@@ -155,6 +180,10 @@ def test_a_finished_study_lands_in_the_docs_with_its_figures(published, capsys):
     assert [r["parzen_sigma"] for r in results] == ["0.2"] * 3 + ["0.18"] * 2 + ["1.0"] * 2
     for name in ("metrics.png", "curves.png", "samples.png", "summary.csv", "summary.md"):
         assert (docs / name).stat().st_size > 0, name
+    # The baseline's seed 0: its evaluation, losses and last grid beside the page.
+    for name, source in (("evaluation.png", "evaluation.png"), ("losses.png", "losses.png"),
+                         ("sample.png", "001.png")):
+        assert (docs / name).read_bytes() == f"post 0 {source}".encode()
     # The samples drawn, in numbers: each configuration's lowest seed.
     with open(docs / "samples.csv", newline="") as f:
         samples = list(csv.DictReader(f))
@@ -170,7 +199,13 @@ def test_a_finished_study_lands_in_the_docs_with_its_figures(published, capsys):
     assert ("`long`, seeds 0, 1: every row of their `losses-every-1000.csv` up to iteration "
             "29,999 (30 rows each) and every row of their quality.csv up to iteration 20,000 "
             "equal those of `post`'s runs of the same seeds.") in page
-    assert "No log in docs/study/wide/." in page
+    # The wide runs' logs: spread and saturation at 300, 1,000, 3,000 and 15,000 iterations,
+    # the lowest D(G(z)), the floor of binary_cross_entropy's gradient; real images last.
+    assert ("| h512 seed 0 | 4e-04 / 4e-04 / 4e-04 / 4e-04 | 95% / 95% / 95% / 95% | -40.0 "
+            "(3,000) | 100.0% (3,000) | 0.5 (15,000) |") in page
+    assert "| h128 seed 0 | 0.150 / 0.150 / 0.150 / 0.150 | 50% / 50% / 50% / 50% |" in page
+    assert "| real images (2,000 validation) | 0.190 | 82% |" in page
+    assert (docs / "wide.png").stat().st_size > 0
     capsys.readouterr()
     assert main(["--check", *args(docs)]) == 0, capsys.readouterr().err
 
@@ -207,6 +242,13 @@ def test_check_fails_when_a_figure_is_older_than_its_data(published, capsys):
     assert main(["--check", *args(docs)]) == 0
 
 
+def test_check_fails_when_a_wide_log_changed(published, capsys):
+    _, docs = published
+    log = docs / "wide" / "h512-seed-0.csv"
+    log.write_text(log.read_text().replace("-40.0", "-41.0"))
+    check_says(docs, capsys, "wide.png is older than its data: ", "h512-seed-0.csv changed")
+
+
 def test_check_fails_when_a_figure_was_replaced(published, capsys):
     _, docs = published
     shutil.copy(docs / "curves.png", docs / "metrics.png")
@@ -231,7 +273,8 @@ def test_a_study_whose_evaluation_is_not_its_results_row_is_refused(study, capsy
     err = capsys.readouterr().err
     assert "results.csv, line 5: its Parzen figure is not the one" in err
     assert len(err.strip().splitlines()) == 1
-    assert sorted(p.name for p in docs.iterdir()) == ["PAGE.md", "real.json"]  # nothing written
+    # Nothing written.
+    assert sorted(p.name for p in docs.iterdir()) == ["PAGE.md", "real.json", "wide"]
 
 
 @pytest.mark.parametrize("damage, message", [
@@ -258,7 +301,7 @@ def test_a_broken_study_is_refused_with_one_line(study, capsys, damage, message)
     err = capsys.readouterr().err
     assert err.startswith("reproduction: error: ") and message in err
     assert len(err.strip().splitlines()) == 1
-    assert sorted(p.name for p in docs.iterdir()) == ["PAGE.md", "real.json"]
+    assert sorted(p.name for p in docs.iterdir()) == ["PAGE.md", "real.json", "wide"]
 
 
 def test_failed_configurations_are_told_apart():
@@ -281,12 +324,19 @@ def test_the_committed_wide_logs_are_the_studys_runs():
     row) equal the row of the study's losses digest for the same run, wherever both have
     one: the logs measured the very runs the study evaluated."""
     docs = ROOT / "docs" / "study"
-    logs = sorted((docs / "wide").glob("h*-seed-*.csv"))
-    assert logs, "docs/study/wide/ holds no log"
+    with open(docs / "results.csv", newline="") as f:
+        studied = {r["configuration"] for r in csv.DictReader(f)}
+    logs = []
+    for log in sorted((docs / "wide").glob("h*-seed-*.csv")):
+        run, seed = log.stem.split("-seed-")
+        config = "post" if run == "h128" else run
+        # A log of a configuration the committed study has not run yet (a pilot for one it
+        # will) has nothing to match; the study's own wide runs always must.
+        if config in studied or config in ("post", "h512", "h1200"):
+            logs.append((log, config, seed))
+    assert len(logs) >= 7, "docs/study/wide/ lacks the logs of the wide runs"
     compared = 0
-    for log in logs:
-        width, seed = log.stem[1:].split("-seed-")
-        config = "post" if width == "128" else f"h{width}"
+    for log, config, seed in logs:
         digest = docs / "runs" / config / f"seed-{seed}" / "losses-every-1000.csv"
         if not digest.exists():
             pytest.fail(f"{digest} is missing: copy the study's files with --from-study")

@@ -251,6 +251,24 @@ def draw_samples(study_dir, rows, study_docs):
               [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
 
 
+def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
+    """The page's figures of one run, from the baseline's lowest seed: its evaluation.png,
+    losses.png and last grid (as sample.png), copied beside the page."""
+    seed = min(int(r["seed"]) for r in rows if r["configuration"] == baseline)
+    run = run_folder(study_dir, baseline, seed)
+    grids = sorted(n for n in os.listdir(run) if len(n) == 7 and n[:3].isdigit()
+                   and n.endswith(".png"))
+    if not grids:
+        raise PublishError(f"{run} has no grid (000.png, 001.png, ...)")
+    for name, target in (("evaluation.png", "evaluation.png"), ("losses.png", "losses.png"),
+                         (grids[-1], "sample.png")):
+        source = os.path.join(run, name)
+        if not os.path.exists(source):
+            raise PublishError(f"{source} is missing")
+        save_atomic(os.path.join(page_dir, target),
+                    lambda tmp, source=source: shutil.copyfile(source, tmp))
+
+
 # ---------------------------------------------------------------------------------------------
 # Figures drawn from docs/study/, and the record that says what from
 
@@ -268,9 +286,11 @@ def wide_logs(study_docs):
         return []
     names = [n for n in os.listdir(folder) if n.endswith(".csv") and n != "real.csv"]
 
-    def key(name):
-        width, _, seed = name[1:-4].partition("-seed-")
-        return (int(width), int(seed)) if width.isdigit() and seed.isdigit() else (10**9, 0)
+    def key(name):  # h128-seed-0 < h512-seed-0 < h512-seed-1 < h1200-seed-0 < h512-lr-...
+        run, _, seed = name[:-4].partition("-seed-")
+        width = run[1:]
+        return ((0, int(width), run) if width.isdigit() else (1, 0, run),
+                int(seed) if seed.isdigit() else 0)
 
     return [os.path.join(folder, n) for n in sorted(names, key=key)]
 

@@ -501,6 +501,8 @@ def main(argv=None):
             publish.write_summaries(rows, args.study)
         if args.from_study:
             publish.draw_samples(args.from_study, imported, args.study)
+            publish.copy_run_figures(args.from_study, imported,
+                                     os.path.dirname(os.path.abspath(args.page)))
         publish.draw_figures(args.study, rows, real)
     except (ReproductionError, publish.PublishError) as e:
         print(f"reproduction: error: {e}", file=sys.stderr)

@@ -6,10 +6,11 @@ import os
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from ..measure.dynamics import COLUMNS, SAMPLE_COLUMNS
 from ..run.files import DamagedFile, save_atomic
-from .report import _thousands, table
+from .report import table
 
 # The iterations the table shows: early (where the wide runs part from the post's), and the end.
 SHOWN = (300, 1000, 3000, 15000)
@@ -47,7 +48,18 @@ def _at(log, column, iteration):
 
 
 def _cell(values, fmt):
-    return " / ".join("" if v is None else format(v, fmt) for v in values)
+    return " / ".join("" if v is None else fmt(v) for v in values)
+
+
+def _spread(value):
+    """A spread across z: three decimals, or one significant digit below 0.001 (a G that
+    gives one image for every z would read 0.000)."""
+    return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.0e}"
+
+
+def _first_over_half(log):
+    over = [it for it, c in zip(log["iteration"], log["clamped"], strict=True) if c > 0.5]
+    return f"{over[0]:,.0f}" if over else "none"
 
 
 def wide_table(paths):
@@ -59,7 +71,8 @@ def wide_table(paths):
         return "No log in docs/study/wide/.\n"
     shown = " / ".join(f"{i:,}" for i in SHOWN)
     head = ["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
-            "lowest D(G(z)), log10 (iteration)", "most samples clamped",
+            "lowest D(G(z)), log10 (iteration)",
+            "samples clamped: most (first iteration with over half)",
             "largest clamp effect (iteration)"]
     body = []
     for path, log in logs:
@@ -67,10 +80,10 @@ def wide_table(paths):
         top = max(range(len(log["iteration"])), key=lambda k: log["clamp_effect"][k])
         body.append([
             name(path),
-            _cell([_at(log, "pixel_sd", i) for i in SHOWN], ".3f"),
-            _cell([_at(log, "saturated", i) for i in SHOWN], ".0%"),
+            _cell([_at(log, "pixel_sd", i) for i in SHOWN], _spread),
+            _cell([_at(log, "saturated", i) for i in SHOWN], lambda v: f"{v:.0%}"),
             f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
-            f"{max(log['clamped']):.1%}",
+            f"{max(log['clamped']):.1%} ({_first_over_half(log)})",
             f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
     real = [p for p in paths if os.path.basename(p) == "real.csv"]
     if real:
@@ -93,19 +106,23 @@ def plot_wide(paths, path):
     figures (wide/real.csv) as dashed lines."""
     logs = [(p, read_log(p)) for p in paths if os.path.basename(p) != "real.csv"]
     real = [read_log(p) for p in paths if os.path.basename(p) == "real.csv"]
-    widths = sorted({name(p).split()[0] for p, _ in logs}, key=lambda w: int(w[1:]))
+    runs = list(dict.fromkeys(name(p).rsplit(" seed ", 1)[0] for p, _ in logs))  # h512, ...
     fig = Figure(figsize=(13, 7))
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3, sharex=True).flatten()
     for p, log in logs:
-        width, _, seed = name(p).split()
-        color = f"C{widths.index(width)}"
+        run, seed = name(p).rsplit(" seed ", 1)
+        color = f"C{runs.index(run)}"
         style = ("-", "--", "-.", ":")[int(seed) % 4]
+        # Iteration 0 (the initial weights) has no place on the log axis, nor a step yet.
+        trained = [k for k, it in enumerate(log["iteration"]) if it > 0]
+        its = [log["iteration"][k] for k in trained]
         for ax, (column, _, _) in zip(axes, PANELS, strict=True):
-            ax.plot(log["iteration"], log[column], style, color=color, lw=1,
+            ax.plot(its, [log[column][k] for k in trained], style, color=color, lw=1,
                     label=name(p) if ax is axes[0] else None)
             if column == "log10_D_fake_p50":
-                ax.plot(log["iteration"], log["log10_D_fake_min"], ":", color=color, lw=0.8)
+                ax.plot(its, [log["log10_D_fake_min"][k] for k in trained], ":", color=color,
+                        lw=0.8)
     for ax, (column, title, log_scale) in zip(axes, PANELS, strict=True):
         if real and column in real[0]:
             ax.axhline(real[0][column][0], color="0.4", ls="--", lw=0.8,
@@ -115,11 +132,14 @@ def plot_wide(paths, path):
         if log_scale:
             ax.set_yscale("log")
         ax.set_title(title, fontsize=9)
-        _thousands(ax)
+        # A log axis: the wide runs part from the post's within the first few hundred.
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     for ax in axes[3:]:
         ax.set_xlabel("iteration")
     axes[0].legend(fontsize=7)
-    fig.suptitle("The first 15,000 iterations, measured on 2,000 fixed z (scripts/"
-                 "wide_diagnostics.py); red line: D(G(z)) = 1e-12", fontsize=9)
+    fig.suptitle("The first 15,000 iterations (log axis), measured on 2,000 fixed z (scripts/"
+                 "wide_diagnostics.py); red line: D(G(z)) = 1e-12; a step of exactly 0 is not "
+                 "drawn", fontsize=9)
     fig.tight_layout()
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
