@@ -9,7 +9,9 @@ docs/REPRODUCTION.md's claims rest on: `results.csv` (with each evaluation's Par
     runs/CONFIGURATION/seed-N/config.json              the run's settings and versions
 
 (a loss row is the mean of the 100 iterations up to it, so these are the windows that end at
-iterations 999, 1,999, ...), then a grid of random samples of each configuration's seed 0.
+iterations 999, 1,999, ...); then, from the study's checkpoints, which are not committed,
+random samples of each configuration's lowest seed (samples.png, and samples.csv in numbers),
+and beside the page the baseline's seed-0 evaluation.png, losses.png and last grid.
 
 Every figure drawn from committed files (metrics.png, curves.png, wide.png) is recorded in
 `figures.json` with a SHA-256 of each file it was drawn from and of the PNG itself. Git keeps
@@ -31,6 +33,8 @@ from matplotlib.figure import Figure
 from ..run.files import DamagedFile, read_csv, save_atomic, write_csv, write_json
 from ..run.losslog import COLUMNS as LOSS_COLUMNS
 from ..run.monitor import read_quality
+from .report import COLUMNS, markdown, plot_curves, plot_metrics, summary
+from .wide import plot_wide
 
 RUNS = "runs"
 QUALITY = "quality.csv"
@@ -75,8 +79,6 @@ def import_study(study_dir, study_docs, log=print):
     """Copy a finished study's results and per-run files from study_dir (its out_dir) into
     study_docs. Everything is read and checked before anything is written. Returns the rows
     of the new results.csv, as text."""
-    from .report import COLUMNS
-
     source = os.path.join(study_dir, "results.csv")
     try:
         with open(source, newline="", encoding="utf-8") as f:
@@ -166,8 +168,6 @@ def _remove_other_runs(study_docs, keep, log):
 def _summaries(rows):
     """summary.csv's text and summary.md's, from the rows (floats, as read_results gives
     them), as the study writes them (report.py)."""
-    from .report import markdown, summary
-
     configs = list(dict.fromkeys(r["configuration"] for r in rows))
     timed = [{**r, "train_seconds": None if math.isnan(r["train_seconds"]) else
               r["train_seconds"]} for r in rows]
@@ -383,8 +383,6 @@ def _sampled_configurations(study_docs):
 def draw_figures(study_docs, rows, real, log=print):
     """Draw each figure whose record is stale (stale) from the files in study_docs, and record
     what it was drawn from. A per-run file missing raises PublishError, drawing nothing."""
-    from .report import plot_curves, plot_metrics
-
     missing = [p for p in per_run_files(study_docs, rows) if not os.path.exists(p)]
     if missing:
         raise PublishError(f"{missing[0]} is missing: copy the study's files with "
@@ -405,8 +403,6 @@ def draw_figures(study_docs, rows, real, log=print):
                                for r in rows]
                 plot_curves(with_curves, configs, path, real)
             else:
-                from .wide import plot_wide
-
                 plot_wide([os.path.join(study_docs, n) for n in names], path)
         except DamagedFile as e:
             raise PublishError(str(e)) from None
