@@ -107,7 +107,7 @@ def plot_wide(paths, path):
     logs = [(p, read_log(p)) for p in paths if os.path.basename(p) != "real.csv"]
     real = [read_log(p) for p in paths if os.path.basename(p) == "real.csv"]
     runs = list(dict.fromkeys(name(p).rsplit(" seed ", 1)[0] for p, _ in logs))  # h512, ...
-    fig = Figure(figsize=(13, 7))
+    fig = Figure(figsize=(14, 7), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3, sharex=True).flatten()
     for p, log in logs:
@@ -137,9 +137,9 @@ def plot_wide(paths, path):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     for ax in axes[3:]:
         ax.set_xlabel("iteration")
-    axes[0].legend(fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", fontsize=8, frameon=False)
     fig.suptitle("The first 15,000 iterations (log axis), measured on 2,000 fixed z (scripts/"
                  "wide_diagnostics.py); red line: D(G(z)) = 1e-12; a step of exactly 0 is not "
                  "drawn", fontsize=9)
-    fig.tight_layout()
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
