@@ -411,3 +411,39 @@ def test_a_configuration_run_since_is_described(rows, config):
     if of(rows, config):
         assert f"`{config}` in `studies/knobs.toml`" not in text(DOCS / "REPRODUCTION.md"), (
             f"results.csv has {config}'s runs: say in docs/REPRODUCTION.md what they show")
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/monitor.md rests on results.csv too
+
+
+def ranks(values):
+    """Ranks from 1, ties given their mean rank (Spearman's convention)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    out = [0.0] * len(values)
+    k = 0
+    while k < len(order):
+        j = k
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[k]]:
+            j += 1
+        for m in range(k, j + 1):
+            out[order[m]] = (k + j) / 2 + 1
+        k = j + 1
+    return out
+
+
+def spearman(a, b):
+    ra, rb = ranks(a), ranks(b)
+    return statistics.correlation(ra, rb)
+
+
+def test_the_best_generators_rule_in_monitor_md(rows):
+    def rho(rs, other):
+        return spearman([r["frechet_distance"] for r in rs], [r[other] for r in rs])
+
+    post = of(rows, "post")
+    says(f"over the study's {len(rows)} runs (`docs/study/results.csv`) its rank correlation with "
+         f"the classifier score is {rho(rows, 'classifier_score'):.2f} and with the KL divergence "
+         f"to even shares {rho(rows, 'kl_uniform'):.2f} (over the post's ten seeds alone, "
+         f"{rho(post, 'classifier_score'):.2f} and {rho(post, 'kl_uniform'):.2f})",
+         page=DOCS / "monitor.md")
