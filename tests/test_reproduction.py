@@ -1,6 +1,6 @@
-"""docs/REPRODUCTION.md's generated tables: the committed page matches the committed results,
-the generator puts the right figures in the right blocks, and bad inputs are refused with
-one line and the page left as it was."""
+"""docs/REPRODUCTION.md's generated tables: the committed page and figures match the committed
+results, the generator puts the right figures in the right blocks, and bad inputs are refused
+with one line and the page left as it was. (--from-study and the figures' record: test_publish.)"""
 
 import csv
 import json
@@ -90,8 +90,9 @@ ROWS = [run_row("post", 0, 100.0, 8, 150.0), run_row("post", 1, 120.0, 9, 170.0)
 
 
 def test_the_committed_page_matches_the_committed_results(capsys):
-    """Fails when docs/study/ changed and docs/REPRODUCTION.md was not regenerated (or a
-    generated table was edited by hand)."""
+    """Fails when docs/study/ changed and docs/REPRODUCTION.md or a figure was not redrawn from
+    it (or a generated table was edited by hand), or when a run of results.csv lacks its files
+    under docs/study/runs/."""
     assert main(["--check", "--study", str(ROOT / "docs" / "study"),
                  "--page", str(ROOT / "docs" / "REPRODUCTION.md")]) == 0, \
         capsys.readouterr().err
