@@ -393,6 +393,15 @@ def test_the_floor_comes_later():
          f"(clamp effect up to {max(r['clamp_effect'] for r in post.values()):.1f})")
 
 
+def test_every_wide_run_ends_past_the_floor(rows):
+    """"So the floor ends wide runs (the table below)": each one's G_loss stays above -ln(1e-12)
+    from some window to the end (the wide-ends block)."""
+    for config in ("h512", "h1200"):
+        for r in of(rows, config):
+            g = columns(config, r["seed"], "losses-every-1000.csv")["G_loss"]
+            assert g and g[-1] > 27.631021, (config, r["seed"], g[-1] if g else None)
+
+
 def test_the_pilot_at_a_quarter_of_the_step():
     pilot = wide("h512-lr-quarter-seed-0")
     post = wide("h128-seed-0")

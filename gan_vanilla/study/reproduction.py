@@ -399,6 +399,30 @@ def repeats(rows, runs):
     return "\n".join(lines) + "\n"
 
 
+FLOOR_LOSS = 27.631021  # -ln(1e-12): a G_loss above it is D(G(z)) below 1e-12 on geometric mean
+
+
+def wide_ends(rows, runs):
+    """The failed configurations' runs (report.failed) over their whole length, from the losses
+    digest: the first window from which every 1,000th window's G_loss stays above FLOOR_LOSS,
+    where binary_cross_entropy's gradient floor acts on average, and the last window's G_loss
+    (100 is log's own clamp: every D(G(z)) 0 in float32)."""
+    from .report import failed
+
+    body = []
+    for config in failed(rows, _configurations(rows)):
+        for r in (r for r in rows if r["configuration"] == config):
+            losses = runs[config, r["seed"]][1]
+            its, g = losses["iteration"], losses["G_loss"]
+            stays = next((its[k] for k in range(len(g)) if min(g[k:]) > FLOOR_LOSS), None)
+            body.append([f"{config} seed {r['seed']}",
+                         "never" if stays is None else f"{stays:,.0f}",
+                         f"{g[-1]:.1f}" if g else ""])
+    if not body:
+        return "No configuration failed.\n"
+    return table(["run", "G_loss above 27.6 in every window from", "G_loss, last window"], body)
+
+
 def wide(study):
     """The wide runs' logs (docs/study/wide/), as a table (wide.py)."""
     from ..run.files import DamagedFile
@@ -425,6 +449,7 @@ def tables(rows, real, study):
             "monitor": monitor(rows, runs),
             "post-losses": post_losses(rows, runs),
             "repeats": repeats(rows, runs),
+            "wide-ends": wide_ends(rows, runs),
             "wide": wide(study)}
 
 
