@@ -200,7 +200,7 @@ def test_a_finished_study_lands_in_the_docs_with_its_figures(published, capsys):
     assert "| 39,999 |  | 8.0 · 4.45 |  |" in page  # seeds 0 and 1: 4.39999 and 4.49999
     assert "| seed 1 | 20 | 1.11 to 1.13 | 0.90 to 0.90 |" in page
     # The continued runs are said to be the baseline's, as far as they are.
-    assert ("`long`, seeds 0, 1: every row of their `losses-every-1000.csv` up to iteration "
+    assert ("`long`, seeds 0 and 1: every row of their `losses-every-1000.csv` up to iteration "
             "29,999 (30 rows each) and every row of their quality.csv up to iteration 20,000 "
             "equal those of `post`'s runs of the same seeds.") in page
     # The wide runs' logs: spread and saturation at 300, 1,000, 3,000 and 15,000 iterations,

@@ -387,7 +387,8 @@ def repeats(rows, runs):
                             for s in seeds)
         loss_rows = min(sum(1 for it in runs[config, s][1]["iteration"] if it <= loss_until)
                         for s in seeds)
-        names = ", ".join(str(s) for s in seeds)
+        names = (str(seeds[0]) if len(seeds) == 1 else
+                 f"{', '.join(str(s) for s in seeds[:-1])} and {seeds[-1]}")
         loss_part = (f"every row of their `{LOSSES}` up to iteration {loss_until:,.0f} "
                      f"({loss_rows} rows each)" if loss_until >= 0 else
                      f"none of their `{LOSSES}` rows")
