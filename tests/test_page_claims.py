@@ -78,7 +78,7 @@ def test_the_class_shares(rows):
     sixes = [100 * r["share_6"] for r in post]
     fours = sum(r["share_4"] < 0.01 for r in post)
     sevens = sum(r["share_7"] < 0.01 for r in post)
-    says(f"In every seed 3s and 8s make up {min(three_eight):.0f} to {max(three_eight):.0f}% "
+    says(f"in every seed 3s and 8s make up {min(three_eight):.0f} to {max(three_eight):.0f}% "
          f"of the samples, 6s stay between {min(sixes):.1f} and {max(sixes):.1f}%, and 4s and "
          f"7s fall under 1% in {WORDS[fours]} and {WORDS[sevens]} of the ten seeds")
 
