@@ -3,6 +3,7 @@ before the loop (on the CPU the iteration as written; on CUDA, guarded against N
 replayed as one CUDA graph)."""
 
 import torch
+import torch.nn.functional as F
 
 
 class UnknownDevice(Exception):
@@ -39,7 +40,7 @@ def denormals_are_flushed():
 
 
 def on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
-              zeros_label, bce, cuda_graph=True):
+              zeros_label, bce=F.binary_cross_entropy, cuda_graph=True):
     """The iteration `make_iteration` defines, as it runs on the labels' device."""
     gan = (make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
            zeros_label, bce)
