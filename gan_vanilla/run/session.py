@@ -96,7 +96,7 @@ class Run:
             quality if stacked else quality[0], settings.quality_every, settings.Z_dim, device,
             lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log,
             names=[m.prefix for m in self.members])
-        self.grids = GridWorker()
+        self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
         for m in self.members:
             if settings.quality_every:
                 m.best = BestGenerator(m.settings.out_dir, m.settings, self.monitor.z)
@@ -275,6 +275,15 @@ class Run:
         self.postfix.update(values)
         if self.progress is not None:
             self.progress.set_postfix(self.postfix)
+
+
+def grid_processes(device, members):
+    """Processes that draw the grids (run/grids.py): none, one thread, for a single run or on
+    the CPU, whose cores train; on CUDA an ensemble writes K grids a report, and the cores
+    the GPU leaves idle draw them."""
+    if device.type != "cuda" or members < 2:
+        return 0
+    return max(0, min(members, (os.cpu_count() or 1) - 1))
 
 
 def _classifier(settings, mnist, log, classifier_settings=None, stop=None):
