@@ -68,9 +68,10 @@ class Seeds:
     def __init__(self, seeds, train, device):
         self.seeds, self.device = list(seeds), device
         self.cpu = [torch.Generator() for _ in self.seeds]  # the weights' stream
-        self.noise = [torch.Generator(device) for _ in self.seeds]  # every z
-        for g, s in zip(self.noise, self.seeds, strict=True):
-            g.manual_seed(s)
+        # Every z: on the CPU the same stream, going on from the weights' draws; on CUDA a
+        # CUDA generator seeded as torch.manual_seed seeds CUDA's own.
+        self.noise = (self.cpu if device.type == "cpu" else
+                      [torch.Generator(device).manual_seed(s) for s in self.seeds])
         self.train = StackedDataSet(train, self.seeds)
 
     def init_params(self, Z_dim, h_dim, X_dim):
@@ -82,8 +83,6 @@ class Seeds:
                 torch.manual_seed(s)
                 members.append(init_params(Z_dim, h_dim, X_dim))
                 g.set_state(torch.get_rng_state())
-        if self.device.type == "cpu":  # on the CPU the z stream goes on from the weights'
-            self.noise = self.cpu
         # A bias (out,) becomes (1, out), so that (K, 1, out) broadcasts over each member's rows.
         stacked = {name: torch.stack([m[name].detach().reshape(1, -1) if m[name].dim() == 1
                                       else m[name].detach() for m in members])
