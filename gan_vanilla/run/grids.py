@@ -41,13 +41,20 @@ class GridWorker:
         if len(self.pending) >= self.limit:
             self._collect(wait_for=self.pending[0][1])
 
+    def call(self, fn, *args):
+        """fn(*args) in the worker: a run's closing plots (one per member of an ensemble),
+        which then draw beside each other as the grids do. Its error is raised by close()."""
+        self.pending.append((None, self.pool.submit(fn, *args)))
+
     def _collect(self, wait_for=None):
         if wait_for is not None:
             concurrent.futures.wait([wait_for])
         still = []
         for path, future in self.pending:
             if future.done():
-                self.png[path] = future.result()  # raises the worker's error, if any
+                result = future.result()  # raises the worker's error, if any
+                if path is not None:
+                    self.png[path] = result
             else:
                 still.append((path, future))
         self.pending = still
@@ -57,12 +64,18 @@ class GridWorker:
         self._collect(wait_for=next((f for p, f in self.pending if p == path), None))
         return self.png[path]
 
+    def wait(self):
+        """Wait for everything handed over; raise the first failure."""
+        pending, self.pending = self.pending, []
+        for path, future in pending:
+            result = future.result()
+            if path is not None:
+                self.png[path] = result
+
     def close(self):
-        """Wait for every grid handed over; raise the first failed write."""
+        """wait(), then stop the worker."""
         try:
-            for path, future in self.pending:
-                self.png[path] = future.result()
-            self.pending = []
+            self.wait()
         finally:
             self.pool.shutdown(wait=True, cancel_futures=False)
 

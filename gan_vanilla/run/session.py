@@ -243,18 +243,24 @@ class Run:
                 for m in self.members:
                     if m.best is not None:
                         m.best.finish(lambda line, m=m: self.log(m.prefix + line))
+        except BaseException:
+            self.grids.close()  # every grid handed over is written, however the run ends
+            raise
         finally:
             torch.set_flush_denormal(self.denormals_before)
             self._close_boards()
-            self.grids.close()  # every grid handed over is written, however the run ends
         if kind is None:
+            self.grids.wait()  # every grid written: progress.gif is made of them
+            # losses.png and progress.gif of each member, drawn by the grids' worker (an
+            # ensemble's beside each other); close() waits for them and raises a failure.
             for m in self.members:
                 best = m.best and m.best.best
-                plot_losses(m.path("losses.csv"), m.path("losses.png"), m.path("quality.csv"),
-                            best_iteration=best and best["iteration"])
+                self.grids.call(plot_losses, m.path("losses.csv"), m.path("losses.png"),
+                                m.path("quality.csv"), best and best["iteration"])
                 frames = self.grids.frames([m.path(f"{i:03d}.png")
                                             for i in range(self.grid_counter)])
-                write_gif(frames, m.path("progress.gif"))
+                self.grids.call(write_gif, frames, m.path("progress.gif"))
+        self.grids.close()
         return False
 
     def _close_boards(self):
