@@ -8,8 +8,8 @@
       backward, with the same shapes, back to back, with no autograd, optimiser or data
 
 Then the per-seed cost of an ensemble (--seeds): K = 1, 10 and 100 members trained at once
-against K single runs one after another (each ensemble runs N / K iterations, so that every
-row trains N member-iterations).
+against K single runs one after another (each ensemble runs N / K iterations, at least 20,
+so that every row trains about N member-iterations).
 
 With --device cuda also: the eager loop (--no-cuda-graph), the loop's iteration with G and D
 compiled by torch.compile(mode="reduce-overhead"), and a breakdown of (b): the graph replay
@@ -309,9 +309,10 @@ def main(argv=None):
         timings["adam_only"].append(ms_per_iteration(adam, n, warmup, device))
         for key, run in extra.items():
             timings[key].append(ms_per_iteration(run, n, warmup, device))
-        for K in sizes:  # ms per iteration of the whole ensemble
+        for K in sizes:  # ms per iteration of the whole ensemble; at least 20 iterations,
+            # as K members' closing files (K checkpoints, plots) make T(...) noisy
             timings[f"ensemble_{K}"].append(ms_per_iteration(
-                ensemble(K), max(2, n // K), max(1, warmup // K), device))
+                ensemble(K), max(20, n // K), max(5, warmup // K), device))
     ms = {k: statistics.median(v) for k, v in timings.items() if v}
     grid, post_grid = grid_ms(device)
 
