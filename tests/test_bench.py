@@ -21,7 +21,7 @@ def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
         assert label in r.stdout, label
     figures = json.loads(out.read_text())
     assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only",
-                                                "ensemble_1", "ensemble_3"}
+                                                "ensemble_1", "ensemble_3", "single_iteration"}
     assert set(figures["ensemble_over_single"]) == set(figures["ensemble_ms_per_seed"]) == {
         "1", "3"}  # JSON keys
     assert figures["grid_ms"] > 0 and figures["post_grid_ms"] > 0
