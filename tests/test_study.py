@@ -193,6 +193,7 @@ def test_beta1_is_adams_and_applies_on_resume(tmp_path):
     assert again["D_solver"]["param_groups"][0]["betas"] == (0.7, 0.999)
 
 
+@pytest.mark.slow  # the tiny study again, as ensembles: about 20 s
 def test_a_study_of_ensembles(done, mnist_dir, tmp_path, capsys, monkeypatch):
     """--ensembles: each configuration's seeds train as one `train --seeds` command, into the
     folders single runs use, with the same results; a stopped ensemble goes on as one."""
