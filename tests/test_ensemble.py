@@ -93,6 +93,8 @@ def test_a_member_folder_resumes_as_a_single_run(tmp_path):
     ensemble(tmp_path, [2, 3], iterations=12)
     state = load_checkpoint(tmp_path / "ensemble" / "seed-3" / "checkpoint.pt")
     assert state["settings"]["seed"] == 3 and state["params"]["bzh"].shape == (128,)
+    for t in state["params"].values():  # the member's own numbers, not the whole stack's
+        assert t.untyped_storage().nbytes() == t.numel() * t.element_size()
     s = dataclasses.replace(BASE, seed=3, out_dir=str(tmp_path / "ensemble" / "seed-3"))
     resumed = train(s, in_memory_mnist(seed=3), CPU, log=lambda line: None, resume=state)
     alone, _, _ = single(tmp_path, 3)

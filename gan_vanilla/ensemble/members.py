@@ -59,14 +59,6 @@ def stacked_solver_state(state_dicts, names):
     }
 
 
-def split_checkpoint(state, k):
-    """Member k's checkpoint of an ensemble's stacked checkpoint state."""
-    return {**state,
-            "params": member_params(state["params"], k),
-            "G_solver": member_solver_state(state["G_solver"], G_PARAM_NAMES, k),
-            "D_solver": member_solver_state(state["D_solver"], D_PARAM_NAMES, k)}
-
-
 def stacked_checkpoint(states):
     """The members' checkpoints as one state for restore_state (run/checkpoint.py)."""
     for key in ("iteration", "grid_counter"):

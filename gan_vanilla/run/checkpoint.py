@@ -78,7 +78,9 @@ def checkpoint_state(params, G_solver, D_solver, data, losses, rng, iteration, g
     tensors, the two solvers' state_dicts, the sampler's and the loss log's state_dicts and
     the random streams (rng_state), as one run's (an ensemble's member's: ensemble/)."""
     return {
-        "params": {k: v.detach().cpu() for k, v in params.items()},  # the eight tensors
+        # the eight tensors, copied: an ensemble's member is a view into the stacked ones,
+        # and torch.save would write the whole stack behind a view
+        "params": {k: v.detach().to("cpu", copy=True) for k, v in params.items()},
         "G_solver": G_solver,
         "D_solver": D_solver,
         "iteration": iteration,  # iterations done; the next `it`

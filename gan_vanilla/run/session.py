@@ -14,7 +14,8 @@ import os
 
 import torch
 
-from ..ensemble.members import member_params, split_checkpoint, stacked_checkpoint
+from ..ensemble.members import member_params, member_solver_state, stacked_checkpoint
+from ..model import D_PARAM_NAMES, G_PARAM_NAMES
 from .best import BestGenerator
 from .checkpoint import (
     checkpoint_state,
@@ -206,19 +207,17 @@ class Run:
         self.losses.check()
         if not all(torch.isfinite(p).all() for p in self.params.values()):
             raise Diverged(iteration - 1, what="the weights")
+        G_state, D_state = self.G_solver.state_dict(), self.D_solver.state_dict()
         for m in self.members:
-            if self.seeds is None:
-                state = checkpoint_state(
-                    self.params, self.G_solver.state_dict(), self.D_solver.state_dict(),
-                    self.mnist.train.state_dict(), self.losses.state_dict(),
-                    rng_state(self.device), iteration, self.grid_counter, m.settings,
-                    m.best and m.best.state_dict())
-            else:
-                state = split_checkpoint(checkpoint_state(
-                    self.params, self.G_solver.state_dict(), self.D_solver.state_dict(),
-                    self.mnist.train.state_dict(m.k), self.losses.state_dict(m.k),
-                    self.seeds.rng_state(m.k), iteration, self.grid_counter, m.settings,
-                    m.best and m.best.state_dict()), m.k)
+            one = self.seeds is None  # a single run's state as it is; a member's, its slice
+            state = checkpoint_state(
+                member_params(self.params, m.k),
+                G_state if one else member_solver_state(G_state, G_PARAM_NAMES, m.k),
+                D_state if one else member_solver_state(D_state, D_PARAM_NAMES, m.k),
+                self.mnist.train.state_dict() if one else self.mnist.train.state_dict(m.k),
+                self.losses.state_dict() if one else self.losses.state_dict(m.k),
+                rng_state(self.device) if one else self.seeds.rng_state(m.k),
+                iteration, self.grid_counter, m.settings, m.best and m.best.state_dict())
             save_checkpoint(state, m.path("checkpoint.pt"))
             if self.resumed and self.saved_at is None:
                 write_config(m.settings, self.device, m.path("config.json"))
