@@ -143,14 +143,6 @@ class StackedDataSet:
             idx = self.perm[:, start : self.index_in_epoch]
         return self.images[idx], self.labels[idx]  # (K, batch_size, 784), (K, batch_size, 10)
 
-    def to(self, device):
-        self.images, self.labels = self.images.to(device), self.labels.to(device)
-        for m in self.members:
-            m.to(device)
-        if self.perm is not None:
-            self.perm = self.perm.to(device)
-        return self
-
     def state_dict(self, k):
         """Member k's position, as its single run's DataSet.state_dict gives it."""
         m = self.members[k]

@@ -33,20 +33,13 @@ class Ensemble:
         self.resume = False  # whether it goes on from its members' checkpoints (plan)
 
     def train_argv(self, resume=False):
-        first = self.runs[0]
-        argv = ["--data-dir", self.study.data_dir, "--seeds", seeds_text(self.seeds), "--quiet"]
-        if self.study.classifier_cache:
-            argv += ["--classifier-cache", self.study.classifier_cache]
-        if resume:
-            argv += ["--resume", self.dir]
-            if "iterations" in first.flags:
-                argv += ["--iterations", first.flags["iterations"]]
-            return argv
-        from .runner import flag_argv
+        from .runner import train_argv
 
         # --overwrite replaces only ensemble.json of earlier seeds: each member's folder is
         # new or was moved aside (why_anew), so there is no checkpoint for it to replace.
-        return [*argv, "--out-dir", self.dir, "--overwrite", *flag_argv(first.flags)]
+        return train_argv(self.study, ["--seeds", seeds_text(self.seeds)], self.dir,
+                          self.runs[0].flags, resume=self.dir if resume else None,
+                          overwrite=True)
 
     def resumable(self):
         """Whether the members were stopped together: checkpoints at one iteration, and the

@@ -98,16 +98,8 @@ class Run:
         self.settings = None  # the Settings the train command makes of the flags (load_study)
 
     def train_argv(self, resume=False):
-        argv = ["--data-dir", self.study.data_dir, "--seed", str(self.seed), "--quiet"]
-        if self.study.classifier_cache:
-            argv += ["--classifier-cache", self.study.classifier_cache]
-        if resume:
-            argv += ["--resume", self.checkpoint]
-            if "iterations" in self.flags:
-                argv += ["--iterations", self.flags["iterations"]]
-        else:
-            argv += ["--out-dir", self.dir, *flag_argv(self.flags)]
-        return argv
+        return train_argv(self.study, ["--seed", str(self.seed)], self.dir, self.flags,
+                          resume=self.checkpoint if resume else None)
 
     def evaluate_argv(self, best=False):
         """evaluate's arguments for the last checkpoint, or (best) for best.pt."""
@@ -250,6 +242,22 @@ class Run:
     def write_record(self, train_seconds):
         write_json(self.record, {"flags": self.flags, "seed": self.seed,
                                  "train_seconds": train_seconds})
+
+
+def train_argv(study, who, out_dir, flags, resume=None, overwrite=False):
+    """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
+    LIST, ensembles.py): into out_dir with its flags, or going on from `resume` (a checkpoint,
+    or an ensemble's folder)."""
+    argv = ["--data-dir", study.data_dir, *who, "--quiet"]
+    if study.classifier_cache:
+        argv += ["--classifier-cache", study.classifier_cache]
+    if resume:
+        argv += ["--resume", resume]
+        if "iterations" in flags:
+            argv += ["--iterations", flags["iterations"]]
+        return argv
+    return [*argv, "--out-dir", out_dir, *(["--overwrite"] if overwrite else []),
+            *flag_argv(flags)]
 
 
 def flag_argv(flags):
