@@ -2,7 +2,8 @@
 
 The post read MNIST with `input_data.read_data_sets('../MNIST_data', one_hot=True)`, which is
 gone. This file keeps the semantics of that reader as it stood from early 2017 on top of
-torchvision's MNIST parser (the files are found and checked in run/mnist_files.py):
+MNIST's four IDX files (found, downloaded by torchvision when missing, checked and read in
+run/mnist_files.py):
 validation = the first 5,000 training images, train = the other 55,000, test = t10k; float32
 pixels in [0, 1]; one-hot labels; `next_batch` shuffles before the first epoch and at every
 epoch's end, and joins the old epoch's leftover to the new epoch's head, so every batch is

@@ -39,15 +39,20 @@ class GridWriter:
 
     def save(self, samples, path):
         """Draw up to rows*cols samples (each 784 values) and write the PNG atomically."""
-        samples = samples.detach().float().cpu().reshape(-1, 28, 28).numpy()
+        samples = samples.detach().float().cpu().numpy()
+        save_atomic(path, lambda tmp: self.draw(samples, tmp, image_format(path)))
+
+    def draw(self, samples, file, format="png"):
+        """Draw up to rows*cols samples (a numpy array, 784 values each) into `file`, a path
+        or a binary file object."""
+        samples = samples.reshape(-1, 28, 28)
         for i, im in enumerate(self.images):
             im.set_visible(i < len(samples))  # cells past the last sample stay empty
             if i < len(samples):
                 im.set_data(samples[i])
                 im.autoscale()  # like a fresh imshow: each sample spans the full grey range
                 im.set_extent((-0.5, 27.5, 27.5, -0.5))
-        save_atomic(path, lambda tmp: self.fig.savefig(tmp, format=image_format(path),
-                                                       bbox_inches=self.bbox_inches))
+        self.fig.savefig(file, format=format, bbox_inches=self.bbox_inches)
 
 
 def image_format(path):

@@ -7,13 +7,14 @@ the post (resume, the loss log, the quality monitor, checkpoints, stopping, the 
 lives in gan_vanilla/run/ and touches the loop through `run.after(...)` once an iteration.
 """
 
-import os
+import functools
 
 import torch
 import torch.nn.functional as F  # Post: `import torch.nn.functional as nn`
 import torch.optim as optim
 
-from .grid import GridWriter
+from .ensemble.loss import member_bce
+from .ensemble.seeds import Seeds
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
 from .run.session import Run
 
@@ -24,10 +25,14 @@ def report_line(it, D_loss, G_loss):
     return f"Iter-{it}; D_loss: {D_loss:.4}; G_loss: {G_loss:.4}"
 
 
-def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zeros_label):
+def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zeros_label,
+                   bce=F.binary_cross_entropy):
     """One iteration of the post once its data is sampled: z and X for the D step, z_G for
     the G step. The one definition every path runs: the loop below, the CUDA graph (which
-    captures it) and scripts/bench.py."""
+    captures it), an ensemble (--seeds) and scripts/bench.py.
+
+    bce: the post's F.binary_cross_entropy; an ensemble's gives each member its own mean
+    (ensemble/loss.py), so D_loss and G_loss hold one loss per member."""
     all_params = G_params + D_params  # Post: params
 
     def reset_grad():
@@ -42,13 +47,15 @@ def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zer
 
         # BCE(p, 1) = -log p and BCE(p, 0) = -log(1 - p), averaged over the batch, so
         # D_loss = -[log D(x) + log(1 - D(G(z)))]: D maximises the GAN value function.
-        D_loss_real = F.binary_cross_entropy(D_real, ones_label)
-        D_loss_fake = F.binary_cross_entropy(D_fake, zeros_label)
+        D_loss_real = bce(D_real, ones_label)  # Post: nn.binary_cross_entropy(D_real, ones_label)
+        D_loss_fake = bce(D_fake, zeros_label)
         D_loss = D_loss_real + D_loss_fake
 
         # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to throw
-        # away. inputs= computes only D's; D's update is the same.
-        D_loss.backward(inputs=D_params)
+        # away. inputs= computes only D's; D's update is the same. sum(): an ensemble's
+        # members' losses add up, and as no member's loss depends on another's weights, each
+        # gets the gradient of its own (a single run's loss is its own sum).
+        D_loss.sum().backward(inputs=D_params)
         D_solver.step()
 
         # Housekeeping - reset gradient
@@ -60,9 +67,9 @@ def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zer
 
         # The non-saturating loss -log D(G(z)), not log(1 - D(G(z))): strong gradients early
         # on, when D easily rejects the samples.
-        G_loss = F.binary_cross_entropy(D_fake, ones_label)
+        G_loss = bce(D_fake, ones_label)
 
-        G_loss.backward(inputs=G_params)  # Post: G_loss.backward(); D's gradients are skipped
+        G_loss.sum().backward(inputs=G_params)  # Post: G_loss.backward(); D's are skipped
         G_solver.step()
 
         # Housekeeping - reset gradient
@@ -73,12 +80,16 @@ def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zer
 
 
 def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None,
-          classifier_settings=None):
+          classifier_settings=None, seeds=None):
     """Train the post's GAN on `mnist.train`; write grids, losses, checkpoints and config to
     settings.out_dir. Returns the eight trained tensors by name.
 
-    resume: a checkpoint (run.checkpoint.load_checkpoint) to continue from; settings.iterations
-        is the total. On the CPU the result is bit-identical to a run that never stopped.
+    seeds: None for one run of settings.seed; a list of seeds for an ensemble (--seeds): one
+        run per seed, all trained at once, their tensors stacked along a leading axis
+        (gan_vanilla/ensemble/), each run in settings.out_dir/seed-S as a single run writes it.
+    resume: a checkpoint (run.checkpoint.load_checkpoint) to continue from, or an ensemble's
+        list of its members' checkpoints; settings.iterations is the total. On the CPU the
+        result is bit-identical to a run that never stopped.
     stop: an object whose `requested` turns true when the user asks to stop (a signal); the
         current iteration finishes, a checkpoint is written, and Interrupted (run/session.py) is
         raised.
@@ -91,10 +102,19 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
     X_dim = mnist.train.images.shape[1]  # 784
 
-    torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
-
-    # Drawn on the CPU then moved, so a seed gives the same initial weights on every device.
-    params = params_to(init_params(Z_dim, h_dim, X_dim), device)
+    if seeds is None:
+        torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
+        # Drawn on the CPU then moved, so a seed gives the same initial weights on every device.
+        params = params_to(init_params(Z_dim, h_dim, X_dim), device)
+        randn, K, bce = functools.partial(torch.randn, device=device), (), F.binary_cross_entropy
+    else:
+        # K runs at once: each member's weights, noise and batches from its own seed, as
+        # `--seed S` draws them; every tensor gains a leading axis of K (ensemble/).
+        seeds = Seeds(seeds, mnist.train, device)
+        # Wzh: (K, Z_dim, h_dim); bzh: (K, 1, h_dim), to broadcast over each member's rows
+        params = seeds.init_params(Z_dim, h_dim, X_dim)
+        mnist = mnist._replace(train=seeds.train)  # next_batch: (K, mb_size, X_dim)
+        randn, K, bce = seeds.randn, (len(seeds.seeds),), member_bce
     G, D = make_G(params), make_D(params)
 
     G_params = [params[k] for k in G_PARAM_NAMES]  # [Wzh, bzh, Whx, bhx]
@@ -108,38 +128,42 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
 
     # The targets of binary_cross_entropy, as the post's repository script defines them (the
     # post uses them without showing them): Variable(torch.ones(mb_size, 1)), and zeros.
-    ones_label = torch.ones(mb_size, 1, device=device)
-    zeros_label = torch.zeros(mb_size, 1, device=device)
+    ones_label = torch.ones(*K, mb_size, 1, device=device)
+    zeros_label = torch.zeros(*K, mb_size, 1, device=device)
 
     # Beyond the post (gan_vanilla/run/): config.json, resume, the loss log, the quality
-    # monitor, TensorBoard, checkpoints, stopping. The device path is chosen here, once: on
-    # the CPU the iteration runs as written; on CUDA it is replayed as one CUDA graph.
+    # monitor, TensorBoard, checkpoints, stopping, the grids' worker. The device path is
+    # chosen here, once: on the CPU the iteration runs as written; on CUDA it is replayed as
+    # one CUDA graph.
     run = Run(settings, mnist, device, params, G_solver, D_solver, log=log, resume=resume,
-              stop=stop, progress=progress, classifier_settings=classifier_settings)
+              stop=stop, progress=progress, classifier_settings=classifier_settings,
+              seeds=seeds)
     iteration = run.on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver,
-                              ones_label, zeros_label)
+                              ones_label, zeros_label, bce)
 
-    grids = GridWriter()
+    grids = run.grids  # writes each grid off the loop's path, as the post's code draws it
     c = run.grid_counter  # the post's plot counter: out/000.png, out/001.png, ...
     with run:
         for it in range(run.start, settings.iterations):
             # Sample data
-            # Post: z = Variable(torch.randn(mb_size, Z_dim))
-            z = torch.randn(mb_size, Z_dim, device=device)
+            # Post: z = Variable(torch.randn(mb_size, Z_dim)); an ensemble's randn draws each
+            # member's from its own stream: (K, mb_size, Z_dim).
+            z = randn(mb_size, Z_dim)
             X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim); Post: Variable(...)
             # The G step's z. Post: drawn just before the G step; nothing in between draws
             # from the random stream, so these are the same numbers.
-            z_G = torch.randn(mb_size, Z_dim, device=device)
+            z_G = randn(mb_size, Z_dim)
 
             # The post's D step, reset, G step, reset (make_iteration, above)
             D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
 
             # Print and plot every now and then (the repository script's; the post stops above)
             if it % settings.sample_every == 0:
-                log(report_line(it, D_loss.item(), G_loss.item()))
                 with torch.no_grad():
-                    samples = G(z_G)[:16]  # the G step's z through the updated G, as there
-                grids.save(samples, os.path.join(settings.out_dir, f"{c:03d}.png"))
+                    samples = G(z_G)  # the G step's z through the updated G, as there
+                for m in run.members:  # the run itself; or each member (m.k indexes it)
+                    log(m.prefix + report_line(it, D_loss[m.k].item(), G_loss[m.k].item()))
+                    grids.save(samples[m.k][:16], m.path(f"{c:03d}.png"))
                 c += 1
 
             # Beyond the post: the loss log, the quality monitor, the progress bar,

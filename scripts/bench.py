@@ -7,6 +7,12 @@
   (c) a floor: only the matrix products that one iteration of (b) needs, forward and
       backward, with the same shapes, back to back, with no autograd, optimiser or data
 
+Then the per-seed cost of an ensemble (--seeds): K = 1, 10 and 100 members trained at once
+against K single runs one after another. Both sides time the loop's draws and iteration alone
+(train.make_iteration, on the device's path), without a run's files, whose closing cost
+grows with K and would drown the difference; each ensemble runs N / K iterations, at least
+20, so that every row trains about N member-iterations.
+
 With --device cuda also: the eager loop (--no-cuda-graph), the loop's iteration with G and D
 compiled by torch.compile(mode="reduce-overhead"), and a breakdown of (b): the graph replay
 alone, and with the noise, the batch and the loss log. Every variant runs the loop's own
@@ -225,6 +231,9 @@ def main(argv=None):
     parser.add_argument("--skip-post", action="store_true", help="leave out (a), the slowest")
     parser.add_argument("--skip-compile", action="store_true",
                         help="on CUDA, leave out the torch.compile variant (it compiles first)")
+    parser.add_argument("--seeds-k", default="1,10,100",
+                        help="ensemble sizes K to time against K single runs, comma-separated; "
+                        "empty to leave them out (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch.set_num_threads (default: torch's own choice)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
@@ -274,10 +283,47 @@ def main(argv=None):
 
     floor = floor_products(s.mb_size, s.Z_dim, s.h_dim, images.shape[1], device)
 
+    def ensemble(K):  # K members at once: the loop's draws and iteration, no run files
+        from gan_vanilla.ensemble.loss import member_bce
+        from gan_vanilla.ensemble.seeds import Seeds
+        from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
+
+        seeds = Seeds(range(K), fresh_mnist(images).train, device)
+        params = seeds.init_params(s.Z_dim, s.h_dim, images.shape[1])
+        G_params = [params[k] for k in G_PARAM_NAMES]
+        D_params = [params[k] for k in D_PARAM_NAMES]
+        iteration = on_device(
+            make_iteration, make_G(params), make_D(params), G_params, D_params,
+            torch.optim.Adam(G_params, lr=s.lr, fused=True),
+            torch.optim.Adam(D_params, lr=s.lr, fused=True),
+            torch.ones(K, s.mb_size, 1, device=device),
+            torch.zeros(K, s.mb_size, 1, device=device), member_bce)
+
+        def run(k):
+            for _ in range(k):
+                z = seeds.randn(s.mb_size, s.Z_dim)
+                X, _ = seeds.train.next_batch(s.mb_size)
+                z_G = seeds.randn(s.mb_size, s.Z_dim)
+                iteration(z, X, z_G)
+        return run
+
+    single = fresh_gan(images, device)  # one run's draws and iteration, the same way
+    single_iteration = eager_with(single, device, on_device(make_iteration, *single.gan))
+
+    try:
+        sizes = [int(k) for k in args.seeds_k.split(",") if k.strip()]
+    except ValueError:
+        parser.error(f"--seeds-k {args.seeds_k!r}: write ensemble sizes such as 1,10,100")
+    if any(k < 1 for k in sizes):
+        parser.error("--seeds-k: every ensemble size must be at least 1")
+
     adam = adam_only(device)
 
     timings = {"a_post": [], "b_package": [], "c_floor": [], "adam_only": []}
     timings.update({k: [] for k in extra})
+    timings.update({f"ensemble_{K}": [] for K in sizes})
+    if sizes:
+        timings["single_iteration"] = []
     for _ in range(args.repeats):
         if not args.skip_post:
             timings["a_post"].append(ms_per_iteration(post, n, warmup, device))
@@ -286,6 +332,12 @@ def main(argv=None):
         timings["adam_only"].append(ms_per_iteration(adam, n, warmup, device))
         for key, run in extra.items():
             timings[key].append(ms_per_iteration(run, n, warmup, device))
+        if sizes:
+            timings["single_iteration"].append(ms_per_iteration(single_iteration, n, warmup,
+                                                                device))
+        for K in sizes:  # ms per iteration of the whole ensemble, at least 20 iterations
+            timings[f"ensemble_{K}"].append(ms_per_iteration(
+                ensemble(K), max(20, n // K), max(5, warmup // K), device))
     ms = {k: statistics.median(v) for k, v in timings.items() if v}
     grid, post_grid = grid_ms(device)
 
@@ -302,6 +354,10 @@ def main(argv=None):
         "post_grid_ms": post_grid,
         "full_run_estimate_s": (s.iterations * ms["b_package"] + 100 * grid) / 1e3,
         "compile_s": compile_s,
+        # ms per iteration per member, and that over one single run's ms per iteration
+        "ensemble_ms_per_seed": {K: ms[f"ensemble_{K}"] / K for K in sizes},
+        "ensemble_over_single": {K: ms[f"ensemble_{K}"] / K / ms["single_iteration"]
+                                 for K in sizes},
     }
     print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}; "
           f"{n} iterations x {args.repeats} rounds (median)")
@@ -324,6 +380,12 @@ def main(argv=None):
     print(f"  full run estimate (100k + 100 grids) {results['full_run_estimate_s']:6.1f} s")
     if compile_s is not None:
         print(f"  torch.compile's first 5 iterations (compiling) {compile_s:.1f} s")
+    if sizes:
+        print(f"  one run's draws and iteration alone  {ms['single_iteration']:8.3f} ms/iteration")
+    for K in sizes:
+        per_seed = results["ensemble_ms_per_seed"][K]
+        print(f"  --seeds, K = {K:<4d} per seed      {per_seed:8.3f} ms/iteration"
+              f"  = {results['ensemble_over_single'][K]:.2f} x one single run's")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

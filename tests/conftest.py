@@ -1,5 +1,5 @@
 """Shared fixtures: small MNIST-format files written by the tests themselves, so the real
-torchvision parsing path runs without the network."""
+reading path runs without the network."""
 
 import gzip
 import shutil

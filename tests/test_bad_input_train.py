@@ -368,3 +368,79 @@ def test_missing_mnist_is_one_clear_message(tmp_path, monkeypatch, capsys):
     assert err.startswith("gan-vanilla-train: error: MNIST is not in")
     assert "train-images-idx3-ubyte" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()  # nothing written for a run that cannot start
+
+
+# --seeds (an ensemble): one clear line, and the folders as they were.
+
+
+def _ensemble(mnist_dir, out, *extra):
+    return train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--quiet",
+                       "--quality-every", "0", *extra])
+
+
+def test_seed_and_seeds_together(mnist_dir, tmp_path, capsys):
+    assert _ensemble(mnist_dir, tmp_path / "o", "--seed", "3", "--seeds", "0-2") == 1
+    assert "--seed and --seeds cannot go together" in one_clear_line(capsys)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def two_members(mnist_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ensemble") / "ens"
+    assert _ensemble(mnist_dir, out, "--iterations", "3", "--seeds", "1,2") == 0
+    return out
+
+
+@pytest.fixture
+def ensemble_copy(two_members, tmp_path):
+    out = tmp_path / "ens"
+    shutil.copytree(two_members, out)
+    return out
+
+
+def _snapshot_all(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--seeds", "1-3"], "--seeds 1-3 does not match the ensemble"),
+    (["--seed", "1"], "--seed cannot change on resume"),
+], ids=["other-seeds", "a-seed"])
+def test_resuming_an_ensemble_with_other_seeds(ensemble_copy, capsys, args, words):
+    before = _snapshot_all(ensemble_copy)
+    assert train_main(["--resume", str(ensemble_copy), "--iterations", "5", *args]) == 1
+    assert words in one_clear_line(capsys)
+    assert _snapshot_all(ensemble_copy) == before
+
+
+def test_resuming_an_ensemble_whose_members_went_apart(ensemble_copy, capsys):
+    assert train_main(["--resume", str(ensemble_copy / "seed-2" / "checkpoint.pt"),
+                       "--iterations", "4", "--quiet"]) == 0
+    capsys.readouterr()
+    before = _snapshot_all(ensemble_copy)
+    assert train_main(["--resume", str(ensemble_copy), "--iterations", "6"]) == 1
+    err = one_clear_line(capsys)
+    assert "stand at different iterations (seed 1 at 3, seed 2 at 4)" in err
+    assert _snapshot_all(ensemble_copy) == before
+
+
+def test_seeds_into_a_folder_of_another_ensemble(ensemble_copy, mnist_dir, capsys):
+    before = _snapshot_all(ensemble_copy)
+    assert _ensemble(mnist_dir, ensemble_copy, "--iterations", "3", "--seeds", "5,6") == 1
+    assert "holds the ensemble of seeds 1-2" in one_clear_line(capsys)
+    assert _snapshot_all(ensemble_copy) == before
+
+
+def test_seeds_with_a_single_runs_checkpoint(finished_run, capsys):
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(finished_run / "checkpoint.pt"), "--seeds", "0-1",
+                       "--iterations", "9"]) == 1
+    assert "leave --seeds out" in one_clear_line(capsys)
+    assert snapshot(finished_run) == before
+
+
+def test_a_damaged_ensemble_file(ensemble_copy, capsys):
+    (ensemble_copy / "ensemble.json").write_text("{not json")
+    assert train_main(["--resume", str(ensemble_copy), "--iterations", "5"]) == 1
+    assert "ensemble.json is damaged" in one_clear_line(capsys)

@@ -12,15 +12,18 @@ def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
     out = tmp_path / "bench.json"
     r = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), "--iterations", "4",
-         "--warmup", "1", "--repeats", "1", "--json", str(out)],
+         "--warmup", "1", "--repeats", "1", "--seeds-k", "1,3", "--json", str(out)],
         capture_output=True, text=True, timeout=120,
     )
     assert r.returncode == 0, r.stderr
     for label in ("(a) the post's 2017 code", "(b) the package's loop", "(c) floor",
-                  "speedup (a)/(b)", "ratio (b)/(c)", "one sample grid"):
+                  "speedup (a)/(b)", "ratio (b)/(c)", "one sample grid", "--seeds, K = 3"):
         assert label in r.stdout, label
     figures = json.loads(out.read_text())
-    assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only"}
+    assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only",
+                                                "ensemble_1", "ensemble_3", "single_iteration"}
+    assert set(figures["ensemble_over_single"]) == set(figures["ensemble_ms_per_seed"]) == {
+        "1", "3"}  # JSON keys
     assert figures["grid_ms"] > 0 and figures["post_grid_ms"] > 0
 
 

@@ -177,7 +177,7 @@ def test_the_choice_is_measured_against_the_validation_images(monkeypatch):
                                    lambda: (Fake(), test_side, validation_side))
     watch.classifier, watch.test_side, watch.validation_side = watch.load_classifier()
     G = lambda z: torch.sigmoid(z @ torch.ones(100, 784) / 10)  # noqa: E731
-    row = watch._numbers(G)
+    [row] = watch._numbers(G)  # one file, one row
     features = G(watch.z)[:, :128]
     assert row["frechet_distance"] == pytest.approx(frechet_distance(test_side, features))
     assert row[best_module.RULE] == pytest.approx(frechet_distance(validation_side, features))

@@ -55,7 +55,8 @@ def test_train_writes_grids_checkpoint_config_and_the_posts_lines(mnist_dir, tmp
     assert config["seed"] == 3
     assert config["settings"]["iterations"] == 25 and config["settings"]["lr"] == 0.001
     assert config["versions"]["torch"] == torch.__version__
-    assert config["versions"]["torchvision"] == torchvision.__version__
+    # the installed torchvision's version (its package metadata: the run never imports it)
+    assert torchvision.__version__.startswith(config["versions"]["torchvision"])
 
 
 def test_same_seed_gives_identical_lines_grids_and_checkpoint(mnist_dir, tmp_path):

@@ -1,4 +1,5 @@
-"""The MNIST reader: TensorFlow's split and next_batch, through torchvision's real parser."""
+"""The MNIST reader: TensorFlow's split and next_batch, on the IDX files as the project reads
+them (and as torchvision's parser reads them, checked below)."""
 
 import shutil
 
@@ -17,6 +18,16 @@ from .conftest import N_TEST, N_TRAIN, fake_digits, write_idx, write_mnist
 def no_network(monkeypatch):
     """Make torchvision's download fail at once, as on a machine with no network."""
     monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_the_files_read_as_torchvisions_parser_reads_them(mnist_dir, train):
+    from gan_vanilla.run.mnist_files import load_mnist
+
+    ours = load_mnist(str(mnist_dir), download=False)[0 if train else 1]
+    theirs = torchvision.datasets.MNIST(str(mnist_dir), train=train, download=False)
+    assert torch.equal(ours[0], theirs.data) and ours[0].dtype == theirs.data.dtype
+    assert torch.equal(ours[1], theirs.targets) and ours[1].dtype == theirs.targets.dtype
 
 
 def test_split_sizes_follow_tensorflow(mnist_dir):

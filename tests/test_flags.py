@@ -80,7 +80,8 @@ def test_a_negative_rate_is_refused_in_the_right_words(args, capsys):
 @pytest.mark.parametrize("args", [
     ["--iterations", "0"], ["--mb-size", "-1"], ["--z-dim", "0"], ["--h-dim", "x"],
     ["--lr", "0"], ["--lr", "nan"], ["--lr", "inf"], ["--sample-every", "0"], ["--seed", "-1"],
-    ["--device", "tpu"], ["--no-such-flag"],
+    ["--device", "tpu"], ["--no-such-flag"], ["--seeds", "3-1"], ["--seeds", "a"],
+    ["--seeds", "1,1"], ["--seeds", "-1"], ["--seeds", "0-100000"],
 ])
 def test_invalid_values_exit_2_with_usage(args, capsys):
     with pytest.raises(SystemExit) as e:

@@ -1,11 +1,13 @@
 """The sample grid is the post's picture, pixel for pixel."""
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
 from gan_vanilla import post2017
 from gan_vanilla.grid import GridWriter
+from gan_vanilla.run.grids import GridWorker
 
 
 def pixels(path):
@@ -25,3 +27,29 @@ def test_grid_is_pixel_identical_to_the_posts_pyplot_code(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ours")) == [
         "ours0.png", "ours1.png",
     ]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("processes", [0, 2], ids=["thread", "processes"])
+def test_the_worker_writes_the_grids_the_writer_writes(tmp_path, processes):
+    """run/grids.py draws off the loop's path, in a thread or (an ensemble on CUDA) in
+    processes: the same PNG bytes as GridWriter.save, all written once close() returns, and
+    kept for progress.gif."""
+    torch.manual_seed(1)
+    grids = [torch.rand(16, 784) for _ in range(5)]
+    worker = GridWorker(processes=processes)
+    for i, samples in enumerate(grids):
+        worker.save(samples, str(tmp_path / f"w{i}.png"))
+    worker.close()
+    writer = GridWriter()
+    for i, samples in enumerate(grids):
+        writer.save(samples, str(tmp_path / f"g{i}.png"))
+        assert (tmp_path / f"w{i}.png").read_bytes() == (tmp_path / f"g{i}.png").read_bytes()
+    frames = worker.frames([str(tmp_path / f"w{i}.png") for i in range(6)])  # w5: never drawn
+    assert frames == [(tmp_path / f"g{i}.png").read_bytes() for i in range(5)]
+
+
+def test_a_failed_grid_write_is_raised(tmp_path):
+    worker = GridWorker()
+    worker.save(torch.rand(16, 784), str(tmp_path / "no-such-folder" / "000.png"))
+    with pytest.raises(OSError):
+        worker.close()

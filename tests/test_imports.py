@@ -33,5 +33,28 @@ def test_every_module_imports_first():
 
 def test_the_layout_is_what_the_readme_says():
     top = {m.split(".")[1] for m in MODULES}
-    assert top == {"cli", "data", "grid", "measure", "model", "post2017", "run", "settings",
-                   "study", "train"}
+    assert top == {"cli", "data", "ensemble", "grid", "measure", "model", "post2017", "run",
+                   "settings", "study", "train"}
+
+
+# A run without the quality monitor, start to end, in a process of its own.
+ONE_ITERATION = """
+import sys
+from gan_vanilla.cli.train import main
+code = main(sys.argv[1:])
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+sys.exit(code)
+"""
+
+
+def test_a_run_imports_only_what_it_uses(mnist_dir, tmp_path):
+    """torchvision (over a second of CPU) only downloads MNIST; torchmetrics only measures
+    samples: a run that does neither imports neither."""
+    r = subprocess.run([sys.executable, "-c", ONE_ITERATION, "--data-dir", str(mnist_dir),
+                        "--out-dir", str(tmp_path / "o"), "--iterations", "1",
+                        "--quality-every", "0", "--quiet"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    loaded = set(r.stdout.split())
+    assert {"torch", "matplotlib", "gan_vanilla"} <= loaded  # it did run and draw
+    assert not loaded & {"torchvision", "torchmetrics"}

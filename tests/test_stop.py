@@ -81,3 +81,29 @@ def test_a_second_signal_stops_at_once_and_keeps_the_last_checkpoint(mnist_dir, 
     assert proc.returncode in (130, 143)
     assert "Traceback" not in stderr
     assert load_checkpoint(out / "checkpoint.pt")["iteration"] >= 40  # readable, not torn
+
+
+@pytest.mark.slow  # two real training processes: about 20 s
+def test_sigterm_stops_an_ensemble_and_the_printed_command_resumes_it(mnist_dir, tmp_path):
+    out = tmp_path / "ens"
+    proc = start_training(mnist_dir, out, "--seeds", "2,4", "--quality-every", "0")
+    try:
+        for line in proc.stdout:
+            if line.startswith("seed 4: Iter-40;"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    at = {load_checkpoint(out / f"seed-{s}" / "checkpoint.pt")["iteration"] for s in (2, 4)}
+    assert len(at) == 1 and 41 <= min(at) < 100000  # every member, at the same iteration
+    resume_line = stderr.split("Resume with: ")[1].splitlines()[0]
+    assert f"--seeds 2,4 --resume {out}" in resume_line
+    command = shlex.split(resume_line.replace("python ", f"{shlex.quote(sys.executable)} ", 1))
+    command[command.index("--iterations") + 1] = str(min(at) + 5)
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert {load_checkpoint(out / f"seed-{s}" / "checkpoint.pt")["iteration"]
+            for s in (2, 4)} == {min(at) + 5}

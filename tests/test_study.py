@@ -191,3 +191,36 @@ def test_beta1_is_adams_and_applies_on_resume(tmp_path):
     train(s, in_memory_mnist(), torch.device("cpu"), log=lambda line: None, resume=saved)
     again = load_checkpoint(tmp_path / "0.5" / "checkpoint.pt")
     assert again["D_solver"]["param_groups"][0]["betas"] == (0.7, 0.999)
+
+
+@pytest.mark.slow  # the tiny study again, as ensembles: about 20 s
+def test_a_study_of_ensembles(done, mnist_dir, tmp_path, capsys, monkeypatch):
+    """--ensembles: each configuration's seeds train as one `train --seeds` command, into the
+    folders single runs use, with the same results; a stopped ensemble goes on as one."""
+    single, _ = done
+    path = write_study(tmp_path, mnist_dir)
+    started = in_process(monkeypatch)
+    runs = tmp_path / "study" / "runs"
+    # post's two seeds were stopped together at iteration 4 (as by Ctrl-C): they go on as one
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(runs / "post"),
+                       "--seeds", "0,1", "--quiet", "--iterations", "4", "--sample-every",
+                       "3", "--log-every", "2", "--quality-every", "3",
+                       "--classifier-cache", str(tmp_path / "cache")]) == 0
+    for run in load_study(path).runs[:2]:
+        run.write_record(1.0)  # the study's record of each, written before it trained
+    assert main([path, "--ensembles"]) == 0
+    assert started.count("train") == 2 and started.count("evaluate") == 8
+    assert "4 to run, 1 at a time" in capsys.readouterr().out
+    results = rows(tmp_path / "study" / "results.csv")
+    alone = rows(single / "study" / "results.csv")
+    assert [(r["configuration"], r["seed"]) for r in results] == [
+        (r["configuration"], r["seed"]) for r in alone]
+    for mine, theirs in zip(results, alone, strict=True):
+        assert load_checkpoint(runs / mine["configuration"] / f"seed-{mine['seed']}" /
+                               "checkpoint.pt")["iteration"] == 6
+        for metric in ("parzen_ll", "classifier_score", "frechet_distance"):
+            assert float(mine[metric]) == pytest.approx(float(theirs[metric]), rel=1e-3)
+    assert main([path, "--ensembles", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(" --seeds 0-1 " in line for line in lines)
+    assert lines[1].count("gan-vanilla-evaluate") == 4  # each member's last and best

@@ -11,6 +11,9 @@ import tempfile
 import torch
 
 from ..data import read_data_sets
+from ..ensemble.folder import NAME as ENSEMBLE_FILE
+from ..ensemble.folder import is_ensemble, load_members, member_dir, read_seeds, write_seeds
+from ..ensemble.seeds import seeds_text
 from ..run import flags
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..run.device import UnknownDevice, resolve_device
@@ -62,13 +65,14 @@ def resumed_settings(checkpoint, argv, path):
     return dataclasses.replace(saved, **changes)
 
 
-def refuse_to_replace_a_run(checkpoint_path, args):
+def refuse_to_replace_a_run(checkpoint_path, args, resumed=None):
     """A new run, or a run resumed into another folder, would replace the checkpoint of the
     run already in its folder (and restart its losses.csv) at its first save: refuse,
-    unless --overwrite says so."""
+    unless --overwrite says so. resumed: the checkpoint the run continues (--resume's)."""
+    resumed = resumed or args.resume
     if args.overwrite or not os.path.exists(checkpoint_path):
         return
-    if args.resume and os.path.samefile(args.resume, checkpoint_path):
+    if resumed and os.path.exists(resumed) and os.path.samefile(resumed, checkpoint_path):
         return  # continuing that very run
     raise UserError(
         f"{checkpoint_path} holds the checkpoint of another run; continue it with "
@@ -91,13 +95,48 @@ def _is_out_of_memory(error):
         "can't allocate memory" in str(error))
 
 
-def _resume_command(path, iterations):
+def _resume_command(path, iterations, seeds=None):
+    """The command that continues the run; an ensemble's resumes its folder (two up from its
+    last member's checkpoint)."""
     prog = sys.argv[0]
     if os.path.basename(prog) == "train.py":
         prog = f"python {shlex.quote(prog)}"
     else:
         prog = "gan-vanilla-train"
+    if seeds is not None:
+        folder = os.path.dirname(os.path.dirname(path)) or "."
+        return (f"{prog} --seeds {seeds_text(seeds)} --resume {shlex.quote(folder)} "
+                f"--iterations {iterations}")
     return f"{prog} --resume {shlex.quote(path)} --iterations {iterations}"
+
+
+def _ensemble_seeds(folder, typed, argv):
+    """The seeds of the ensemble in `folder`; typed --seeds must name the same ones."""
+    seeds = read_seeds(folder)
+    if typed is not None and typed != seeds:
+        raise UserError(f"--seeds {seeds_text(typed)} does not match the ensemble in {folder} "
+                        f"(seeds {seeds_text(seeds)}); resume it with --seeds "
+                        f"{seeds_text(seeds)}, or leave --seeds out")
+    if "seed" in flags.typed_settings(argv):
+        raise UserError(f"{folder} holds an ensemble (seeds {seeds_text(seeds)}); --seed "
+                        f"cannot change on resume")
+    return seeds
+
+
+def refuse_to_replace_an_ensemble(out_dir, seeds, args):
+    """refuse_to_replace_a_run for each member; and a folder that holds an ensemble of
+    other seeds is refused, unless --overwrite says so."""
+    if not args.overwrite and not args.resume and is_ensemble(out_dir):
+        held = read_seeds(out_dir)
+        if held != seeds:
+            raise UserError(
+                f"{out_dir} holds the ensemble of seeds {seeds_text(held)}; continue it with "
+                f"--resume {out_dir}, train --seeds {seeds_text(seeds)} elsewhere, or replace "
+                f"it with --overwrite")
+    for s in seeds:
+        resumed = args.resume and os.path.join(member_dir(args.resume, s), "checkpoint.pt")
+        refuse_to_replace_a_run(os.path.join(member_dir(out_dir, s), "checkpoint.pt"), args,
+                                resumed)
 
 
 def _kept(checkpoint_path):
@@ -116,10 +155,30 @@ def main(argv=None):
     args = flags.train_parser().parse_args(argv)
     error = lambda message: print(f"gan-vanilla-train: error: {message}", file=sys.stderr)  # noqa: E731
     checkpoint_path = None
+    seeds = args.seeds  # None: one run; else an ensemble's seeds (gan_vanilla/ensemble/)
     started, before = False, None  # whether training began; the checkpoint it found
     try:
         resume = None
-        if args.resume:
+        if seeds is not None and "seed" in flags.typed_settings(argv):
+            raise UserError("--seed and --seeds cannot go together: --seed S trains one run, "
+                            "--seeds 0-9 one run per seed at once")
+        if args.resume and is_ensemble(args.resume):
+            seeds = _ensemble_seeds(args.resume, seeds, argv)
+            resume = load_members(args.resume, seeds)
+            settings = resumed_settings(
+                resume[0], argv, os.path.join(member_dir(args.resume, seeds[0]),
+                                              "checkpoint.pt"))
+            if "out_dir" not in flags.typed_settings(argv):  # continue in place
+                settings = dataclasses.replace(settings, out_dir=args.resume)
+            if resume[0]["iteration"] >= settings.iterations:
+                raise UserError(
+                    f"the ensemble in {args.resume} is at iteration {resume[0]['iteration']} "
+                    f"already; ask for a larger total with --iterations")
+        elif args.resume:
+            if seeds is not None:
+                raise UserError(f"--seeds resumes an ensemble's folder (one that holds "
+                                f"{ENSEMBLE_FILE}); {args.resume} is not one: leave --seeds "
+                                f"out to continue a single run")
             resume = load_checkpoint(args.resume)
             settings = resumed_settings(resume, argv, args.resume)
             if resume["iteration"] >= settings.iterations:
@@ -129,8 +188,14 @@ def main(argv=None):
                 )
         else:
             settings = flags.settings_from_args(args)
-        checkpoint_path = os.path.join(settings.out_dir, "checkpoint.pt")
-        refuse_to_replace_a_run(checkpoint_path, args)
+        if seeds is None:
+            checkpoint_path = os.path.join(settings.out_dir, "checkpoint.pt")
+            refuse_to_replace_a_run(checkpoint_path, args)
+        else:
+            refuse_to_replace_an_ensemble(settings.out_dir, seeds, args)
+            # the last member's checkpoint is written last: it tells whether all were
+            checkpoint_path = os.path.join(member_dir(settings.out_dir, seeds[-1]),
+                                           "checkpoint.pt")
         if settings.tensorboard:
             from ..run.board import tensorboard_missing
 
@@ -144,11 +209,13 @@ def main(argv=None):
                 f"{mnist.train.num_examples} training images"
             )
         prepare_out_dir(settings.out_dir)
+        if seeds is not None and (resume is None or not is_ensemble(settings.out_dir)):
+            write_seeds(settings.out_dir, seeds)  # a new ensemble, or one resumed elsewhere
         started, before = True, _fingerprint(checkpoint_path)
         mnist.train.to(device)
 
         show_bar = not args.quiet and sys.stderr.isatty()
-        start = resume["iteration"] if resume else 0
+        start = 0 if not resume else (resume if seeds is None else resume[0])["iteration"]
         with StopOnSignal() as stop, tqdm(
             total=settings.iterations, initial=start, unit="it", dynamic_ncols=True,
             disable=not show_bar, file=sys.stderr, mininterval=0.5,
@@ -160,11 +227,13 @@ def main(argv=None):
                     print(line, flush=True)
 
             train(settings, mnist, device, log=log, resume=resume, stop=stop,
-                  progress=bar if show_bar else None)
+                  progress=bar if show_bar else None, seeds=seeds)
     except Interrupted as e:
+        written = (checkpoint_path if seeds is None else
+                   os.path.join(settings.out_dir, "seed-*", "checkpoint.pt"))
         print(f"gan-vanilla-train: stopped at iteration {e.iteration}; checkpoint written to "
-              f"{checkpoint_path}\nResume with: "
-              f"{_resume_command(checkpoint_path, settings.iterations)}", file=sys.stderr)
+              f"{written}\nResume with: "
+              f"{_resume_command(checkpoint_path, settings.iterations, seeds)}", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
         if started and _fingerprint(checkpoint_path) != before:
@@ -172,7 +241,8 @@ def main(argv=None):
             iteration = load_checkpoint(checkpoint_path)["iteration"]
             print(f"gan-vanilla-train: stopped at once, just after writing the checkpoint of "
                   f"iteration {iteration} to {checkpoint_path}\nResume with: "
-                  f"{_resume_command(checkpoint_path, settings.iterations)}", file=sys.stderr)
+                  f"{_resume_command(checkpoint_path, settings.iterations, seeds)}",
+                  file=sys.stderr)
         else:
             error(f"stopped at once, without a new checkpoint; {_kept(checkpoint_path)}")
         return 130

@@ -5,6 +5,7 @@ quality measurement, every sample grid as an image (the step slider scrubs throu
 the run's settings as text. Optional: `pip install -e ".[tensorboard]"`.
 """
 
+import io
 import json
 import os
 
@@ -57,9 +58,9 @@ class Board:
         for k, share in enumerate(row["class_histogram"]):
             self.writer.add_scalar(f"digit_share/{k}", share, it)
 
-    def grid(self, it, png_path):
-        """The grid PNG as written, so TensorBoard shows exactly out/NNN.png."""
-        with Image.open(png_path) as image:
+    def grid(self, it, png):
+        """The grid PNG as written (its bytes), so TensorBoard shows exactly out/NNN.png."""
+        with Image.open(io.BytesIO(png)) as image:
             pixels = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
         self.writer.add_image("samples", pixels, it, dataformats="HWC")
 

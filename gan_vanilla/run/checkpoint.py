@@ -72,28 +72,43 @@ def _first_sentence(error):
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def checkpoint_state(params, G_solver, D_solver, sampler, losses, iteration, grid_counter,
-                     settings, device, best=None):
-    """Everything a resumed run needs to go on exactly as if it had never stopped."""
+def checkpoint_state(params, G_solver, D_solver, data, losses, rng, iteration, grid_counter,
+                     settings, best=None):
+    """Everything a resumed run needs to go on exactly as if it had never stopped: the eight
+    tensors, the two solvers' state_dicts, the sampler's and the loss log's state_dicts and
+    the random streams (rng_state), as one run's (an ensemble's member's: ensemble/)."""
     return {
-        "params": {k: v.detach().cpu() for k, v in params.items()},  # the eight tensors
-        "G_solver": G_solver.state_dict(),
-        "D_solver": D_solver.state_dict(),
+        # the eight tensors, copied: an ensemble's member is a view into the stacked ones,
+        # and torch.save would write the whole stack behind a view
+        "params": {k: v.detach().to("cpu", copy=True) for k, v in params.items()},
+        "G_solver": G_solver,
+        "D_solver": D_solver,
         "iteration": iteration,  # iterations done; the next `it`
         "grid_counter": grid_counter,  # the post's `c`
         "settings": settings.to_dict(),
-        "rng": {
-            "cpu": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
-        },
-        "data": sampler.state_dict(),  # the epoch's permutation and position
-        "losses": losses.state_dict(),  # the loss log's open window
+        "rng": rng,
+        "data": data,  # the epoch's permutation and position
+        "losses": losses,  # the loss log's open window
         "best": best,  # the best generator so far (run/best.py), or None
     }
 
 
-def restore_state(state, params, G_solver, D_solver, sampler, losses, device, lr):
-    """Put a checkpoint back in place, at learning rate `lr`; returns (iteration, grid_counter)."""
+def rng_state(device):
+    """torch's global random streams: a single run draws every z from them."""
+    return {"cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None}
+
+
+def set_rng_state(state, device):
+    torch.set_rng_state(state["cpu"])
+    if device.type == "cuda" and state["cuda"] is not None:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def restore_state(state, params, G_solver, D_solver, lr):
+    """Put a checkpoint's tensors and solvers back in place, at learning rate `lr`; returns
+    (iteration, grid_counter). The random streams, the sampler and the loss log are the
+    caller's (run/session.py): one run's or an ensemble's members'."""
     with torch.no_grad():
         for name, p in params.items():
             p.copy_(state["params"][name])
@@ -106,9 +121,4 @@ def restore_state(state, params, G_solver, D_solver, sampler, losses, device, lr
         solver.load_state_dict(saved)
         for group, kept in zip(solver.param_groups, ours, strict=True):
             group.update(kept, lr=lr)
-    torch.set_rng_state(state["rng"]["cpu"])
-    if device.type == "cuda" and state["rng"]["cuda"] is not None:
-        torch.cuda.set_rng_state(state["rng"]["cuda"], device)
-    sampler.load_state_dict(state["data"])
-    losses.load_state_dict(state["losses"])
     return state["iteration"], state["grid_counter"]

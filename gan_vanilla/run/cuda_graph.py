@@ -19,8 +19,8 @@ import torch
 class GraphedIteration:
     def __init__(self, iteration, params, solvers, z_shape, X_shape):
         device = params[0].device
-        self.z = torch.zeros(z_shape, device=device)  # (mb_size, Z_dim)
-        self.X = torch.zeros(X_shape, device=device)  # (mb_size, X_dim)
+        self.z = torch.zeros(z_shape, device=device)  # (mb_size, Z_dim); (K, ...) for --seeds
+        self.X = torch.zeros(X_shape, device=device)  # (mb_size, X_dim); (K, ...) for --seeds
         self.z_G = torch.zeros(z_shape, device=device)
         for solver in solvers:
             for group in solver.param_groups:

@@ -3,6 +3,7 @@ before the loop (on the CPU the iteration as written; on CUDA, guarded against N
 replayed as one CUDA graph)."""
 
 import torch
+import torch.nn.functional as F
 
 
 class UnknownDevice(Exception):
@@ -39,10 +40,10 @@ def denormals_are_flushed():
 
 
 def on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
-              zeros_label, cuda_graph=True):
+              zeros_label, bce=F.binary_cross_entropy, cuda_graph=True):
     """The iteration `make_iteration` defines, as it runs on the labels' device."""
     gan = (make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
-           zeros_label)
+           zeros_label, bce)
     if ones_label.device.type == "cuda":
         return _cuda(*gan, cuda_graph=cuda_graph)
     return _cpu(*gan, cuda_graph=cuda_graph)
@@ -70,19 +71,22 @@ def _cpu(make_iteration, G, D, *rest, cuda_graph):
 
 
 def _cuda(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
-          zeros_label, cuda_graph):
+          zeros_label, bce, cuda_graph):
     """D guarded against NaN (NanGuard), and the iteration replayed as one CUDA graph unless
     cuda_graph is off."""
     guard = NanGuard(ones_label.device)
     iteration = guard.iteration(make_iteration(G, guard.D(D), G_params, D_params, G_solver,
-                                               D_solver, ones_label, zeros_label))
+                                               D_solver, ones_label, zeros_label, bce))
     if not cuda_graph:
         return iteration
     from .cuda_graph import GraphedIteration
 
+    # z: (mb_size, Z_dim) and X: (mb_size, X_dim), an ensemble's with a leading K; Wzh and
+    # Wxh are (Z_dim, h_dim) and (X_dim, h_dim), an ensemble's (K, ...) too.
+    rows = ones_label.shape[:-1]
     return GraphedIteration(iteration, G_params + D_params, (G_solver, D_solver),
-                            z_shape=(ones_label.shape[0], G_params[0].shape[0]),
-                            X_shape=(ones_label.shape[0], D_params[0].shape[0]))
+                            z_shape=(*rows, G_params[0].shape[-2]),
+                            X_shape=(*rows, D_params[0].shape[-2]))
 
 
 class NanGuard:

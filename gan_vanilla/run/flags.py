@@ -6,6 +6,7 @@ import dataclasses
 import math
 import re
 
+from ..ensemble.seeds import parse_seeds
 from ..settings import Settings
 
 # Bounds on the numbers the flags take, so that a typo is refused by argparse instead of
@@ -101,8 +102,12 @@ def train_parser(typed_only=False):
         argument_default=argparse.SUPPRESS if typed_only else None,
     )
     add_training_flags(made)
+    made.add_argument("--seeds", type=parse_seeds, metavar="LIST",
+                      help="train one run per seed at once, e.g. 0-9 or 0,3,7: each in "
+                      "OUT_DIR/seed-S, as --seed S alone would train it (not with --seed)")
     made.add_argument("--resume", metavar="PATH",
-                      help="continue the run saved in PATH; --iterations is the total")
+                      help="continue the run saved in PATH (a checkpoint, or an ensemble's "
+                      "OUT_DIR); --iterations is the total")
     made.add_argument("--quiet", action="store_true", help="no progress bar")
     made.add_argument("--overwrite", action="store_true",
                       help="start even where OUT_DIR holds another run's checkpoint, and "

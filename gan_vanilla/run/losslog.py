@@ -17,54 +17,78 @@ COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 
 
 class Diverged(Exception):
-    def __init__(self, iteration, what="D_loss or G_loss"):
-        super().__init__(f"{what} became NaN or infinite at iteration {iteration}")
+    def __init__(self, iteration, what="D_loss or G_loss", who=""):
+        super().__init__(f"{what} became NaN or infinite at iteration {iteration}{who}")
         self.iteration = iteration
 
 
 class LossLog:
-    def __init__(self, path, device, every=100, on_row=None, log=print):
-        self.path, self.every, self.on_row, self.log = path, every, on_row, log
-        # One row per iteration of the open window: D_loss, G_loss, mean D(x), mean D(G(z)).
-        self.window = torch.zeros(every, 4, device=device)
+    """path: the run's losses.csv; or, for an ensemble (--seeds), a list of each member's,
+    and `names` to name a member in a message ("seed 3")."""
+
+    def __init__(self, path, device, every=100, on_row=None, log=print, names=None):
+        self.every, self.on_row, self.log = every, on_row, log
+        self.stacked = not isinstance(path, str)
+        self.paths = list(path) if self.stacked else [path]
+        self.path = self.paths[0]
+        self.names = names
+        # One row per iteration of the open window: D_loss, G_loss, mean D(x), mean D(G(z));
+        # for an ensemble one such row per member: (every, K, 4).
+        members = (len(self.paths),) if self.stacked else ()
+        self.window = torch.zeros(every, *members, 4, device=device)
         self.count = 0  # rows filled
         self.first = 0  # the iteration of row 0
-        self.kept = None  # a resumed log's earlier rows, rewritten with its first new row
+        self.kept = None  # a resumed log's earlier rows (a list per file), rewritten later
 
     @torch.no_grad()
     def record(self, it, D_loss, G_loss, D_real, D_fake):
         """Keep iteration `it`'s values; at the end of each window, write its row."""
         if self.count == 0:
             self.first = it
-        self.window[self.count] = torch.stack((D_loss, G_loss, D_real.mean(), D_fake.mean()))
+        if self.stacked:  # each member's own: D_loss (K,), D_real (K, mb_size, 1)
+            values = (D_loss, G_loss, D_real.mean(dim=(1, 2)), D_fake.mean(dim=(1, 2)))
+            self.window[self.count] = torch.stack(values, dim=-1)
+        else:
+            self.window[self.count] = torch.stack((D_loss, G_loss, D_real.mean(), D_fake.mean()))
         self.count += 1
         if self.count == self.every:
             self.flush()
 
     def check(self):
-        """Raise Diverged, naming the iteration, if the open window holds a bad loss."""
+        """Raise Diverged, naming the iteration, if the open window holds a bad loss. Returns
+        each file's rows: [[D_loss, G_loss, D_real, D_fake] per iteration] per file."""
         rows = self.window[: self.count].tolist()  # the one host-device transfer per window
-        for i, row in enumerate(rows):
-            if not (math.isfinite(row[2]) and math.isfinite(row[3])):
-                raise Diverged(self.first + i, what="D's output")  # run/device.py, NanGuard
-            if not (math.isfinite(row[0]) and math.isfinite(row[1])):
-                raise Diverged(self.first + i)
-        return rows
+        per_file = list(zip(*rows, strict=True)) if self.stacked else [rows]
+        if self.stacked and not rows:
+            per_file = [[] for _ in self.paths]
+        for k, member in enumerate(per_file):
+            who = f" ({self.names[k]})" if self.names else ""
+            for i, row in enumerate(member):
+                if not (math.isfinite(row[2]) and math.isfinite(row[3])):
+                    raise Diverged(self.first + i, what="D's output", who=who)  # NanGuard
+                if not (math.isfinite(row[0]) and math.isfinite(row[1])):
+                    raise Diverged(self.first + i, who=who)
+        return per_file
 
     def flush(self):
         """Write the open window's means as one row (the row of its last iteration)."""
-        rows = self.check()
+        per_file = self.check()
         if self.kept is not None:
-            self._write(self.kept)
+            for path, kept in zip(self.paths, self.kept, strict=True):
+                self._write(path, kept)
             self.kept = None
-        if not rows:
+        if not self.count:
             return
-        means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
-        with open(self.path, "a", newline="") as f:
-            csv.writer(f).writerow([self.first + len(rows) - 1, *(f"{v:.6g}" for v in means)])
+        last = self.first + self.count - 1
+        all_means = []
+        for path, rows in zip(self.paths, per_file, strict=True):
+            means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
+            with open(path, "a", newline="") as f:
+                csv.writer(f).writerow([last, *(f"{v:.6g}" for v in means)])
+            all_means.append(means)
         self.count = 0
         if self.on_row is not None:
-            self.on_row(self.first + len(rows) - 1, means)
+            self.on_row(last, all_means if self.stacked else all_means[0])
 
     def start(self, iteration):
         """Begin the file at `iteration`. When resuming, rows from the open window on are
@@ -73,27 +97,42 @@ class LossLog:
         log checks the file now and rewrites it only with its first new row, so a resume that
         fails before that leaves the file as it was."""
         keep_before = self.first if self.count else iteration
-        rows = []
-        if iteration > 0 and os.path.exists(self.path):
-            rows = [r for r in _read_rows(self.path) if int(r[0]) < keep_before]
-        elif iteration > 0:
-            self.log(f"{self.path} is missing: it starts again at iteration {iteration}, "
-                     "without the rows before")
+        kept = []
+        for path in self.paths:
+            rows = []
+            if iteration > 0 and os.path.exists(path):
+                rows = [r for r in _read_rows(path) if int(r[0]) < keep_before]
+            elif iteration > 0:
+                self.log(f"{path} is missing: it starts again at iteration {iteration}, "
+                         "without the rows before")
+            kept.append(rows)
         if iteration > 0:
-            self.kept = rows
+            self.kept = kept
         else:
-            self._write(rows)
+            for path, rows in zip(self.paths, kept, strict=True):
+                self._write(path, rows)
 
-    def _write(self, rows):
-        write_csv(self.path, [COLUMNS, *rows])
+    def _write(self, path, rows):
+        write_csv(path, [COLUMNS, *rows])
 
-    def state_dict(self):
-        return {"window": self.window[: self.count].cpu(), "first": self.first}
+    def state_dict(self, k=None):
+        """The open window, as a single run's checkpoint keeps it; k: member k's."""
+        window = self.window[: self.count] if k is None else self.window[: self.count, k]
+        return {"window": window.cpu(), "first": self.first}
 
     def load_state_dict(self, state):
         self.count = state["window"].shape[0]
         self.window[: self.count] = state["window"]
         self.first = state["first"]
+
+    def load_state_dicts(self, states):
+        """Each member's window (an ensemble resumed from its members' checkpoints)."""
+        counts = {s["window"].shape[0] for s in states}
+        firsts = {s["first"] for s in states}
+        if len(counts) > 1 or len(firsts) > 1:
+            raise ValueError("the members' loss logs stand at different iterations")
+        self.load_state_dict({"window": torch.stack([s["window"] for s in states], dim=1),
+                              "first": firsts.pop()})
 
 
 def read_losses(path):

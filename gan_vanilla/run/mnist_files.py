@@ -1,6 +1,10 @@
-"""MNIST's four files on disk: found, unpacked, checked and parsed by torchvision, with one
-clear message when they are missing, truncated or corrupt. data.py gives them the post's
-(TensorFlow's) semantics."""
+"""MNIST's four files on disk: found, unpacked, checked and parsed, with one clear message
+when they are missing, truncated or corrupt. data.py gives them the post's (TensorFlow's)
+semantics.
+
+The IDX format is a header and raw bytes, so the files are read here (numpy) once checked;
+torchvision, whose import costs over a second of CPU, is imported only to download them.
+"""
 
 import contextlib
 import gzip
@@ -8,6 +12,9 @@ import math
 import os
 import shutil
 import struct
+
+import numpy as np
+import torch
 
 FILES = (
     "train-images-idx3-ubyte",
@@ -45,20 +52,15 @@ def load_mnist(data_dir, download=True):
 
 
 def _load(data_dir, raw, train, download):
-    import torchvision
-
     split = "train" if train else "t10k"
-    try:
-        mnist = torchvision.datasets.MNIST(data_dir, train=train, download=download)
-    except Exception as e:  # no network; or torchvision's parser asserting on a bad file
-        if not all(os.path.exists(os.path.join(raw, f)) for f in FILES):
-            raise MNISTError(_missing_message(raw, e, download)) from None
-        raise MNISTError(
-            f"MNIST file {split}-images-idx3-ubyte or {split}-labels-idx1-ubyte in {raw} is "
-            f"truncated or corrupt ({type(e).__name__}: {e}). Replace it with a good copy."
-        ) from None
-    images, labels = mnist.data, mnist.targets
-    if images.dim() != 3 or images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
+    names = (f"{split}-images-idx3-ubyte", f"{split}-labels-idx1-ubyte")
+    if not all(os.path.exists(os.path.join(raw, name)) for name in names):
+        _download(data_dir, raw, train, download)
+        for name in names:
+            _check_idx(os.path.join(raw, name), ndim=3 if "images" in name else 1)
+    images = torch.from_numpy(_read_idx(os.path.join(raw, names[0]), ndim=3))
+    labels = torch.from_numpy(_read_idx(os.path.join(raw, names[1]), ndim=1)).long()
+    if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
         raise MNISTError(
             f"MNIST files {split}-images-idx3-ubyte and {split}-labels-idx1-ubyte in {raw} "
             f"do not match: {tuple(images.shape)} images, {tuple(labels.shape)} labels."
@@ -66,6 +68,32 @@ def _load(data_dir, raw, train, download):
     if labels.numel() and not 0 <= int(labels.min()) <= int(labels.max()) <= 9:
         raise MNISTError(f"MNIST file {split}-labels-idx1-ubyte in {raw} has labels outside 0-9.")
     return images, labels
+
+
+def _download(data_dir, raw, train, download):
+    """Fetch the split's missing files with torchvision (MNISTError when that cannot be)."""
+    if not download:
+        raise MNISTError(_missing_message(raw, None, download))
+    import torchvision
+
+    try:
+        torchvision.datasets.MNIST(data_dir, train=train, download=True)
+    except Exception as e:  # no network; or torchvision's parser asserting on a bad file
+        if not all(os.path.exists(os.path.join(raw, f)) for f in FILES):
+            raise MNISTError(_missing_message(raw, e, download)) from None
+        split = "train" if train else "t10k"
+        raise MNISTError(
+            f"MNIST file {split}-images-idx3-ubyte or {split}-labels-idx1-ubyte in {raw} is "
+            f"truncated or corrupt ({type(e).__name__}: {e}). Replace it with a good copy."
+        ) from None
+
+
+def _read_idx(path, ndim):
+    """An IDX file of unsigned bytes (checked by _check_idx): its array, (dims...) uint8."""
+    with open(path, "rb") as f:
+        header = f.read(4 + 4 * ndim)
+        dims = struct.unpack(f">{ndim}I", header[4:])
+        return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims).copy()
 
 
 def _check_idx(path, ndim):
@@ -107,7 +135,8 @@ def _check_idx(path, ndim):
 
 def _missing_message(raw, error, download):
     # torchvision lists every mirror it tried; its last line holds the underlying cause.
-    reason = (str(error).strip().splitlines() or [type(error).__name__])[-1].strip()
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[-1].strip() \
+        if error is not None else ""
     why = f"could not be downloaded ({reason})" if download else "downloads are off"
     missing = [f for f in FILES if not os.path.exists(os.path.join(raw, f))]
     files = "\n".join(f"  {f}" for f in missing)

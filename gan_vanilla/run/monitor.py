@@ -20,14 +20,6 @@ import os
 import torch
 
 from ..measure.classifier import Stopped, classify
-from ..measure.metrics import (
-    class_histogram,
-    classes_covered,
-    classifier_score,
-    frechet_against,
-    frechet_distance,
-    kl_to_uniform,
-)
 from .files import read_columns, read_csv, write_csv
 
 SAMPLES = 2000
@@ -93,19 +85,27 @@ def quality_line(it, row):
 class QualityMonitor:
     """Measures G's samples at iterations N, 2N, ... and at the end of the run.
 
+    path: the run's quality.csv; or, for an ensemble (--seeds), a list of each member's, with
+    `names` to begin each member's terminal lines ("seed 3: "). G then gives every member's
+    samples at once, (K, SAMPLES, X_dim), and the classifier sees them in one pass.
     load_classifier: a function returning (classifier, the Frechet distance's test side and
     its validation side), as `classifier_and_sides` does. It is called at the first
     measurement, so a run shorter than N never trains the classifier; if it raises, the run
     says why in one line and goes on without the monitor.
     """
 
-    def __init__(self, path, every, Z_dim, device, load_classifier, log=print):
-        self.path, self.every, self.device, self.log = path, every, device, log
+    def __init__(self, path, every, Z_dim, device, load_classifier, log=print, names=None):
+        self.stacked = not isinstance(path, str)
+        self.paths = list(path) if self.stacked else [path]
+        self.path = self.paths[0]
+        self.names = names or [""] * len(self.paths)
+        self.every, self.device, self.log = every, device, log
         self.load_classifier = load_classifier
         self.classifier = None
         self.off = every == 0
-        self.collapsed = False  # whether the samples are concentrated (said once, until cleared)
-        self.pending = None  # quality.csv's rows from before a resume, not yet rewritten
+        # whether each file's samples are concentrated (said once, until cleared)
+        self.collapsed = [False] * len(self.paths)
+        self.pending = None  # each file's rows from before a resume, not yet rewritten
         self.owed = None  # a measurement a stopped run did not make (start)
         gen = torch.Generator().manual_seed(NOISE_SEED)
         self.z = torch.randn(SAMPLES, Z_dim, generator=gen).to(device)  # (SAMPLES, Z_dim)
@@ -125,37 +125,43 @@ class QualityMonitor:
 
         A run stopped while the classifier trained for the measurement after its last
         iteration owes that measurement (self.owed); the caller makes it before the loop."""
-        rows = []
-        if iteration > 0 and os.path.exists(self.path):
-            rows = _read_quality_rows(self.path)
-            rows = [r for r in rows if int(r[0]) < iteration]
-            if rows and int(rows[-1][0]) == iteration - 1 and (
-                    self.every == 0 or (iteration - 1) % self.every):
-                rows = rows[:-1]
-        elif iteration > self.every > 0:
-            self.log(f"{self.path} is missing: it starts again at iteration {iteration}, "
-                     "without the rows before")
-        last = iteration - 1  # measured at N, 2N, ... (due), unless the run stopped first
-        if not self.off and last >= self.every and last % self.every == 0 and not (
-                rows and int(rows[-1][0]) == last):
-            self.owed = last
-        for row in rows:  # whether the samples were concentrated when the run stopped
-            self.collapsed, _ = next_state(self.collapsed, [float(p) for p in row[5:]], 0)
-        if self.off and not rows:
+        pending = []
+        for k, path in enumerate(self.paths):
+            rows = []
+            if iteration > 0 and os.path.exists(path):
+                rows = _read_quality_rows(path)
+                rows = [r for r in rows if int(r[0]) < iteration]
+                if rows and int(rows[-1][0]) == iteration - 1 and (
+                        self.every == 0 or (iteration - 1) % self.every):
+                    rows = rows[:-1]
+            elif iteration > self.every > 0:
+                self.log(f"{path} is missing: it starts again at iteration {iteration}, "
+                         "without the rows before")
+            last = iteration - 1  # measured at N, 2N, ... (due), unless the run stopped first
+            if not self.off and last >= self.every and last % self.every == 0 and not (
+                    rows and int(rows[-1][0]) == last):
+                self.owed = last
+            for row in rows:  # whether the samples were concentrated when the run stopped
+                self.collapsed[k], _ = next_state(self.collapsed[k],
+                                                  [float(p) for p in row[5:]], 0)
+            pending.append([COLUMNS, *rows])
+        if self.off and not any(len(rows) > 1 for rows in pending):
             return
-        self.pending = [COLUMNS, *rows]
+        self.pending = pending
         if iteration == 0:
             self.finish()
 
     def finish(self):
         """Write the rows kept from before a resume, if no measurement has written them."""
         if self.pending is not None:
-            write_csv(self.path, self.pending)
+            for path, rows in zip(self.paths, self.pending, strict=True):
+                write_csv(path, rows)
             self.pending = None
 
     def measure(self, it, G):
-        """The numbers for G's samples after iteration `it`, as a dict (None when off, or when
-        the run was asked to stop while the classifier trained)."""
+        """The numbers for G's samples after iteration `it`, as a dict; for an ensemble a
+        list, a dict per member (None when off, or when the run was asked to stop while the
+        classifier trained)."""
         if self.off:
             return None
         try:
@@ -167,7 +173,7 @@ class QualityMonitor:
                 if self.classifier is None:
                     self.classifier, self.test_side, self.validation_side = (
                         self.load_classifier())
-                row = self._numbers(G)
+                rows = self._numbers(G)
         except Stopped:
             self.log(f"quality monitor: stopped training the classifier, nothing cached; the "
                      f"resumed run measures iteration {it}")
@@ -176,34 +182,50 @@ class QualityMonitor:
             self.off = True
             self.log(f"quality monitor off from iteration {it}: {_why(e)}")
             return None
-        row["iteration"] = it
         self.finish()
-        with open(self.path, "a", newline="") as f:
-            csv.writer(f).writerow([it, *(_fmt(row[c]) for c in COLUMNS[1:])])
-        self.log(quality_line(it, row))
-        self.collapsed, line = next_state(self.collapsed, row["class_histogram"], it)
-        if line is not None:
-            self.log(line)
-        return row
+        for k, (path, name, row) in enumerate(zip(self.paths, self.names, rows, strict=True)):
+            row["iteration"] = it
+            with open(path, "a", newline="") as f:
+                csv.writer(f).writerow([it, *(_fmt(row[c]) for c in COLUMNS[1:])])
+            self.log(name + quality_line(it, row))
+            self.collapsed[k], line = next_state(self.collapsed[k], row["class_histogram"], it)
+            if line is not None:
+                self.log(name + line)
+        return rows if self.stacked else rows[0]
 
     @torch.no_grad()
     def _numbers(self, G):
-        samples = G(self.z).float().cpu()  # (SAMPLES, X_dim); the classifier runs on the CPU
-        logits, features = classify(self.classifier, samples)
-        histogram = class_histogram(logits)
-        row = {
-            "classes_covered": classes_covered(histogram),
-            "kl_uniform": kl_to_uniform(histogram),
-            "classifier_score": classifier_score(logits),
-            "frechet_distance": frechet_distance(self.test_side, features),
-            # Not in quality.csv: what keeps the best generator (run/best.py) chooses on, so
-            # that the test images evaluate reports on never take part in the choice.
-            "frechet_distance_validation": frechet_distance(self.validation_side, features),
-            "class_histogram": [float(p) for p in histogram],
-        }
-        for k, p in enumerate(row["class_histogram"]):
-            row[f"share_{k}"] = p
-        return row
+        """A row of numbers for each file: G's samples of the fixed z, every member's in one
+        pass of the classifier (in chunks of 2,000: each member's are one chunk, as alone)."""
+        from ..measure.metrics import (  # torchmetrics: imported when first measuring
+            class_histogram,
+            classes_covered,
+            classifier_score,
+            frechet_distance,
+            kl_to_uniform,
+        )
+
+        samples = G(self.z).float().cpu()  # (SAMPLES, X_dim) or (K, SAMPLES, X_dim)
+        logits, features = classify(self.classifier, samples.reshape(-1, samples.shape[-1]))
+        rows = []
+        for member in range(len(self.paths)):  # the classifier runs on the CPU
+            part = slice(member * SAMPLES, (member + 1) * SAMPLES)
+            histogram = class_histogram(logits[part])
+            row = {
+                "classes_covered": classes_covered(histogram),
+                "kl_uniform": kl_to_uniform(histogram),
+                "classifier_score": classifier_score(logits[part]),
+                "frechet_distance": frechet_distance(self.test_side, features[part]),
+                # Not in quality.csv: what keeps the best generator (run/best.py) chooses on,
+                # so that the test images evaluate reports on never take part in the choice.
+                "frechet_distance_validation": frechet_distance(self.validation_side,
+                                                                features[part]),
+                "class_histogram": [float(p) for p in histogram],
+            }
+            for k, p in enumerate(row["class_histogram"]):
+                row[f"share_{k}"] = p
+            rows.append(row)
+        return rows
 
 
 def read_quality(path):
@@ -230,6 +252,7 @@ def classifier_and_sides(mnist, cache_dir, log=None, settings=None, stop=None):
     settings are cached under their own key. stop: as train() takes it; the training raises
     classifier.Stopped once requested."""
     from ..measure.classifier import DEFAULTS, load_or_train
+    from ..measure.metrics import frechet_against
 
     classifier, _, _ = load_or_train(mnist, cache_dir, settings or DEFAULTS, log=log, stop=stop)
     sides = [frechet_against(classify(classifier, split.images.cpu())[1])

@@ -1,6 +1,7 @@
 """What a finished run leaves to look at besides the grids: the loss curves and an animation
 of the grids."""
 
+import io
 import os
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -48,13 +49,14 @@ def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None):
     save_atomic(png_path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
-def write_gif(png_paths, gif_path, ms_per_frame=200):
-    """progress.gif: the grids in order, as an animation that loops. Grids not in the folder
-    are left out: a run resumed into a new folder animates the grids it wrote there."""
-    png_paths = [p for p in png_paths if os.path.exists(p)]
-    if not png_paths:
+def write_gif(frames, gif_path, ms_per_frame=200):
+    """progress.gif: the grids in order, as an animation that loops. `frames`: each grid's
+    PNG bytes (run/grids.py keeps those it wrote) or its file; files not in the folder are
+    left out: a run resumed into a new folder animates the grids it wrote there."""
+    frames = [f for f in frames if isinstance(f, bytes) or os.path.exists(f)]
+    if not frames:
         return
-    frames = [_read_grid(p) for p in png_paths]
+    frames = [_read_grid(f) for f in frames]
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
     save_atomic(gif_path, lambda tmp: frames[0].save(
@@ -62,10 +64,10 @@ def write_gif(png_paths, gif_path, ms_per_frame=200):
         loop=0))
 
 
-def _read_grid(path):
+def _read_grid(frame):
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(frame) if isinstance(frame, bytes) else frame) as image:
             return image.convert("RGB")
     except (OSError, ValueError) as e:
-        raise DamagedFile(f"{path} is damaged or not an image ({e}); repair it or move it "
+        raise DamagedFile(f"{frame} is damaged or not an image ({e}); repair it or move it "
                           f"away") from None

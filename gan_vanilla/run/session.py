@@ -1,17 +1,32 @@
 """Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
 before the loop (config.json, resume, the loss log, the quality monitor, the best generator,
-TensorBoard), `run.after(...)` once an iteration, and `with run:` around the loop (denormals
-flushed while it runs; at its end the last checkpoint, best.pt, losses.png, progress.gif, and
-a NaN named as such)."""
+TensorBoard, the grid worker), `run.after(...)` once an iteration, and `with run:` around the
+loop (denormals flushed while it runs; at its end the last checkpoint, best.pt, losses.png,
+progress.gif, and a NaN named as such).
 
+An ensemble (--seeds) is K runs in one: each member has the folder, files and checkpoint of
+a single run (`Member`), while what happens every iteration (the loss log's window, the
+quality monitor's classifier) is done once for all of them on the stacked tensors.
+"""
+
+import dataclasses
 import os
 
 import torch
 
+from ..ensemble.members import member_params, member_solver_state, stacked_checkpoint
+from ..model import D_PARAM_NAMES, G_PARAM_NAMES
 from .best import BestGenerator
-from .checkpoint import checkpoint_state, restore_state, save_checkpoint
+from .checkpoint import (
+    checkpoint_state,
+    restore_state,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
 from .config import write_config
 from .device import NonFiniteD, denormals_are_flushed, flush_denormals, on_device
+from .grids import GridWorker
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
@@ -29,44 +44,97 @@ class _NoStop:
     requested = False
 
 
+@dataclasses.dataclass
+class Member:
+    """One run's folder: the run itself, or one member of an ensemble."""
+
+    k: object  # index into the stacked tensors: () for a single run (takes all), else 0..K-1
+    settings: object  # this run's Settings (an ensemble's member: its seed and folder)
+    prefix: str = ""  # begins the member's terminal lines: "seed 3: "
+    best: object = None  # its BestGenerator, with the quality monitor on
+    board: object = None  # its TensorBoard writer, with --tensorboard
+
+    def path(self, name):
+        return os.path.join(self.settings.out_dir, name)
+
+
+def members_of(settings, seeds=None):
+    """The run's members: itself; or, with seeds, one per seed in settings.out_dir/seed-S."""
+    if seeds is None:
+        return [Member((), settings)]
+    return [Member(k, dataclasses.replace(settings, seed=s,
+                                          out_dir=os.path.join(settings.out_dir, f"seed-{s}")),
+                   prefix=f"seed {s}: ")
+            for k, s in enumerate(seeds)]
+
+
 class Run:
     def __init__(self, settings, mnist, device, params, G_solver, D_solver, log=print,
-                 resume=None, stop=None, progress=None, classifier_settings=None):
+                 resume=None, stop=None, progress=None, classifier_settings=None, seeds=None):
+        """resume: a checkpoint; for an ensemble (seeds: ensemble.seeds.Seeds) the list of its
+        members' checkpoints."""
         self.settings, self.mnist, self.device, self.params = settings, mnist, device, params
         self.G_solver, self.D_solver, self.log = G_solver, D_solver, log
+        self.seeds = seeds
         self.resumed, self.stop = resume is not None, stop or _NoStop()
-        self.progress, self.postfix, self.board = progress, {}, None
-        out_dir = settings.out_dir
-        os.makedirs(out_dir, exist_ok=True)
-        # config.json describes the checkpoint beside it: a new run writes it now, a resumed
-        # run with its first checkpoint, so a resume that fails leaves the folder as it was.
-        if resume is None:
-            write_config(settings, device, os.path.join(out_dir, "config.json"))
-        self.losses = LossLog(os.path.join(out_dir, "losses.csv"), device,
-                              every=settings.log_every, on_row=self._loss_row, log=log)
+        self.progress, self.postfix = progress, {}
+        self.members = members_of(settings, seeds and seeds.seeds)
+        stacked = seeds is not None
+        for m in self.members:
+            os.makedirs(m.settings.out_dir, exist_ok=True)
+            # config.json describes the checkpoint beside it: a new run writes it now, a
+            # resumed run with its first checkpoint, so a resume that fails leaves the folder
+            # as it was.
+            if resume is None:
+                write_config(m.settings, device, m.path("config.json"))
+        names = [m.prefix.rstrip(": ") for m in self.members] if stacked else None
+        losses = [m.path("losses.csv") for m in self.members]
+        self.losses = LossLog(losses if stacked else losses[0], device,
+                              every=settings.log_every, on_row=self._loss_row, log=log,
+                              names=names)
+        quality = [m.path("quality.csv") for m in self.members]
         self.monitor = QualityMonitor(
-            os.path.join(out_dir, "quality.csv"), settings.quality_every, settings.Z_dim, device,
-            lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log)
-        self.best = (BestGenerator(out_dir, settings, self.monitor.z)
-                     if settings.quality_every else None)
+            quality if stacked else quality[0], settings.quality_every, settings.Z_dim, device,
+            lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log,
+            names=[m.prefix for m in self.members])
+        self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
+        for m in self.members:
+            if settings.quality_every:
+                m.best = BestGenerator(m.settings.out_dir, m.settings, self.monitor.z)
         self.start, self.grid_counter = 0, 0
         if resume is not None:
-            self.start, self.grid_counter = restore_state(
-                resume, params, G_solver, D_solver, mnist.train, self.losses, device,
-                settings.lr)
-            if self.best is not None and resume.get("best"):  # older checkpoints have none
-                self.best.load_state_dict(resume["best"])
+            self._restore(resume)
         self.losses.start(self.start)
         self.monitor.start(self.start)
         if settings.tensorboard:
             from .board import Board
 
-            self.board = Board(out_dir, settings, self.start)
+            for m in self.members:
+                m.board = Board(m.settings.out_dir, m.settings, self.start)
         self.next_it = self.start  # the iteration the loop is in
         self.saved_at = None  # the iteration of the last checkpoint written
         self.denormals_before = None  # the caller's setting, while `with run:` flushes them
         if self.monitor.owed is not None:
             self._measure_owed()
+
+    def _restore(self, resume):
+        if self.seeds is None:
+            state = resume
+            set_rng_state(state["rng"], self.device)
+            self.mnist.train.load_state_dict(state["data"])
+            self.losses.load_state_dict(state["losses"])
+        else:
+            state = stacked_checkpoint(resume)
+            for k, member_state in enumerate(resume):
+                self.seeds.set_rng_state(k, member_state["rng"])
+            self.mnist.train.load_state_dicts([s["data"] for s in resume])
+            self.losses.load_state_dicts([s["losses"] for s in resume])
+        self.start, self.grid_counter = restore_state(state, self.params, self.G_solver,
+                                                      self.D_solver, self.settings.lr)
+        for m, member_state in zip(self.members, resume if self.seeds else [resume],
+                                   strict=True):
+            if m.best is not None and member_state.get("best"):  # older checkpoints have none
+                m.best.load_state_dict(member_state["best"])
 
     def on_device(self, make_iteration, *gan):
         """The loop's iteration on this run's device (device.on_device)."""
@@ -78,8 +146,10 @@ class Run:
         stopping on request."""
         s = self.settings
         self.grid_counter = grid_counter
-        if self.board is not None and it % s.sample_every == 0:
-            self.board.grid(it, os.path.join(s.out_dir, f"{grid_counter - 1:03d}.png"))
+        if it % s.sample_every == 0:
+            for m in self.members:
+                if m.board is not None:
+                    m.board.grid(it, self.grids.png_of(m.path(f"{grid_counter - 1:03d}.png")))
         if self.monitor.due(it, s.iterations):
             self._measured(it, self.monitor.measure(it, G))
         self.losses.record(it, D_loss, G_loss, D_real, D_fake)
@@ -91,15 +161,26 @@ class Run:
             if self.stop.requested:
                 raise Interrupted(it + 1, self.stop.signum)
 
-    def _measured(self, it, row):
-        """A quality measurement (None when there was none) to the best generator, the
+    def _measured(self, it, rows):
+        """A quality measurement (None when there was none) to the best generators, the
         progress bar and TensorBoard."""
-        if row is None:
+        if rows is None:
             return
-        self.best.consider(it, row, self.params, kept=it % self.settings.quality_every == 0)
-        self._show(classes=f"{row['classes_covered']}/10", score=f"{row['classifier_score']:.2f}")
-        if self.board is not None:
-            self.board.quality(it, row)
+        rows = rows if self.seeds else [rows]
+        for m, row in zip(self.members, rows, strict=True):
+            m.best.consider(it, row, member_params(self.params, m.k),
+                            kept=it % self.settings.quality_every == 0)
+            if m.board is not None:
+                m.board.quality(it, row)
+        if self.seeds:  # one bar for the ensemble: its range
+            covered = [row["classes_covered"] for row in rows]
+            score = [row["classifier_score"] for row in rows]
+            self._show(classes=f"{min(covered)}-{max(covered)}/10",
+                       score=f"{min(score):.2f}-{max(score):.2f}")
+        else:
+            row = rows[0]
+            self._show(classes=f"{row['classes_covered']}/10",
+                       score=f"{row['classifier_score']:.2f}")
 
     def _measure_owed(self):
         """The measurement of iteration start - 1, which the stopped run owes: it was asked to
@@ -113,25 +194,33 @@ class Run:
         self._measured(it, self.monitor.measure(it, make_G(self.params)))
         if self.stop.requested:
             self.save(self.start)
-            if self.board is not None:
-                self.board.close()
+            self._close_boards()
+            self.grids.close()
             raise Interrupted(self.start, self.stop.signum)
 
     def save(self, iteration):
-        """checkpoint.pt after `iteration` iterations, unless the run has gone NaN."""
+        """checkpoint.pt after `iteration` iterations (each member's), unless the run has gone
+        NaN."""
         if iteration == self.saved_at:  # the loop's periodic checkpoint was the last one
             return
         # Never checkpoint a run that has gone NaN: check the losses, then the weights.
         self.losses.check()
         if not all(torch.isfinite(p).all() for p in self.params.values()):
             raise Diverged(iteration - 1, what="the weights")
-        state = checkpoint_state(self.params, self.G_solver, self.D_solver, self.mnist.train,
-                                 self.losses, iteration, self.grid_counter, self.settings,
-                                 self.device, self.best and self.best.state_dict())
-        out_dir = self.settings.out_dir
-        save_checkpoint(state, os.path.join(out_dir, "checkpoint.pt"))
-        if self.resumed and self.saved_at is None:
-            write_config(self.settings, self.device, os.path.join(out_dir, "config.json"))
+        G_state, D_state = self.G_solver.state_dict(), self.D_solver.state_dict()
+        for m in self.members:
+            one = self.seeds is None  # a single run's state as it is; a member's, its slice
+            state = checkpoint_state(
+                member_params(self.params, m.k),
+                G_state if one else member_solver_state(G_state, G_PARAM_NAMES, m.k),
+                D_state if one else member_solver_state(D_state, D_PARAM_NAMES, m.k),
+                self.mnist.train.state_dict() if one else self.mnist.train.state_dict(m.k),
+                self.losses.state_dict() if one else self.losses.state_dict(m.k),
+                rng_state(self.device) if one else self.seeds.rng_state(m.k),
+                iteration, self.grid_counter, m.settings, m.best and m.best.state_dict())
+            save_checkpoint(state, m.path("checkpoint.pt"))
+            if self.resumed and self.saved_at is None:
+                write_config(m.settings, self.device, m.path("config.json"))
         self.saved_at = iteration
 
     def __enter__(self):
@@ -150,30 +239,56 @@ class Run:
                 self.save(self.settings.iterations)  # with the loss log's open window
                 self.losses.flush()  # the last, partial row
                 self.monitor.finish()
-                if self.best is not None:
-                    self.best.finish(self.log)
+                for m in self.members:
+                    if m.best is not None:
+                        m.best.finish(lambda line, m=m: self.log(m.prefix + line))
+        except BaseException:
+            self.grids.close()  # every grid handed over is written, however the run ends
+            raise
         finally:
             torch.set_flush_denormal(self.denormals_before)
-            if self.board is not None:
-                self.board.close()
+            self._close_boards()
         if kind is None:
-            out_dir = self.settings.out_dir
-            best = self.best and self.best.best
-            plot_losses(self.losses.path, os.path.join(out_dir, "losses.png"), self.monitor.path,
-                        best_iteration=best and best["iteration"])
-            write_gif([os.path.join(out_dir, f"{i:03d}.png") for i in range(self.grid_counter)],
-                      os.path.join(out_dir, "progress.gif"))
+            self.grids.wait()  # every grid written: progress.gif is made of them
+            # losses.png and progress.gif of each member, drawn by the grids' worker (an
+            # ensemble's beside each other); close() waits for them and raises a failure.
+            for m in self.members:
+                best = m.best and m.best.best
+                self.grids.call(plot_losses, m.path("losses.csv"), m.path("losses.png"),
+                                m.path("quality.csv"), best and best["iteration"])
+                frames = self.grids.frames([m.path(f"{i:03d}.png")
+                                            for i in range(self.grid_counter)])
+                self.grids.call(write_gif, frames, m.path("progress.gif"))
+        self.grids.close()
         return False
 
-    def _loss_row(self, it, means):  # each losses.csv row
+    def _close_boards(self):
+        for m in self.members:
+            if m.board is not None:
+                m.board.close()
+
+    def _loss_row(self, it, means):  # each losses.csv row (an ensemble: each member's)
+        per_member = means if self.seeds else [means]
+        for m, member_means in zip(self.members, per_member, strict=True):
+            if m.board is not None:
+                m.board.losses(it, member_means)
+        if self.seeds:  # one bar for the ensemble: the members' mean
+            means = [sum(column) / len(means) for column in zip(*means, strict=True)]
         self._show(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
-        if self.board is not None:
-            self.board.losses(it, means)
 
     def _show(self, **values):
         self.postfix.update(values)
         if self.progress is not None:
             self.progress.set_postfix(self.postfix)
+
+
+def grid_processes(device, members):
+    """Processes that draw the grids (run/grids.py): none, one thread, for a single run or on
+    the CPU, whose cores train; on CUDA an ensemble writes K grids a report, and the cores
+    the GPU leaves idle draw them."""
+    if device.type != "cuda" or members < 2:
+        return 0
+    return max(0, min(members, (os.cpu_count() or 1) - 1))
 
 
 def _classifier(settings, mnist, log, classifier_settings=None, stop=None):

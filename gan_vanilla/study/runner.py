@@ -49,13 +49,15 @@ import unicodedata
 from ..run import flags as train_flags
 from ..run.files import write_json
 from ..run.flags import settings_from_args, train_parser
+from .ensembles import Ensemble, ensembles_on, plan
 
 TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "configurations",
-            "classifier_cache"}
+            "classifier_cache", "ensembles"}
 # What each top-level key must hold, in words for the message that refuses it.
 TOP_TYPES = {"out_dir": (str, "text in quotes"), "data_dir": (str, "text in quotes"),
              "classifier_cache": (str, "text in quotes"), "seeds": (list, "a list"),
              "evaluate_samples": (int, "an integer"), "flags": (dict, "a table ([flags])"),
+             "ensembles": (bool, "true or false"),
              "configurations": (dict, "tables ([configurations.NAME])")}
 # Flags a study may not set per run: the study chooses them.
 RESERVED = {"out-dir", "data-dir", "seed", "resume", "quiet", "classifier-cache", "overwrite"}
@@ -96,16 +98,8 @@ class Run:
         self.settings = None  # the Settings the train command makes of the flags (load_study)
 
     def train_argv(self, resume=False):
-        argv = ["--data-dir", self.study.data_dir, "--seed", str(self.seed), "--quiet"]
-        if self.study.classifier_cache:
-            argv += ["--classifier-cache", self.study.classifier_cache]
-        if resume:
-            argv += ["--resume", self.checkpoint]
-            if "iterations" in self.flags:
-                argv += ["--iterations", self.flags["iterations"]]
-        else:
-            argv += ["--out-dir", self.dir, *flag_argv(self.flags)]
-        return argv
+        return train_argv(self.study, ["--seed", str(self.seed)], self.dir, self.flags,
+                          resume=self.checkpoint if resume else None)
 
     def evaluate_argv(self, best=False):
         """evaluate's arguments for the last checkpoint, or (best) for best.pt."""
@@ -250,6 +244,22 @@ class Run:
                                  "train_seconds": train_seconds})
 
 
+def train_argv(study, who, out_dir, flags, resume=None, overwrite=False):
+    """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
+    LIST, ensembles.py): into out_dir with its flags, or going on from `resume` (a checkpoint,
+    or an ensemble's folder)."""
+    argv = ["--data-dir", study.data_dir, *who, "--quiet"]
+    if study.classifier_cache:
+        argv += ["--classifier-cache", study.classifier_cache]
+    if resume:
+        argv += ["--resume", resume]
+        if "iterations" in flags:
+            argv += ["--iterations", flags["iterations"]]
+        return argv
+    return [*argv, "--out-dir", out_dir, *(["--overwrite"] if overwrite else []),
+            *flag_argv(flags)]
+
+
 def flag_argv(flags):
     """A study's flags as the train command's arguments: true is a bare flag, false the
     --no- form (only --cuda-graph has one), anything else a flag and its value."""
@@ -292,8 +302,8 @@ def load_study(path, data_dir=None):
                      f"(known: {', '.join(sorted(TOP_KEYS))})")
     for key, (kind, words) in TOP_TYPES.items():
         value = data.get(key)
-        if key in data and (not isinstance(value, kind) or isinstance(value, bool)
-                            or value == ""):
+        if key in data and (not isinstance(value, kind) or value == ""
+                            or isinstance(value, bool) and kind is not bool):
             raise _error(path, f"{key} must be {words}, not {_toml(value)}")
     configurations = data.get("configurations")
     if not configurations:
@@ -303,6 +313,7 @@ def load_study(path, data_dir=None):
     study = Study(path, out_dir, data_dir or data.get("data_dir", "data"),
                   _evaluate_samples(data.get("evaluate_samples", 10000), path),
                   data.get("classifier_cache"), [])
+    study.ensembles = data.get("ensembles")  # None: on CUDA (ensembles.py)
     shared = _flags(data.get("flags", {}), "[flags]", path)
     folders = {}  # each configuration's folder name as a case-insensitive file system sees it
     for name, table in configurations.items():
@@ -548,34 +559,44 @@ def passing_signals_to(children):
             signal.signal(s, handler)
 
 
-def run_study(study, jobs=1, log=print):
+def run_study(study, jobs=1, log=print, ensembles=None):
     """Train and evaluate every run that is not done, `jobs` at a time; returns the number of
-    runs that failed. A signal (Ctrl-C, SIGTERM) stops every running run at its next
-    iteration (each writes a checkpoint) and raises Stopped once they have; the same command
-    continues."""
+    runs that failed. ensembles: train a configuration's runs as one ensemble process
+    (ensembles.py; None: the study file's choice, else on CUDA). A signal (Ctrl-C, SIGTERM)
+    stops every running run at its next iteration (each writes a checkpoint) and raises
+    Stopped once they have; the same command continues."""
     import concurrent.futures
 
     todo = [run for run in study.runs if not run.matches() or run.evaluations_owed(log)]
+    on = ensembles_on(study, study.ensembles if ensembles is None else ensembles)
+    work = plan(todo, on)
+    together = sum(len(item.runs) for item in work if isinstance(item, Ensemble))
     log(f"study {study.path}: {len(study.runs)} runs, {len(study.runs) - len(todo)} done, "
-        f"{len(todo)} to run, {jobs} at a time, in {study.out_dir}")
+        f"{len(todo)} to run, {jobs} at a time, in {study.out_dir}"
+        + (f"; {together} of them as {sum(isinstance(i, Ensemble) for i in work)} "
+           "ensembles" if together else ""))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     children = Children()
 
-    def one(run):
+    def one(item):
+        runs = item.runs if isinstance(item, Ensemble) else [item]
         try:
-            return _train_and_evaluate(run, children, env, log)
+            if isinstance(item, Ensemble):
+                return _train_and_evaluate_ensemble(item, children, env, log)
+            return [(item, _train_and_evaluate(item, children, env, log))]
         except OSError as e:  # the run's folder or record cannot be written
-            return f"failed: {e.filename or run.dir}: {e.strerror or e}"
+            return [(run, f"failed: {e.filename or run.dir}: {e.strerror or e}")
+                    for run in runs]
 
     failed = 0
     with passing_signals_to(children), concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(one, run): run for run in todo}
+        futures = [pool.submit(one, item) for item in work]
         for future in concurrent.futures.as_completed(futures):
-            run, outcome = futures[future], future.result()
-            failed += outcome.startswith(("failed", "evaluation"))
-            if outcome != "skipped":
-                log(f"{run.name}: {outcome}")
+            for run, outcome in future.result():
+                failed += outcome.startswith(("failed", "evaluation"))
+                if outcome != "skipped":
+                    log(f"{run.name}: {outcome}")
     if children.signum is not None:
         raise Stopped(children.signum)
     return failed
@@ -604,6 +625,41 @@ def _train_and_evaluate(run, children, env, log):
             return "stopped"
         if train.returncode != 0:
             return "failed: " + _last_line(train.stderr)
+    return _evaluate(run, children, env, seconds)
+
+
+def _train_and_evaluate_ensemble(ensemble, children, env, log):
+    """An ensemble's runs: folders that hold other runs moved aside, trained (or resumed) by
+    one train command, then each evaluated. Each run's record takes its share of the
+    training time (the ensemble's over its K members). Returns [(run, what became of it)]."""
+    runs = ensemble.runs
+    if children.signum is not None:
+        return [(run, "skipped") for run in runs]
+    resume = ensemble.resume
+    shares = {}
+    for run in runs:
+        why = run.why_anew()
+        if why:
+            log(f"{run.name}: {why}; moved the old run to {run.move_aside()}, training anew")
+        os.makedirs(run.dir, exist_ok=True)
+        shares[run] = run.recorded().get("train_seconds", 0.0) if resume else 0.0
+        run.write_record(shares[run])
+    start = time.monotonic()
+    train = children.run("train", ensemble.train_argv(resume), env)
+    if train is None:
+        return [(run, "skipped") for run in runs]
+    for run in runs:
+        shares[run] += (time.monotonic() - start) / len(runs)
+        run.write_record(round(shares[run], 1))
+    if train.returncode != 0:
+        outcome = ("stopped" if children.signum is not None else
+                   f"failed (in the ensemble {ensemble.name}): " + _last_line(train.stderr))
+        return [(run, outcome) for run in runs]
+    return [(run, _evaluate(run, children, env, shares[run])) for run in runs]
+
+
+def _evaluate(run, children, env, seconds):
+    """A trained run's evaluations still owed; what became of it, in words."""
     for kind in run.evaluations_owed():  # the last checkpoint, and best.pt when there is one
         evaluate = children.run("evaluate", run.evaluate_argv(best=kind == "best"), env)
         if evaluate is None or evaluate.returncode != 0 and children.signum is not None:
@@ -639,9 +695,14 @@ def main(argv=None):
                         "data_dir, else data)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs at a time, torch's threads split among them (default: 1)")
+    parser.add_argument("--ensembles", action=argparse.BooleanOptionalAction, default=None,
+                        help="train each configuration's seeds as one ensemble process "
+                        "(train --seeds) (default: the study file's `ensembles`, else on "
+                        "when the runs train on CUDA)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true",
-                      help="print each run's commands, one run per line, and stop")
+                      help="print each run's commands, one run (or ensemble) per line, and "
+                      "stop")
     what.add_argument("--collect", action="store_true",
                       help="only gather the results of the runs that are done")
     args = parser.parse_args(argv)
@@ -650,8 +711,9 @@ def main(argv=None):
     note = lambda line: print(f"gan-vanilla-study: {line}", file=sys.stderr)  # noqa: E731
     try:
         study = load_study(args.study, data_dir=args.data_dir)
+        ensembles = study.ensembles if args.ensembles is None else args.ensembles
         if args.list:
-            return _list(study)
+            return _list(study, ensembles_on(study, ensembles))
         if args.collect and not os.path.isdir(study.out_dir):
             raise StudyError(f"nothing to collect: {study.out_dir} does not exist")
         if not args.collect:
@@ -659,7 +721,7 @@ def main(argv=None):
         failed = 0
         with lock(study.out_dir):
             if not args.collect:
-                failed = run_study(study, args.jobs)
+                failed = run_study(study, args.jobs, ensembles=ensembles)
             written = collect(study, log=note)
     except Stopped as e:
         print(f"gan-vanilla-study: {e}; each run in training stopped at its next iteration "
@@ -682,10 +744,18 @@ def main(argv=None):
     return 1 if failed else 0
 
 
-def _list(study):
-    try:
+def _list(study, ensembles):
+    """Every run's commands, for a scheduler; with ensembles, a configuration's seeds on one
+    line (its train command, then each member's evaluations)."""
+    work = study.runs
+    if ensembles:
+        by_config = {}
         for run in study.runs:
-            print(run.command_line(), flush=True)
+            by_config.setdefault(run.config, []).append(run)
+        work = [Ensemble(runs) if len(runs) > 1 else runs[0] for runs in by_config.values()]
+    try:
+        for item in work:
+            print(item.command_line(), flush=True)
     except BrokenPipeError:  # `--list | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more is printed)
     return 0

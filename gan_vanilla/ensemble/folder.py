@@ -1,0 +1,59 @@
+"""An ensemble's folder: OUT_DIR/ensemble.json names its seeds, OUT_DIR/seed-S/ holds each
+member as a single run's folder (checkpoint.pt, config.json, losses.csv, grids, ...)."""
+
+import json
+import os
+
+from ..run.checkpoint import CheckpointError, load_checkpoint
+from ..run.files import write_json
+from .seeds import seeds_text
+
+NAME = "ensemble.json"
+
+
+def member_dir(out_dir, seed):
+    return os.path.join(out_dir, f"seed-{seed}")
+
+
+def is_ensemble(path):
+    return os.path.isdir(path) and os.path.exists(os.path.join(path, NAME))
+
+
+def write_seeds(out_dir, seeds):
+    write_json(os.path.join(out_dir, NAME), {"seeds": list(seeds)})
+
+
+def read_seeds(out_dir):
+    """The seeds ensemble.json names; CheckpointError when it is not an ensemble's."""
+    path = os.path.join(out_dir, NAME)
+    try:
+        with open(path) as f:
+            seeds = json.load(f)["seeds"]
+        if not (isinstance(seeds, list) and seeds and
+                all(isinstance(s, int) and s >= 0 for s in seeds)):
+            raise ValueError
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CheckpointError(f"{path} is damaged or not a gan-vanilla ensemble's") from None
+    return seeds
+
+
+def load_members(out_dir, seeds):
+    """Every member's checkpoint, in the order of `seeds`; CheckpointError, in one line, when
+    one is missing or damaged, or when they stand at different iterations."""
+    states = [load_checkpoint(os.path.join(member_dir(out_dir, s), "checkpoint.pt"))
+              for s in seeds]
+    at = sorted({s["iteration"] for s in states})
+    if len(at) > 1:
+        where = ", ".join(f"seed {seed} at {state['iteration']}"
+                          for seed, state in zip(seeds, states, strict=True))
+        raise CheckpointError(
+            f"the members of {out_dir} ({seeds_text(seeds)}) stand at different iterations "
+            f"({where}), so they cannot go on as one ensemble; resume each behind one alone "
+            f"with --resume {member_dir(out_dir, '<seed>')}/checkpoint.pt --iterations {at[-1]} "
+            f"first")
+    differ = sorted(key for key in states[0]["settings"] if key not in ("seed", "out_dir")
+                    and len({repr(s["settings"].get(key)) for s in states}) > 1)
+    if differ:
+        raise CheckpointError(f"the members of {out_dir} were trained with different settings "
+                              f"({', '.join(differ)}), so they are not one ensemble")
+    return states

@@ -1,0 +1,73 @@
+"""An ensemble's member as a run of its own: its slice of the stacked tensors and of Adam's
+state, in a single run's shapes, and back.
+
+Member k's weight is Wzh[k], (Z_dim, h_dim), as the single run's; its bias bzh[k] is
+(1, h_dim), kept so that it broadcasts over the member's rows, and a single run's (h_dim,).
+A member's checkpoint holds the single run's shapes, so `sample`, `evaluate` and `--resume`
+read it as any run's; an ensemble resumed from its members' checkpoints stacks them again.
+"""
+
+import torch
+
+from ..model import D_PARAM_NAMES, G_PARAM_NAMES
+
+BIASES = ("bzh", "bhx", "bxh", "bhy")
+
+
+def member_of(name, stacked, k):
+    """Member k's tensor `name` in a single run's shape (a view); k = () is a single run,
+    the tensor itself."""
+    if k == ():
+        return stacked
+    return stacked[k].reshape(-1) if name in BIASES else stacked[k]
+
+
+def stacked_of(name, members):
+    """The tensors `name` of the members, stacked along a leading axis."""
+    return torch.stack([m.reshape(1, -1) if name in BIASES else m for m in members])
+
+
+def member_params(params, k):
+    """Member k's eight tensors by name."""
+    return {name: member_of(name, t, k) for name, t in params.items()}
+
+
+def member_solver_state(state_dict, names, k):
+    """Member k's part of an Adam state_dict over the stacked tensors `names` (G_PARAM_NAMES
+    or D_PARAM_NAMES, in the solver's order): its rows of the moments; the shared step."""
+    return {
+        "state": {i: {key: (value if key == "step" else
+                            member_of(names[i], value, k).clone())
+                      for key, value in state.items()}
+                  for i, state in state_dict["state"].items()},
+        "param_groups": state_dict["param_groups"],
+    }
+
+
+def stacked_solver_state(state_dicts, names):
+    """The members' Adam state_dicts as one over the stacked tensors."""
+    first = state_dicts[0]
+    steps = {float(s["state"][i]["step"]) for s in state_dicts for i in s["state"]}
+    if len(steps) > 1:
+        raise ValueError("the members' solvers have taken different numbers of steps")
+    return {
+        "state": {i: {key: (value if key == "step" else
+                            stacked_of(names[i], [s["state"][i][key] for s in state_dicts]))
+                      for key, value in state.items()}
+                  for i, state in first["state"].items()},
+        "param_groups": first["param_groups"],
+    }
+
+
+def stacked_checkpoint(states):
+    """The members' checkpoints as one state for restore_state (run/checkpoint.py)."""
+    for key in ("iteration", "grid_counter"):
+        found = sorted({s[key] for s in states})
+        if len(found) > 1:
+            raise ValueError(f"the members' checkpoints are at different {key.replace('_', ' ')}s "
+                             f"({', '.join(map(str, found))})")
+    return {**states[0],
+            "params": {name: stacked_of(name, [s["params"][name] for s in states])
+                       for name in states[0]["params"]},
+            "G_solver": stacked_solver_state([s["G_solver"] for s in states], G_PARAM_NAMES),
+            "D_solver": stacked_solver_state([s["D_solver"] for s in states], D_PARAM_NAMES)}

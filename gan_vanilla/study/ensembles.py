@@ -1,0 +1,98 @@
+"""A configuration's seeds trained as one ensemble process (`train --seeds`), not one process
+per seed.
+
+Members write the folders single runs write (runs/CONFIG/seed-S), so everything after the
+training (the record, the evaluations, results.csv, the reports) is the same either way. An
+ensemble is the configuration's runs that still need training, when there are two or more and
+they can go on together: none has a checkpoint yet (a new ensemble), or every one has a
+checkpoint at the same iteration and runs/CONFIG/ensemble.json names exactly their seeds (an
+ensemble that was stopped). Any other mix trains run by run, as without ensembles.
+
+On by default where the runs train on CUDA: there K members cost about what one does, as an
+iteration of this small GAN is bound by kernel launches. On 2 CPU cores they cost K runs'
+time (scripts/bench.py), so off there unless the study file or --ensembles asks.
+"""
+
+import os
+import shlex
+
+from ..ensemble.folder import is_ensemble, read_seeds
+from ..ensemble.seeds import seeds_text
+from ..run.checkpoint import CheckpointError, load_checkpoint
+
+
+class Ensemble:
+    """Runs of one configuration, trained by one train command."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.study, self.config = runs[0].study, runs[0].config
+        self.seeds = [run.seed for run in runs]
+        self.dir = os.path.dirname(runs[0].dir)  # runs/CONFIG: the members' seed-S beside
+        self.name = f"{self.config} seeds {seeds_text(self.seeds)}"
+        self.resume = False  # whether it goes on from its members' checkpoints (plan)
+
+    def train_argv(self, resume=False):
+        from .runner import train_argv
+
+        # --overwrite replaces only ensemble.json of earlier seeds: each member's folder is
+        # new or was moved aside (why_anew), so there is no checkpoint for it to replace.
+        return train_argv(self.study, ["--seeds", seeds_text(self.seeds)], self.dir,
+                          self.runs[0].flags, resume=self.dir if resume else None,
+                          overwrite=True)
+
+    def resumable(self):
+        """Whether the members were stopped together: checkpoints at one iteration, and the
+        folder's ensemble.json naming exactly these seeds."""
+        if not is_ensemble(self.dir):
+            return False
+        try:
+            if read_seeds(self.dir) != self.seeds:
+                return False
+            at = {load_checkpoint(run.checkpoint)["iteration"] for run in self.runs}
+        except CheckpointError:
+            return False
+        return len(at) == 1
+
+    def command_line(self):
+        """The ensemble as one shell line: its train command, then every member's
+        evaluations, as --list prints them."""
+        train = " ".join(shlex.quote(a) for a in ["gan-vanilla-train", *self.train_argv()])
+        return " && ".join([train, *(run.command_line().split(" && ", 1)[1]
+                                     for run in self.runs)])
+
+
+def ensembles_on(study, setting):
+    """Whether the study trains its configurations as ensembles: `setting` (the command's
+    --ensembles / --no-ensembles, or the file's `ensembles`) when given, else on CUDA."""
+    if setting is not None:
+        return setting
+    import torch
+
+    devices = {run.settings.device for run in study.runs}
+    return devices <= {"auto", "cuda"} and torch.cuda.is_available()
+
+
+def plan(runs, on):
+    """The work: each item a Run, or an Ensemble of runs of one configuration. `runs` are
+    those not done, in the study's order."""
+    if not on:
+        return list(runs)
+    work, by_config = [], {}
+    for run in runs:
+        by_config.setdefault(run.config, []).append(run)
+    for group in by_config.values():
+        need = [run for run in group if run.why_anew() or not run.trained()]
+        rest = [run for run in group if run not in need]
+        if len(need) >= 2:
+            ensemble = Ensemble(need)
+            anew = [bool(run.why_anew()) for run in need]
+            fresh = all(a or not os.path.exists(run.checkpoint) for a, run in zip(anew, need,
+                                                                                strict=True))
+            ensemble.resume = not any(anew) and ensemble.resumable()
+            if fresh or ensemble.resume:
+                work.append(ensemble)
+                work.extend(rest)
+                continue
+        work.extend(group)
+    return work
