@@ -10,10 +10,23 @@ weight, is 1/300 of that movement: far below a real error (a wrong loss sign, a 
 or a skipped step moves weights by 1e-2 or more, see test_faithful.py), and 50 times what
 an NVIDIA H200 with torch 2.11 gave (1.8e-6, eager and graph alike). The CUDA graph replays
 the eager loop's kernels, so the two agree to 1e-6 (there: exactly).
+
+A ReLU at its kink. Rounding can also decide whether one hidden unit is active for one sample
+of one batch, when its input there is within rounding of 0. Then that unit's weights get a
+different gradient, which Adam turns into a step of its own: in the checkpoint test's run,
+G's unit 111 meets such a sample at iteration 20 (its input 7.6e-8), and 2 of 8 random
+relative changes of 1e-7 to the weights at iteration 13 tip it: Wzh[:, 111] then differs by
+up to 3.6e-4 at iteration 30, 26 of the 214,673 weights by more than 1e-4, 88 by more than
+1e-5. A checkpoint restored wrongly moves a large share: an Adam step count off by one,
+about half of the weights by more than 1e-4; a batch skipped, 21%; the moments lost, 98%
+(all measured on the CPU). So the test that resumes on the other device checks the restored
+state exactly, and the run that follows by its bulk: at most 1% of the weights may differ
+by more than the tolerance.
 """
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 
@@ -119,10 +132,56 @@ def test_a_checkpoint_moves_between_devices(tmp_path, same_noise, first, second)
     run(tmp_path / "parts", first, iterations=13, noise=same_noise)
     state = load_checkpoint(tmp_path / "parts" / "checkpoint.pt")
     assert all(t.device == CPU for t in state["params"].values())
+
+    # The state, restored on the other device and written again with no iteration between,
+    # is the state that was written, to the bit: weights, Adam's moments and step counts,
+    # the batches' place, the random streams and the loss log's window.
+    shutil.copytree(tmp_path / "parts", tmp_path / "again")
+    run(tmp_path / "again", second, iterations=13, resume=state, noise=same_noise)
+    again = load_checkpoint(tmp_path / "again" / "checkpoint.pt")
+    assert_same_state(again, load_checkpoint(tmp_path / "parts" / "checkpoint.pt"))
+
     resumed, lines = run(tmp_path / "parts", second, resume=state, noise=same_noise)
     assert [line.split(";")[0] for line in lines] == ["Iter-20"]
-    assert max_abs_diff(whole, resumed) < TOLERANCE
+    # Rounding may tip a ReLU at its kink (the module's docstring): the bulk of the weights
+    # must agree, the few weights of such a unit may not.
+    name, where, largest, beyond = largest_difference(whole, resumed)
+    print(f"largest weight difference, {first.type} then {second.type} against the CPU: "
+          f"{largest:.2e} at {name}{where}; {beyond} weights differ by more than {TOLERANCE}")
+    assert beyond <= 0.01 * sum(t.numel() for t in whole.values())
     assert load_checkpoint(tmp_path / "parts" / "checkpoint.pt")["iteration"] == 30
+
+
+def assert_same_state(a, b):
+    for key in ("iteration", "grid_counter"):
+        assert a[key] == b[key], key
+    for name in PARAM_NAMES:
+        assert torch.equal(a["params"][name], b["params"][name]), name
+    for solver in ("G_solver", "D_solver"):
+        assert a[solver]["state"].keys() == b[solver]["state"].keys()
+        for i, saved in b[solver]["state"].items():
+            for key, value in saved.items():  # exp_avg, exp_avg_sq, step
+                restored = a[solver]["state"][i][key]
+                assert restored.dtype == value.dtype and torch.equal(restored, value), (
+                    solver, i, key)
+        for ga, gb in zip(a[solver]["param_groups"], b[solver]["param_groups"], strict=True):
+            assert (ga["lr"], ga["betas"], ga["eps"]) == (gb["lr"], gb["betas"], gb["eps"])
+    assert torch.equal(a["data"]["perm"], b["data"]["perm"])
+    assert torch.equal(a["data"]["generator"], b["data"]["generator"])
+    assert a["data"]["index_in_epoch"] == b["data"]["index_in_epoch"]
+    assert torch.equal(a["rng"]["cpu"], b["rng"]["cpu"])
+    assert torch.equal(a["losses"]["window"], b["losses"]["window"])
+    assert a["losses"]["first"] == b["losses"]["first"]
+
+
+def largest_difference(a, b):
+    """(name, index, value) of the largest difference of any weight, and how many weights
+    differ by more than TOLERANCE."""
+    name = max(PARAM_NAMES, key=lambda k: (a[k] - b[k]).abs().max().item())
+    d = (a[name] - b[name]).abs()
+    where = [int(i) for i in torch.nonzero(d == d.max())[0]]
+    beyond = sum(int(((a[k] - b[k]).abs() > TOLERANCE).sum()) for k in PARAM_NAMES)
+    return name, where, d.max().item(), beyond
 
 
 def test_terminal_commands_on_a_cuda_checkpoint(mnist_dir, tmp_path, capsys):
