@@ -194,6 +194,46 @@ def test_where_the_parzen_figure_goes(rows):
             assert verdict(rows, config, metric) == "within", (config, metric)
 
 
+def test_the_smaller_step_alone(rows):
+    """lr-2e-4 against the post's range and against DCGAN's Adam, on the evaluation and on the
+    monitor (the means over its seeds at each measurement)."""
+    for metric, mark in (("classes_covered", "above"), ("kl_uniform", "below"),
+                         ("classifier_score", "above"), ("frechet_distance", "below")):
+        assert verdict(rows, "lr-2e-4", metric) == mark, metric
+        assert verdict(rows, "beta1-half", metric) == "within", metric
+    small, dcgan = of(rows, "lr-2e-4"), of(rows, "dcgan-adam")
+    assert all(r["classes_covered"] == 10 for r in small)
+
+    def span(rs, metric, digits):
+        values = [r[metric] for r in rs]
+        return f"{min(values):.{digits}f} to {max(values):.{digits}f}"
+
+    def mean(rs, metric):
+        return statistics.fmean(r[metric] for r in rs)
+
+    says(f"a classifier score of {span(small, 'classifier_score', 2)} and a Frechet distance of "
+         f"{span(small, 'frechet_distance', 0)}, where DCGAN's Adam gives "
+         f"{span(dcgan, 'classifier_score', 2)} and {span(dcgan, 'frechet_distance', 0)}")
+    says(f"(score {mean(dcgan, 'classifier_score'):.2f} against "
+         f"{mean(small, 'classifier_score'):.2f}, distance {mean(dcgan, 'frechet_distance'):.0f} "
+         f"against {mean(small, 'frechet_distance'):.0f})")
+    overlap = [max(min(r[m] for r in small), min(r[m] for r in dcgan))
+               <= min(max(r[m] for r in small), max(r[m] for r in dcgan))
+               for m in ("classifier_score", "frechet_distance")]
+    assert all(overlap), "the page says the two configurations' ranges overlap"
+    monitor = {c: monitor_means(rows, c) for c in ("lr-2e-4", "post")}
+    early = [10000, 20000, 30000, 40000]
+    small_early = [monitor["lr-2e-4"][i] for i in early]
+    post_early = [monitor["post"][i] for i in early]
+    last = max(monitor["lr-2e-4"])
+    highest = max(monitor["lr-2e-4"], key=monitor["lr-2e-4"].get)
+    says(f"`lr-2e-4`'s mean score is {min(small_early):.2f} to {max(small_early):.2f} from "
+         f"10,000 to 40,000 iterations, below the post's {min(post_early):.2f} to "
+         f"{max(post_early):.2f}, and {monitor['lr-2e-4'][last]:.2f} at the last measurement, "
+         f"against its highest, {monitor['lr-2e-4'][highest]:.2f} at {highest:,.0f}")
+    assert max(small_early) < min(post_early)
+
+
 def test_twice_the_iterations(rows):
     post = {r["seed"]: r for r in of(rows, "post")}
     longer = of(rows, "200k")
