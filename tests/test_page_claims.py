@@ -466,6 +466,24 @@ def test_the_pilot_at_a_quarter_of_the_step():
          f"10^{min(r['log10_D_fake_min'] for r in pilot.values()):.1f}")
 
 
+def test_the_best_of_the_runs_that_fail(rows):
+    """"Keeping the best matters most where a run first learns digits and then loses them ...
+    Where the wide networks fail from the start there is nothing to keep"."""
+    quarter = of(rows, "h512-lr-quarter")
+    assert {r["best_classes_covered"] for r in quarter} == {9}
+    assert {r["classes_covered"] for r in quarter} == {3, 4}
+    for config in ("h512", "h1200"):
+        assert all(r["best_classes_covered"] == r["classes_covered"] <= 2
+                   for r in of(rows, config)), config
+    says("their best generators draw the same one or two digits as their last")
+
+
+def test_seed_0s_samples_are_mostly_four_digits(rows):
+    seed0 = next(r for r in of(rows, "post") if r["seed"] == "0")
+    four = 100 * sum(seed0[f"share_{d}"] for d in (0, 3, 5, 8))
+    says(f"(those four digits are {four:.0f}% of the same generator's 10,000 evaluation samples)")
+
+
 def test_the_best_of_the_smaller_steps(rows):
     """"So does the smaller step alone": its best generators come late and stay within the
     range of its last ones, on every figure."""
