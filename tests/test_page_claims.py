@@ -583,3 +583,25 @@ def test_the_best_generators_rule_in_monitor_md(rows):
          f"to even shares {rho(rows, 'kl_uniform'):.2f} (over the post's ten seeds alone, "
          f"{rho(post, 'classifier_score'):.2f} and {rho(post, 'kl_uniform'):.2f})",
          page=DOCS / "monitor.md")
+
+
+def test_the_monitor_example_in_monitor_md():
+    """monitor.md's example output is seed 0's: its quality lines, the alarm said once and never
+    cleared, and the last shares, as monitor.py writes them from the committed quality.csv."""
+    from gan_vanilla.run.monitor import quality_line
+
+    q = columns("post", "0", "quality.csv")
+    row = {k: v[0] for k, v in q.items()}
+    row["classes_covered"] = int(row["classes_covered"])
+    says(quality_line(10000, row), page=DOCS / "monitor.md")
+    last = {k: v[-1] for k, v in q.items()}
+    last["classes_covered"] = int(last["classes_covered"])
+    says(f"(`{quality_line(int(last['iteration']), last)}`)", page=DOCS / "monitor.md")
+    shares = [[q[f"share_{d}"][i] for d in range(10)] for i in range(len(q["iteration"]))]
+    # never spread out again: no measurement with every digit at 1% or more and none above 20%
+    assert not any(min(s) >= 0.01 and max(s) <= 0.20 for s in shares)
+    at50k = shares[q["iteration"].index(50000)]
+    says(f"the 3s come down to {100 * at50k[3]:.2f}% of the samples at 50,000 iterations",
+         page=DOCS / "monitor.md")
+    says(f"by the end 3s and 8s are {100 * (last['share_3'] + last['share_8']):.1f}% of the "
+         f"samples and 7s {100 * last['share_7']:.2f}%", page=DOCS / "monitor.md")
