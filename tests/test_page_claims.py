@@ -529,7 +529,8 @@ def test_the_quarter_step_over_the_full_runs(rows):
          f"a classifier score of {span('h512-lr-quarter', 'classifier_score', '.2f')} and a "
          f"Frechet distance of {span('h512-lr-quarter', 'frechet_distance', '.0f')}: far from "
          f"`h512`'s {span('h512', 'classes_covered', '.0f')} digits, "
-         f"{span('h512', 'classifier_score', '.2f')} and {span('h512', 'frechet_distance', '.0f')}, "
+         f"{span('h512', 'classifier_score', '.2f')} and "
+         f"{span('h512', 'frechet_distance', '.0f')}, "
          f"and far from the post's {span('post', 'classes_covered', '.0f')}, "
          f"{span('post', 'classifier_score', '.2f')} and {span('post', 'frechet_distance', '.0f')}")
     its = [r["best_iteration"] for r in quarter]
