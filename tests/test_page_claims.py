@@ -49,6 +49,12 @@ def of(rows, config):
     return [r for r in rows if r["configuration"] == config]
 
 
+def low_to_high(rs, metric, fmt):
+    """'min to max' of a metric over some rows of results.csv, each formatted by fmt."""
+    values = [r[metric] for r in rs]
+    return f"{min(values):{fmt}} to {max(values):{fmt}}"
+
+
 def verdict(rows, config, metric, best=False):
     """above / below / within: the mean of a configuration (or of the baseline's best
     generators) against the range of the baseline's last generators (reproduction.verdict)."""
@@ -217,16 +223,13 @@ def test_the_smaller_step_alone(rows):
     small, dcgan = of(rows, "lr-2e-4"), of(rows, "dcgan-adam")
     assert all(r["classes_covered"] == 10 for r in small)
 
-    def span(rs, metric, digits):
-        values = [r[metric] for r in rs]
-        return f"{min(values):.{digits}f} to {max(values):.{digits}f}"
-
     def mean(rs, metric):
         return statistics.fmean(r[metric] for r in rs)
 
-    says(f"a classifier score of {span(small, 'classifier_score', 2)} and a Frechet distance of "
-         f"{span(small, 'frechet_distance', 0)}, where DCGAN's Adam gives "
-         f"{span(dcgan, 'classifier_score', 2)} and {span(dcgan, 'frechet_distance', 0)}")
+    says(f"a classifier score of {low_to_high(small, 'classifier_score', '.2f')} and a Frechet "
+         f"distance of {low_to_high(small, 'frechet_distance', '.0f')}, where DCGAN's Adam gives "
+         f"{low_to_high(dcgan, 'classifier_score', '.2f')} and "
+         f"{low_to_high(dcgan, 'frechet_distance', '.0f')}")
     says(f"(score {mean(dcgan, 'classifier_score'):.2f} against "
          f"{mean(small, 'classifier_score'):.2f}, distance {mean(dcgan, 'frechet_distance'):.0f} "
          f"against {mean(small, 'frechet_distance'):.0f})")
@@ -506,24 +509,20 @@ def test_the_quarter_step_over_the_full_runs(rows):
     monitor = [columns("h512-lr-quarter", r["seed"], "quality.csv") for r in quarter]
     wide = [columns("h512", r["seed"], "quality.csv") for r in of(rows, "h512")]
 
-    def at(q, column, i):
-        return q[column][i]
-
-    first = [at(q, "classes_covered", 0) for q in monitor]
-    first_score = [at(q, "classifier_score", 0) for q in monitor]
-    last = [at(q, "classes_covered", -1) for q in monitor]
-    last_score = [at(q, "classifier_score", -1) for q in monitor]
+    first = [q["classes_covered"][0] for q in monitor]
+    first_score = [q["classifier_score"][0] for q in monitor]
+    last = [q["classes_covered"][-1] for q in monitor]
+    last_score = [q["classifier_score"][-1] for q in monitor]
     assert {q["iteration"][0] for q in monitor + wide} == {10000}
     assert sorted(set(first)) == [8, 9] and sorted(set(last)) == [3, 4]
-    assert all(at(q, "classes_covered", 0) == 1 for q in wide)  # "where every h512 run draws one"
+    assert all(q["classes_covered"][0] == 1 for q in wide)  # "where every h512 run draws one"
     says(f"it draws 8 or 9 digits at 10,000 iterations (classifier score "
          f"{min(first_score):.2f} to {max(first_score):.2f})")
     says(f"to 3 or 4 at the last measurement (score {min(last_score):.2f} to "
          f"{max(last_score):.2f})")
 
     def span(config, metric, fmt):
-        values = [r[metric] for r in of(rows, config)]
-        return f"{min(values):{fmt}} to {max(values):{fmt}}"
+        return low_to_high(of(rows, config), metric, fmt)
 
     says(f"The final evaluation finds {span('h512-lr-quarter', 'classes_covered', '.0f')} digits, "
          f"a classifier score of {span('h512-lr-quarter', 'classifier_score', '.2f')} and a "

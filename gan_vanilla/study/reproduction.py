@@ -400,7 +400,7 @@ def repeats(rows, runs):
     return "\n".join(lines) + "\n"
 
 
-FLOOR_LOSS = 27.631021  # -ln(1e-12): a G_loss above it is D(G(z)) below 1e-12 on geometric mean
+FLOOR_LOSS = -math.log(1e-12)  # 27.63: a G_loss above it is D(G(z)) below 1e-12 on geometric mean
 
 
 def wide_ends(rows, runs):
