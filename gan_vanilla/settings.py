@@ -29,6 +29,8 @@ class Settings:
 
     # Settings that change the shapes of the eight tensors.
     MODEL_KEYS = ("Z_dim", "h_dim")
+    # Settings that say where a run reads, writes and runs, not what it trains.
+    WHERE = ("out_dir", "data_dir", "classifier_cache", "device")
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -22,10 +22,18 @@ def test_a_missing_checkpoint(tmp_path, capsys):
     assert "does not exist" in one_clear_line(capsys, "gan-vanilla-sample")
 
 
-def test_a_folder_given_as_checkpoint(tmp_path, capsys):
-    assert sample_main(["--checkpoint", str(tmp_path)]) == 1
+@pytest.mark.parametrize("inside, says", [
+    (None, "is a folder, and holds no checkpoint.pt"),
+    ("checkpoint.pt", "is a folder; name the checkpoint file in it, {folder}/checkpoint.pt"),
+], ids=["empty", "a-run"])
+def test_a_folder_given_as_checkpoint(tmp_path, capsys, inside, says):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    if inside:
+        (folder / inside).write_bytes(b"")
+    assert sample_main(["--checkpoint", str(folder)]) == 1
     err = one_clear_line(capsys, "gan-vanilla-sample")
-    assert f"checkpoint {tmp_path} is a folder; name the checkpoint file in it" in err
+    assert f"checkpoint {folder} {says.format(folder=folder)}" in err
 
 
 def test_sample_refuses_bad_counts(capsys):

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -316,9 +317,13 @@ def test_collect_removes_curves_that_no_run_has_any_more(study, capsys, recwarn)
      "study chooses for every run (give seeds = [...] instead)"),
     ("[flags]\noverwrite = true\n[configurations.a]\nseeds = [0]\n",
      "[flags] sets --overwrite, which the study chooses"),
+    ("[flags]\nseeds = '0-1'\n[configurations.a]\nseeds = [0]\n",
+     "[flags] sets --seeds, which the study chooses for every run (give seeds = [...] instead)"),
+    ("[flags]\nauto-resume = true\n[configurations.a]\nseeds = [0]\n",
+     "[flags] sets --auto-resume, which the study chooses"),
 ], ids=["evaluate_samples", "classifier_cache", "flags", "configurations", "unknown-key",
         "lr-false", "lr-list", "tensorboard-1", "h_dim-twice", "cuda-graph-twice", "help",
-        "seed", "overwrite"])
+        "seed", "overwrite", "seeds-in-flags", "auto-resume"])
 def test_a_bad_study_file_is_refused_when_read(tmp_path, capsys, body, says):
     assert main([bad_file(tmp_path, body)]) == 1
     assert says in refused(capsys)
@@ -475,3 +480,64 @@ def test_sigterm_stops_the_runs_through_the_study(finished, mnist_dir, tmp_path)
     assert "a seed 0: stopped" in out
     assert 1 <= load_checkpoint(run / "checkpoint.pt")["iteration"] < 1000000
     assert not os.path.exists(f"/proc/{children[0]}")  # the study waited for its run
+
+
+# Issue 26: a line of --list never loses a run, whoever runs it and however often.
+
+
+def _list(path, capsys, *extra):
+    assert main([path, "--list", *extra]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def _train_part(line):
+    """The train command of a --list line, as arguments (what follows gan-vanilla-train)."""
+    return shlex.split(line.split(" && ")[0])[1:]
+
+
+@pytest.mark.parametrize("extra", [["--ensembles"], ["--no-ensembles"]],
+                         ids=["ensemble", "single"])
+def test_a_list_line_run_twice_or_after_a_stop_never_loses_a_run(mnist_dir, tmp_path, capsys,
+                                                                 extra):
+    text = STUDY.replace("quality-every = 2", "quality-every = 0")
+    path = write_study(tmp_path, mnist_dir, tmp_path / "cache", text)
+    lines = _list(path, capsys, *extra)
+    assert all("--overwrite" not in line and "--auto-resume" in line for line in lines)
+    argv = _train_part(lines[0])
+    runs = tmp_path / "study" / "runs" / "a"
+    seeds = [0, 1] if "--seeds" in argv else [0]
+    # Stopped at iteration 2 (as by a signal), then the line, requeued: it goes on from 2.
+    stopped = [*argv[: argv.index("--iterations") + 1], "2",
+               *argv[argv.index("--iterations") + 2:]]
+    assert train_main(stopped) == 0
+    assert train_main(argv) == 0
+    capsys.readouterr()
+    for s in seeds:
+        run = runs / f"seed-{s}"
+        assert load_checkpoint(run / "checkpoint.pt")["iteration"] == 3
+        # losses.csv (a row an iteration) holds every iteration once: it went on, not anew
+        assert [r["iteration"] for r in rows(run / "losses.csv")] == ["0", "1", "2"]
+    # Run again once finished: nothing to do, nothing touched.
+    before = snapshot(runs)
+    assert train_main(argv) == 0
+    assert "nothing to train" in capsys.readouterr().err
+    assert snapshot(runs) == before
+
+
+def test_a_new_ensemble_moves_aside_the_file_of_an_earlier_one(finished, mnist_dir, tmp_path,
+                                                               capsys, monkeypatch):
+    text = STUDY.replace("quality-every = 2", "quality-every = 0").replace(
+        "seeds = [0, 1]", "seeds = [2, 3]")
+    path = write_study(tmp_path, mnist_dir, finished / "cache", text)
+    runs = tmp_path / "study" / "runs" / "a"
+    runs.mkdir(parents=True)
+    (runs / "ensemble.json").write_text('{"seeds": [0, 1]}\n')  # seeds no longer in the file
+    in_process(monkeypatch)
+    assert main([path, "--ensembles"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of them as 1 ensemble" in out and "ensembles" not in out.splitlines()[0]
+    assert "moved it to" in out
+    assert json.loads((runs / "ensemble.json.old-1").read_text()) == {"seeds": [0, 1]}
+    assert json.loads((runs / "ensemble.json").read_text()) == {"seeds": [2, 3]}
+    assert {load_checkpoint(runs / f"seed-{s}" / "checkpoint.pt")["iteration"]
+            for s in (2, 3)} == {3}

@@ -175,14 +175,20 @@ def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path)
         write_gif([str(finished_run / "000.png")], str(tmp_path / "p.gif"))
 
 
-def test_a_new_run_does_not_replace_an_earlier_one(finished_run, mnist_dir, capsys):
+@pytest.mark.parametrize("extra, says", [
+    ([], "holds this command's run, at iteration 3; continue it with --resume {ckpt} (or this "
+         "command with --auto-resume), or start it again with --overwrite"),
+    (["--lr", "0.01"], "holds the checkpoint of another run; continue it with --resume {ckpt}, "
+                       "or replace it with --overwrite"),
+], ids=["the-same-run", "another-run"])
+def test_a_new_run_does_not_replace_an_earlier_one(finished_run, mnist_dir, capsys, extra,
+                                                   says):
     before = snapshot(finished_run)
     args = ["--data-dir", str(mnist_dir), "--out-dir", str(finished_run), "--iterations", "2",
-            "--quiet"]
+            "--quiet", *extra]
     assert train_main(args) == 1
     ckpt = finished_run / "checkpoint.pt"
-    assert (f"{ckpt} holds the checkpoint of another run; continue it with --resume {ckpt}, "
-            f"or replace it with --overwrite") in one_clear_line(capsys)
+    assert f"{ckpt} {says.format(ckpt=ckpt)}" in one_clear_line(capsys)
     assert snapshot(finished_run) == before
     assert train_main([*args, "--overwrite"]) == 0
     assert load_checkpoint(ckpt)["iteration"] == 2
@@ -444,3 +450,157 @@ def test_a_damaged_ensemble_file(ensemble_copy, capsys):
     (ensemble_copy / "ensemble.json").write_text("{not json")
     assert train_main(["--resume", str(ensemble_copy), "--iterations", "5"]) == 1
     assert "ensemble.json is damaged" in one_clear_line(capsys)
+
+
+# Issue 26: what a hard try of ensembles found.
+
+
+def _members(out, seeds):
+    return {s: load_checkpoint(out / f"seed-{s}" / "checkpoint.pt") for s in seeds}
+
+
+@pytest.mark.parametrize("content, says", [
+    ('{"seeds": [1, 1]}', "it names seed 1 twice"),
+    ('{"seeds": [true, 2]}', "it names true, which is not a seed"),
+    ('{"seeds": [-1, 2]}', "it names -1, which is not a seed"),
+    ('{"seeds": []}', "it names no seeds"),
+    ('{"seeds": "1-2"}', "it names no seeds"),
+], ids=["twice", "true", "negative", "empty", "text"])
+def test_ensemble_json_is_checked_as_seeds_are(ensemble_copy, capsys, content, says):
+    (ensemble_copy / "ensemble.json").write_text(content)
+    before = _snapshot_all(ensemble_copy)
+    assert train_main(["--resume", str(ensemble_copy), "--iterations", "5"]) == 1
+    err = one_clear_line(capsys)
+    assert "ensemble.json is damaged" in err and says in err
+    assert _snapshot_all(ensemble_copy) == before
+
+
+def test_seeds_name_members_in_any_order(ensemble_copy, capsys):
+    """ensemble.json may hold seeds in any order, as --seeds may; a resume that names the
+    same seeds in another order is the same ensemble."""
+    (ensemble_copy / "ensemble.json").write_text('{"seeds": [2, 1]}')
+    assert train_main(["--resume", str(ensemble_copy), "--seeds", "1,2", "--iterations", "4",
+                       "--quiet"]) == 0
+    assert {s["iteration"] for s in _members(ensemble_copy, (1, 2)).values()} == {4}
+
+
+def test_a_member_resumed_alone_with_another_flag_goes_on_when_it_is_typed(ensemble_copy,
+                                                                           capsys):
+    ens = str(ensemble_copy)
+    assert train_main(["--resume", f"{ens}/seed-1/checkpoint.pt", "--iterations", "4",
+                       "--sample-every", "2", "--quiet"]) == 0
+    assert train_main(["--resume", f"{ens}/seed-2/checkpoint.pt", "--iterations", "4",
+                       "--quiet"]) == 0
+    capsys.readouterr()
+    before = _snapshot_all(ensemble_copy)
+    assert train_main(["--resume", ens, "--iterations", "6", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert "trained with different settings (sample_every; sample_every: 2 for seed 1, " \
+           "1000 for seed 2)" in err
+    assert "type the value they all go on with, e.g. --sample-every 2" in err
+    assert _snapshot_all(ensemble_copy) == before
+    # The way forward the line names: every member's files are kept, and it goes on as one.
+    assert train_main(["--resume", ens, "--iterations", "6", "--sample-every", "2",
+                       "--quiet"]) == 0
+    members = _members(ensemble_copy, (1, 2))
+    assert {s["iteration"] for s in members.values()} == {6}
+    assert {s["settings"]["sample_every"] for s in members.values()} == {2}
+
+
+def test_the_same_seeds_command_again_names_the_ensembles_resume(ensemble_copy, mnist_dir,
+                                                                 capsys):
+    before = _snapshot_all(ensemble_copy)
+    command = ["--iterations", "3", "--seeds", "1,2"]
+    assert _ensemble(mnist_dir, ensemble_copy, *command) == 1
+    err = one_clear_line(capsys)
+    assert (f"{ensemble_copy} holds this command's ensemble (seeds 1-2), at iteration 3; "
+            f"continue it with --resume {ensemble_copy} (or this command with --auto-resume)"
+            ) in err
+    assert "seed-1" not in err
+    assert _snapshot_all(ensemble_copy) == before
+
+
+def test_auto_resume_does_nothing_to_a_finished_run_and_continues_a_stopped_one(
+        ensemble_copy, mnist_dir, tmp_path, capsys):
+    before = _snapshot_all(ensemble_copy)
+    assert _ensemble(mnist_dir, ensemble_copy, "--iterations", "3", "--seeds", "1,2",
+                     "--auto-resume") == 0
+    assert "finished at iteration 3; nothing to train" in capsys.readouterr().err
+    assert _snapshot_all(ensemble_copy) == before
+    # A larger total continues it, as the run that never stopped.
+    assert _ensemble(mnist_dir, ensemble_copy, "--iterations", "5", "--seeds", "1,2",
+                     "--auto-resume") == 0
+    whole = tmp_path / "whole"
+    assert _ensemble(mnist_dir, whole, "--iterations", "5", "--seeds", "1,2",
+                     "--auto-resume") == 0
+    for s in (1, 2):
+        a, b = (load_checkpoint(f / f"seed-{s}" / "checkpoint.pt") for f in (ensemble_copy,
+                                                                             whole))
+        assert a["iteration"] == b["iteration"] == 5
+        assert all(torch.equal(a["params"][k], b["params"][k]) for k in a["params"])
+    # Another run's folder is never taken over.
+    before = _snapshot_all(ensemble_copy)
+    assert _ensemble(mnist_dir, ensemble_copy, "--iterations", "7", "--seeds", "1,2",
+                     "--lr", "0.01", "--auto-resume") == 1
+    assert "holds a run with other settings (lr)" in one_clear_line(capsys)
+    assert _snapshot_all(ensemble_copy) == before
+
+
+def test_a_refused_ensemble_writes_nothing(mnist_dir, tmp_path, capsys):
+    out = tmp_path / "ens"
+    out.mkdir()
+    (out / "seed-1").write_text("a file where a member's folder would go")
+    before = _snapshot_all(out)
+    assert _ensemble(mnist_dir, out, "--iterations", "2", "--seeds", "0-1") == 1
+    assert f"cannot train seed 1 in {out / 'seed-1'}: it is a file" in one_clear_line(capsys)
+    assert _snapshot_all(out) == before
+    assert sorted(p.name for p in out.iterdir()) == ["seed-1"]
+
+
+def test_a_run_and_an_ensemble_never_share_a_folder(ensemble_copy, finished_run, mnist_dir,
+                                                    capsys):
+    for out, extra, says in ((ensemble_copy, ["--seed", "1"], "holds an ensemble (seeds 1-2); "
+                              "a single run needs a folder of its own"),
+                             (finished_run, ["--seeds", "0-1"], "holds a single run")):
+        before = _snapshot_all(out)
+        assert _ensemble(mnist_dir, out, "--iterations", "2", *extra, "--overwrite") == 1
+        assert says in one_clear_line(capsys)
+        assert _snapshot_all(out) == before
+
+
+def test_resuming_best_pt_as_an_ensemble_names_the_checkpoint(tmp_path, mnist_dir, capsys):
+    out = tmp_path / "ens"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--quiet",
+                       "--iterations", "3", "--quality-every", "2", "--seeds", "1,2",
+                       "--classifier-cache", str(tmp_path / "cache")]) == 0
+    capsys.readouterr()
+    best = out / "seed-1" / "best.pt"
+    assert train_main(["--resume", str(best), "--seeds", "1,2", "--iterations", "5"]) == 1
+    err = one_clear_line(capsys)
+    assert "leave --seeds out" not in err
+    assert f"holds the best generator alone, not a run to continue; resume from " \
+           f"{out / 'seed-1' / 'checkpoint.pt'}" in err
+    member = out / "seed-1" / "checkpoint.pt"
+    assert train_main(["--resume", str(member), "--seeds", "1,2", "--iterations", "5"]) == 1
+    assert f"is one member of the ensemble in {out}; resume the ensemble with --resume " \
+           f"{out}" in one_clear_line(capsys)
+
+
+def test_an_ensembles_folder_given_to_sample_names_a_member(ensemble_copy, tmp_path, capsys):
+    assert sample_main(["--checkpoint", str(ensemble_copy), "--out",
+                        str(tmp_path / "s.png")]) == 1
+    err = one_clear_line(capsys, "gan-vanilla-sample")
+    assert f"is the folder of an ensemble; name one member's checkpoint, e.g. " \
+           f"{ensemble_copy / 'seed-1' / 'checkpoint.pt'}" in err
+    assert not (tmp_path / "s.png").exists()
+
+
+@pytest.mark.parametrize("text, says", [
+    ("9223372036854775808", "'9223372036854775808' in '9223372036854775808' is not a seed: "
+                            "each is 0 to 2^63-1"),
+    ("3-1", "'3-1' in '3-1' is not a range of seeds from low to high"),
+], ids=["one-seed", "a-range"])
+def test_a_seed_out_of_bounds_is_named_as_one(text, says, capsys):
+    with pytest.raises(SystemExit) as e:
+        train_main(["--seeds", text])
+    assert e.value.code == 2 and says in capsys.readouterr().err

@@ -106,6 +106,18 @@ def test_a_run_ends_with_best_pt_best_png_and_one_line(finished):
     assert Image.open(root / "run" / "losses.png").format == "PNG"
 
 
+def test_the_final_checkpoint_records_the_last_measurement_as_it_is(finished):
+    """The end line says "last measured: 22"; the checkpoint says the same, and keeps apart
+    the last measurement at a multiple of --quality-every (20), which a resume goes on from."""
+    root, _ = finished
+    record = load_checkpoint(root / "run" / "checkpoint.pt")["best"]
+    best = load_checkpoint(root / "run" / "best.pt", generator_only=True)
+    assert record["last"]["iteration"] == 22
+    assert record["last_kept"]["iteration"] == 20
+    assert record["best"]["iteration"] == best["iteration"]
+    assert record["kept"]["iteration"] in (5, 10, 15, 20)
+
+
 @pytest.mark.parametrize("stop_at", [7, 12], ids=["after-one-measurement", "after-two"])
 def test_a_stopped_and_resumed_run_ends_with_the_same_best(finished, tmp_path, stop_at):
     root, _ = finished

@@ -58,3 +58,17 @@ def whitened(n, d, seed):
     x = x - x.mean(0)
     cov = x.T @ x / (n - 1)
     return x @ torch.linalg.inv(torch.linalg.cholesky(cov)).T
+
+
+def test_classifier_score_does_not_depend_on_the_global_stream():
+    """torchmetrics shuffles the samples before its float64 sums; drawn from torch's global
+    stream, which each process seeds at random, the shuffle moved the score's last digit from
+    one process to the next (an ensemble's best.pt numbers, evaluate's JSON). It must not."""
+    logits = torch.randn(2000, 10, generator=torch.Generator().manual_seed(1))
+    scores = set()
+    for seed in range(10):
+        torch.manual_seed(seed)
+        scores.add(classifier_score(logits))
+        assert torch.equal(torch.get_rng_state(),
+                           torch.manual_seed(seed).get_state())  # the stream as it was
+    assert len(scores) == 1

@@ -12,7 +12,14 @@ import torch
 
 from ..data import read_data_sets
 from ..ensemble.folder import NAME as ENSEMBLE_FILE
-from ..ensemble.folder import is_ensemble, load_members, member_dir, read_seeds, write_seeds
+from ..ensemble.folder import (
+    is_ensemble,
+    load_members,
+    member_dir,
+    read_seeds,
+    same_seeds,
+    write_seeds,
+)
 from ..ensemble.seeds import seeds_text
 from ..run import flags
 from ..run.checkpoint import CheckpointError, load_checkpoint
@@ -24,6 +31,31 @@ from ..run.session import Interrupted
 from ..run.stop import StopOnSignal
 from ..settings import Settings
 from .common import UserError, denormals_flushed
+
+
+@dataclasses.dataclass
+class Start:
+    """What the command line asks for, once reconciled with the folders it names."""
+
+    settings: Settings
+    seeds: list | None = None  # None: one run; else an ensemble's seeds (gan_vanilla/ensemble/)
+    resume: object = None  # the checkpoint a run goes on from; an ensemble's, one per member
+    finished: int | None = None  # --auto-resume found the run done, at this iteration
+
+    @property
+    def start(self):
+        """The iteration training starts at."""
+        if self.resume is None:
+            return 0
+        return (self.resume if self.seeds is None else self.resume[0])["iteration"]
+
+    def checkpoint_path(self):
+        """The checkpoint that tells whether the run wrote one: an ensemble's last member's,
+        which is written last."""
+        folder = self.settings.out_dir
+        if self.seeds is not None:
+            folder = member_dir(folder, self.seeds[-1])
+        return os.path.join(folder, "checkpoint.pt")
 
 
 def prepare_out_dir(path):
@@ -65,19 +97,293 @@ def resumed_settings(checkpoint, argv, path):
     return dataclasses.replace(saved, **changes)
 
 
-def refuse_to_replace_a_run(checkpoint_path, args, resumed=None):
+def other_settings(saved, settings):
+    """The settings (names) in which a checkpoint's run differs from `settings`, leaving out
+    where it runs (Settings.WHERE) and how long (iterations): empty for this very run."""
+    return [key for key, value in settings.to_dict().items()
+            if key not in (*Settings.WHERE, "iterations") and saved.get(key) != value]
+
+
+# --- What the command line asks for ----------------------------------------------------------
+
+
+def what_to_train(args, argv):
+    """The run (or ensemble) to train: new, resumed with --resume, or found in --out-dir by
+    --auto-resume."""
+    if args.seeds is not None and "seed" in flags.typed_settings(argv):
+        raise UserError("--seed and --seeds cannot go together: --seed S trains one run, "
+                        "--seeds 0-9 one run per seed at once")
+    if args.resume and args.auto_resume:
+        raise UserError("--resume and --auto-resume cannot go together: --resume PATH "
+                        "continues the run in PATH, --auto-resume the one in --out-dir")
+    if args.resume and is_ensemble(args.resume):
+        return _resumed_ensemble(args, argv)
+    if args.resume:
+        return _resumed_run(args, argv)
+    start = Start(flags.settings_from_args(args), args.seeds)
+    if args.auto_resume:
+        _found_in_out_dir(start)
+    return start
+
+
+def _resumed_ensemble(args, argv):
+    """--resume OUT_DIR of an ensemble: its members' checkpoints, going on as one."""
+    folder = args.resume
+    seeds = read_seeds(folder)
+    if args.seeds is not None and not same_seeds(args.seeds, seeds):
+        raise UserError(f"--seeds {seeds_text(args.seeds)} does not match the ensemble in "
+                        f"{folder} (seeds {seeds_text(seeds)}); resume it with --seeds "
+                        f"{seeds_text(seeds)}, or leave --seeds out")
+    if "seed" in flags.typed_settings(argv):
+        raise UserError(f"{folder} holds an ensemble (seeds {seeds_text(seeds)}); --seed "
+                        f"cannot change on resume")
+    resume = load_members(folder, seeds)
+    settings = _members_settings(folder, seeds, resume, argv)
+    if "out_dir" not in flags.typed_settings(argv):  # continue in place
+        settings = dataclasses.replace(settings, out_dir=folder)
+    if resume[0]["iteration"] >= settings.iterations:
+        raise UserError(f"the ensemble in {folder} is at iteration {resume[0]['iteration']} "
+                        f"already; ask for a larger total with --iterations")
+    return Start(settings, seeds, resume)
+
+
+def _members_settings(folder, seeds, states, argv):
+    """The settings an ensemble goes on with: each member's, with what the user typed on top,
+    which must then agree. A member resumed alone with another flag (--quality-every 0, say)
+    comes back into line when that flag is typed for all of them."""
+    paths = [os.path.join(member_dir(folder, s), "checkpoint.pt") for s in seeds]
+    settings = [resumed_settings(state, argv, path) for state, path in zip(states, paths,
+                                                                          strict=True)]
+    differ = [key for key in settings[0].to_dict()
+              if key not in ("seed", *Settings.WHERE)
+              and len({repr(getattr(s, key)) for s in settings}) > 1]
+    if differ:
+        key = differ[0]
+        values = ", ".join(f"{getattr(s, key)} for seed {seed}"
+                           for seed, s in zip(seeds, settings, strict=True))
+        example = next(form for s in settings
+                       if (form := flags.typed_form(key, getattr(s, key))) is not None)
+        raise UserError(
+            f"the members of {folder} were trained with different settings "
+            f"({', '.join(differ)}; {key}: {values}), so they cannot go on as one ensemble "
+            f"as they are; type the value they all go on with, e.g. {example}, and every "
+            f"member continues with it")
+    return settings[0]
+
+
+def _resumed_run(args, argv):
+    """--resume CHECKPOINT of a single run (or of one member of an ensemble, alone)."""
+    path = args.resume
+    resume = load_checkpoint(path)  # says what is wrong with the path first: best.pt, a folder
+    if args.seeds is not None:
+        folder = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+        seed = resume["settings"].get("seed")
+        if is_ensemble(folder) and seed in read_seeds(folder):
+            shown = os.path.dirname(os.path.dirname(path)) or "."
+            raise UserError(f"{path} is one member of the ensemble in {shown}; resume the "
+                            f"ensemble with --resume {shown}, or leave --seeds out to continue "
+                            f"this member alone")
+        raise UserError(f"--seeds resumes an ensemble's folder (one that holds "
+                        f"{ENSEMBLE_FILE}); {path} is a single run's checkpoint: leave "
+                        f"--seeds out to continue it")
+    settings = resumed_settings(resume, argv, path)
+    if resume["iteration"] >= settings.iterations:
+        raise UserError(f"checkpoint {path} is at iteration {resume['iteration']} already; "
+                        f"ask for a larger total with --iterations")
+    return Start(settings, None, resume)
+
+
+def _found_in_out_dir(start):
+    """--auto-resume: where --out-dir already holds the run this command line describes, go
+    on from its checkpoint, or do nothing when it is finished. A scheduler can requeue the
+    same line (a study's --list) as often as it likes: it never starts a finished or a
+    stopped run again, and never replaces another."""
+    out, settings = start.settings.out_dir, start.settings
+    if start.seeds is None:
+        path = os.path.join(out, "checkpoint.pt")
+        if not os.path.exists(path):
+            return
+        states, paths = [load_checkpoint(path)], [path]
+    else:
+        if is_ensemble(out) and not same_seeds(read_seeds(out), start.seeds):
+            return  # refused by check_folders, in its words
+        paths = [os.path.join(member_dir(out, s), "checkpoint.pt") for s in start.seeds]
+        there = [os.path.exists(p) for p in paths]
+        if not any(there):
+            return
+        if not all(there):
+            missing = [s for s, found in zip(start.seeds, there, strict=True) if not found]
+            raise UserError(
+                f"{out} holds checkpoints of some of the seeds {seeds_text(start.seeds)} but "
+                f"none of seed {seeds_text(missing)}, so they cannot start or go on as one "
+                f"ensemble; train those apart (--seed S --out-dir {member_dir(out, 'S')})")
+        states = load_members(out, start.seeds)
+    seeds = start.seeds or [None]
+    for state, path, seed in zip(states, paths, seeds, strict=True):
+        differ = other_settings(state["settings"], _member(settings, seed))
+        if differ:
+            raise UserError(f"{path} holds a run with other settings ({', '.join(differ)}) "
+                            f"than this command's; --auto-resume continues only the run the "
+                            f"command describes: move it away, or give another --out-dir")
+    at = states[0]["iteration"]
+    if at >= settings.iterations:
+        start.finished = at
+        return
+    start.resume = states[0] if start.seeds is None else states
+
+
+# --- The folders it writes in ----------------------------------------------------------------
+
+
+def check_folders(start, args):
+    """Refuse, before anything is written, a folder the run would share with another: a
+    single run's beside an ensemble's, a member's folder that is a file, or (unless
+    --overwrite) a checkpoint it would replace."""
+    out, seeds = start.settings.out_dir, start.seeds
+    if seeds is None:
+        if is_ensemble(out):
+            raise UserError(f"{out} holds an ensemble (seeds {seeds_text(read_seeds(out))}); "
+                            f"a single run needs a folder of its own: give another --out-dir "
+                            f"(a member goes on alone with --resume "
+                            f"{member_dir(out, 'S')}/checkpoint.pt)")
+        refuse_to_replace_a_run(start.checkpoint_path(), start.settings, args,
+                                _continued(start, args, None))
+        return
+    single = os.path.join(out, "checkpoint.pt")
+    if os.path.exists(single):
+        raise UserError(f"{out} holds a single run ({single}); an ensemble needs a folder of "
+                        f"its own: give another --out-dir")
+    for s in seeds:
+        folder = member_dir(out, s)
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise UserError(f"cannot train seed {s} in {folder}: it is a file, not a folder; "
+                            f"move it away or give another --out-dir")
+    refuse_to_replace_an_ensemble(start, args)
+
+
+def _continued(start, args, seed):
+    """The checkpoint the run (or member `seed`) goes on from, or None for a new run."""
+    if start.resume is None:
+        return None
+    if args.resume and seed is None:
+        return args.resume
+    folder = args.resume or start.settings.out_dir  # --auto-resume: the one in --out-dir
+    return os.path.join(folder if seed is None else member_dir(folder, seed), "checkpoint.pt")
+
+
+def _member(settings, seed):
+    return settings if seed is None else dataclasses.replace(settings, seed=seed)
+
+
+def refuse_to_replace_a_run(checkpoint_path, settings, args, continued=None):
     """A new run, or a run resumed into another folder, would replace the checkpoint of the
     run already in its folder (and restart its losses.csv) at its first save: refuse,
-    unless --overwrite says so. resumed: the checkpoint the run continues (--resume's)."""
-    resumed = resumed or args.resume
+    unless --overwrite says so. continued: the checkpoint the run goes on from."""
     if args.overwrite or not os.path.exists(checkpoint_path):
         return
-    if resumed and os.path.exists(resumed) and os.path.samefile(resumed, checkpoint_path):
+    if continued and os.path.exists(continued) and os.path.samefile(continued,
+                                                                     checkpoint_path):
         return  # continuing that very run
+    held = _held(checkpoint_path)
+    if held is not None and not continued and not other_settings(held["settings"], settings):
+        raise UserError(f"{checkpoint_path} holds this command's run, at iteration "
+                        f"{held['iteration']}; continue it with --resume {checkpoint_path} (or "
+                        f"this command with --auto-resume), or start it again with --overwrite")
     raise UserError(
         f"{checkpoint_path} holds the checkpoint of another run; continue it with "
         f"--resume {checkpoint_path}, or replace it with --overwrite"
     )
+
+
+def _held(checkpoint_path):
+    """The checkpoint in a folder, or None when it cannot be read (it is replaced all the
+    same: --overwrite)."""
+    try:
+        return load_checkpoint(checkpoint_path)
+    except CheckpointError:
+        return None
+
+
+def refuse_to_replace_an_ensemble(start, args):
+    """refuse_to_replace_a_run for each member; a folder that holds this ensemble names the
+    command that continues it, and one that holds an ensemble of other seeds is refused,
+    unless --overwrite says so."""
+    out, seeds = start.settings.out_dir, start.seeds
+    if not args.overwrite and start.resume is None and is_ensemble(out):
+        held = read_seeds(out)
+        if not same_seeds(held, seeds):
+            raise UserError(
+                f"{out} holds the ensemble of seeds {seeds_text(held)}; continue it with "
+                f"--resume {out}, train --seeds {seeds_text(seeds)} elsewhere, or replace "
+                f"it with --overwrite")
+        paths = [os.path.join(member_dir(out, s), "checkpoint.pt") for s in seeds]
+        states = [_held(p) for p in paths if os.path.exists(p)]
+        if states and all(s is not None and not other_settings(
+                s["settings"], _member(start.settings, s["settings"].get("seed")))
+                for s in states):
+            raise UserError(
+                f"{out} holds this command's ensemble (seeds {seeds_text(held)}), at "
+                f"iteration {states[0]['iteration']}; continue it with --resume {out} (or "
+                f"this command with --auto-resume), or start it again with --overwrite")
+    for s in seeds:
+        refuse_to_replace_a_run(os.path.join(member_dir(out, s), "checkpoint.pt"),
+                                _member(start.settings, s), args, _continued(start, args, s))
+
+
+# --- Training --------------------------------------------------------------------------------
+
+
+def check_before_training(settings):
+    """What would fail only once training began, found now: TensorBoard's package, the
+    device, MNIST, a minibatch larger than its training split. Returns (device, mnist)."""
+    if settings.tensorboard:
+        from ..run.board import tensorboard_missing
+
+        if tensorboard_missing():
+            raise UserError(tensorboard_missing())
+    device = resolve_device(settings.device)
+    mnist = read_data_sets(settings.data_dir, seed=settings.seed)
+    if settings.mb_size > mnist.train.num_examples:
+        raise UserError(
+            f"--mb-size {settings.mb_size} is larger than the "
+            f"{mnist.train.num_examples} training images"
+        )
+    return device, mnist
+
+
+def prepare_folders(start):
+    """The output folder and each member's, proven writable; then an ensemble's
+    ensemble.json (a new ensemble, or one resumed elsewhere)."""
+    out = start.settings.out_dir
+    prepare_out_dir(out)
+    if start.seeds is not None:
+        for s in start.seeds:
+            prepare_out_dir(member_dir(out, s))
+        if start.resume is None or not is_ensemble(out) or not same_seeds(read_seeds(out),
+                                                                          start.seeds):
+            write_seeds(out, start.seeds)
+
+
+def run_training(start, args, device, mnist):
+    """train() with the signals that stop it, and a progress bar on a terminal."""
+    from tqdm import tqdm
+
+    from ..train import train
+
+    mnist.train.to(device)
+    show_bar = not args.quiet and sys.stderr.isatty()
+    with StopOnSignal() as stop, tqdm(
+        total=start.settings.iterations, initial=start.start, unit="it", dynamic_ncols=True,
+        disable=not show_bar, file=sys.stderr, mininterval=0.5,
+    ) as bar:
+        def log(line):
+            if show_bar:
+                bar.write(line, file=sys.stdout)
+            else:
+                print(line, flush=True)
+
+        train(start.settings, mnist, device, log=log, resume=start.resume, stop=stop,
+              progress=bar if show_bar else None, seeds=start.seeds)
 
 
 def _fingerprint(path):
@@ -95,48 +401,18 @@ def _is_out_of_memory(error):
         "can't allocate memory" in str(error))
 
 
-def _resume_command(path, iterations, seeds=None):
-    """The command that continues the run; an ensemble's resumes its folder (two up from its
-    last member's checkpoint)."""
+def _resume_command(start):
+    """The command that continues the run; an ensemble's resumes its folder."""
     prog = sys.argv[0]
     if os.path.basename(prog) == "train.py":
         prog = f"python {shlex.quote(prog)}"
     else:
         prog = "gan-vanilla-train"
-    if seeds is not None:
-        folder = os.path.dirname(os.path.dirname(path)) or "."
-        return (f"{prog} --seeds {seeds_text(seeds)} --resume {shlex.quote(folder)} "
-                f"--iterations {iterations}")
-    return f"{prog} --resume {shlex.quote(path)} --iterations {iterations}"
-
-
-def _ensemble_seeds(folder, typed, argv):
-    """The seeds of the ensemble in `folder`; typed --seeds must name the same ones."""
-    seeds = read_seeds(folder)
-    if typed is not None and typed != seeds:
-        raise UserError(f"--seeds {seeds_text(typed)} does not match the ensemble in {folder} "
-                        f"(seeds {seeds_text(seeds)}); resume it with --seeds "
-                        f"{seeds_text(seeds)}, or leave --seeds out")
-    if "seed" in flags.typed_settings(argv):
-        raise UserError(f"{folder} holds an ensemble (seeds {seeds_text(seeds)}); --seed "
-                        f"cannot change on resume")
-    return seeds
-
-
-def refuse_to_replace_an_ensemble(out_dir, seeds, args):
-    """refuse_to_replace_a_run for each member; and a folder that holds an ensemble of
-    other seeds is refused, unless --overwrite says so."""
-    if not args.overwrite and not args.resume and is_ensemble(out_dir):
-        held = read_seeds(out_dir)
-        if held != seeds:
-            raise UserError(
-                f"{out_dir} holds the ensemble of seeds {seeds_text(held)}; continue it with "
-                f"--resume {out_dir}, train --seeds {seeds_text(seeds)} elsewhere, or replace "
-                f"it with --overwrite")
-    for s in seeds:
-        resumed = args.resume and os.path.join(member_dir(args.resume, s), "checkpoint.pt")
-        refuse_to_replace_a_run(os.path.join(member_dir(out_dir, s), "checkpoint.pt"), args,
-                                resumed)
+    iterations = start.settings.iterations
+    if start.seeds is not None:
+        return (f"{prog} --seeds {seeds_text(start.seeds)} --resume "
+                f"{shlex.quote(start.settings.out_dir)} --iterations {iterations}")
+    return f"{prog} --resume {shlex.quote(start.checkpoint_path())} --iterations {iterations}"
 
 
 def _kept(checkpoint_path):
@@ -147,93 +423,28 @@ def _kept(checkpoint_path):
 
 @denormals_flushed
 def main(argv=None):
-    from tqdm import tqdm
-
-    from ..train import train
-
     argv = sys.argv[1:] if argv is None else argv
     args = flags.train_parser().parse_args(argv)
     error = lambda message: print(f"gan-vanilla-train: error: {message}", file=sys.stderr)  # noqa: E731
-    checkpoint_path = None
-    seeds = args.seeds  # None: one run; else an ensemble's seeds (gan_vanilla/ensemble/)
+    start, checkpoint_path = None, None
     started, before = False, None  # whether training began; the checkpoint it found
     try:
-        resume = None
-        if seeds is not None and "seed" in flags.typed_settings(argv):
-            raise UserError("--seed and --seeds cannot go together: --seed S trains one run, "
-                            "--seeds 0-9 one run per seed at once")
-        if args.resume and is_ensemble(args.resume):
-            seeds = _ensemble_seeds(args.resume, seeds, argv)
-            resume = load_members(args.resume, seeds)
-            settings = resumed_settings(
-                resume[0], argv, os.path.join(member_dir(args.resume, seeds[0]),
-                                              "checkpoint.pt"))
-            if "out_dir" not in flags.typed_settings(argv):  # continue in place
-                settings = dataclasses.replace(settings, out_dir=args.resume)
-            if resume[0]["iteration"] >= settings.iterations:
-                raise UserError(
-                    f"the ensemble in {args.resume} is at iteration {resume[0]['iteration']} "
-                    f"already; ask for a larger total with --iterations")
-        elif args.resume:
-            if seeds is not None:
-                raise UserError(f"--seeds resumes an ensemble's folder (one that holds "
-                                f"{ENSEMBLE_FILE}); {args.resume} is not one: leave --seeds "
-                                f"out to continue a single run")
-            resume = load_checkpoint(args.resume)
-            settings = resumed_settings(resume, argv, args.resume)
-            if resume["iteration"] >= settings.iterations:
-                raise UserError(
-                    f"checkpoint {args.resume} is at iteration {resume['iteration']} already; "
-                    f"ask for a larger total with --iterations"
-                )
-        else:
-            settings = flags.settings_from_args(args)
-        if seeds is None:
-            checkpoint_path = os.path.join(settings.out_dir, "checkpoint.pt")
-            refuse_to_replace_a_run(checkpoint_path, args)
-        else:
-            refuse_to_replace_an_ensemble(settings.out_dir, seeds, args)
-            # the last member's checkpoint is written last: it tells whether all were
-            checkpoint_path = os.path.join(member_dir(settings.out_dir, seeds[-1]),
-                                           "checkpoint.pt")
-        if settings.tensorboard:
-            from ..run.board import tensorboard_missing
-
-            if tensorboard_missing():
-                raise UserError(tensorboard_missing())
-        device = resolve_device(settings.device)
-        mnist = read_data_sets(settings.data_dir, seed=settings.seed)
-        if settings.mb_size > mnist.train.num_examples:
-            raise UserError(
-                f"--mb-size {settings.mb_size} is larger than the "
-                f"{mnist.train.num_examples} training images"
-            )
-        prepare_out_dir(settings.out_dir)
-        if seeds is not None and (resume is None or not is_ensemble(settings.out_dir)):
-            write_seeds(settings.out_dir, seeds)  # a new ensemble, or one resumed elsewhere
+        start = what_to_train(args, argv)
+        if start.finished is not None:
+            print(f"gan-vanilla-train: {start.settings.out_dir} holds this run, finished at "
+                  f"iteration {start.finished}; nothing to train", file=sys.stderr)
+            return 0
+        check_folders(start, args)
+        checkpoint_path = start.checkpoint_path()
+        device, mnist = check_before_training(start.settings)
+        prepare_folders(start)
         started, before = True, _fingerprint(checkpoint_path)
-        mnist.train.to(device)
-
-        show_bar = not args.quiet and sys.stderr.isatty()
-        start = 0 if not resume else (resume if seeds is None else resume[0])["iteration"]
-        with StopOnSignal() as stop, tqdm(
-            total=settings.iterations, initial=start, unit="it", dynamic_ncols=True,
-            disable=not show_bar, file=sys.stderr, mininterval=0.5,
-        ) as bar:
-            def log(line):
-                if show_bar:
-                    bar.write(line, file=sys.stdout)
-                else:
-                    print(line, flush=True)
-
-            train(settings, mnist, device, log=log, resume=resume, stop=stop,
-                  progress=bar if show_bar else None, seeds=seeds)
+        run_training(start, args, device, mnist)
     except Interrupted as e:
-        written = (checkpoint_path if seeds is None else
-                   os.path.join(settings.out_dir, "seed-*", "checkpoint.pt"))
+        written = (checkpoint_path if start.seeds is None else
+                   os.path.join(start.settings.out_dir, "seed-*", "checkpoint.pt"))
         print(f"gan-vanilla-train: stopped at iteration {e.iteration}; checkpoint written to "
-              f"{written}\nResume with: "
-              f"{_resume_command(checkpoint_path, settings.iterations, seeds)}", file=sys.stderr)
+              f"{written}\nResume with: {_resume_command(start)}", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
         if started and _fingerprint(checkpoint_path) != before:
@@ -241,8 +452,7 @@ def main(argv=None):
             iteration = load_checkpoint(checkpoint_path)["iteration"]
             print(f"gan-vanilla-train: stopped at once, just after writing the checkpoint of "
                   f"iteration {iteration} to {checkpoint_path}\nResume with: "
-                  f"{_resume_command(checkpoint_path, settings.iterations, seeds)}",
-                  file=sys.stderr)
+                  f"{_resume_command(start)}", file=sys.stderr)
         else:
             error(f"stopped at once, without a new checkpoint; {_kept(checkpoint_path)}")
         return 130
@@ -250,7 +460,7 @@ def main(argv=None):
         error(f"{e}; the run is stopped and {_kept(checkpoint_path)}")
         return 1
     except MNISTError as e:
-        error(_data_dir_origin(args, argv, settings) + str(e))
+        error(_data_dir_origin(args, argv, start) + str(e))
         return 1
     except (UserError, UnknownDevice, CheckpointError, DamagedFile) as e:
         error(str(e))
@@ -268,12 +478,12 @@ def main(argv=None):
     return 0
 
 
-def _data_dir_origin(args, argv, settings):
+def _data_dir_origin(args, argv, start):
     """When --data-dir was not typed on resume, the checkpoint gave it, relative to the
     folder its run started in: say so, since that may not be where the user is now."""
     if not args.resume or "data_dir" in flags.typed_settings(argv):
         return ""
-    return (f"--data-dir {settings.data_dir} comes from the checkpoint {args.resume} "
+    return (f"--data-dir {start.settings.data_dir} comes from the checkpoint {args.resume} "
             f"(relative to the folder that run started in; give --data-dir to read MNIST "
             f"elsewhere): ")
 

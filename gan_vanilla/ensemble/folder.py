@@ -6,7 +6,7 @@ import os
 
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..run.files import write_json
-from .seeds import seeds_text
+from .seeds import seeds_problem, seeds_text
 
 NAME = "ensemble.json"
 
@@ -24,17 +24,25 @@ def write_seeds(out_dir, seeds):
 
 
 def read_seeds(out_dir):
-    """The seeds ensemble.json names; CheckpointError when it is not an ensemble's."""
+    """The seeds ensemble.json names, checked as --seeds is (seeds.seeds_problem);
+    CheckpointError, saying what is wrong, when it is not an ensemble's."""
     path = os.path.join(out_dir, NAME)
     try:
         with open(path) as f:
             seeds = json.load(f)["seeds"]
-        if not (isinstance(seeds, list) and seeds and
-                all(isinstance(s, int) and s >= 0 for s in seeds)):
-            raise ValueError
     except (OSError, ValueError, KeyError, TypeError):
         raise CheckpointError(f"{path} is damaged or not a gan-vanilla ensemble's") from None
+    problem = seeds_problem(seeds)
+    if problem:
+        raise CheckpointError(f"{path} is damaged or not a gan-vanilla ensemble's: it "
+                              f"{problem}; repair it or move it away")
     return seeds
+
+
+def same_seeds(a, b):
+    """Whether two lists name the same members: the order of --seeds is only the order of
+    the stack."""
+    return sorted(a) == sorted(b)
 
 
 def load_members(out_dir, seeds):
@@ -51,9 +59,4 @@ def load_members(out_dir, seeds):
             f"({where}), so they cannot go on as one ensemble; resume each behind one alone "
             f"with --resume {member_dir(out_dir, '<seed>')}/checkpoint.pt --iterations {at[-1]} "
             f"first")
-    differ = sorted(key for key in states[0]["settings"] if key not in ("seed", "out_dir")
-                    and len({repr(s["settings"].get(key)) for s in states}) > 1)
-    if differ:
-        raise CheckpointError(f"the members of {out_dir} were trained with different settings "
-                              f"({', '.join(differ)}), so they are not one ensemble")
     return states

@@ -9,6 +9,8 @@ torch.manual_seed seeds CUDA's) for its z, and a DataSet generator for its batch
 """
 
 import argparse
+import collections
+import json
 
 import torch
 
@@ -19,7 +21,7 @@ MAX_MEMBERS = 10000  # a seed list longer than this is a typo (10,000 copies of 
 
 
 def parse_seeds(text, seed_max=2**63 - 1):
-    """`0-9`, `0,3,7` or a mix (`0-4,10,20-22`) -> [0, 1, ...], each seed once, in order.
+    """`0-9`, `0,3,7` or a mix (`0-4,10,20-22`) -> [0, 1, ...], in the order written.
     argparse type of --seeds: a bad list is refused with one line."""
     seeds = []
     for part in text.split(","):
@@ -35,6 +37,9 @@ def parse_seeds(text, seed_max=2**63 - 1):
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not a list of seeds: write 0-9, 0,3,7 or a mix such as "
                 f"0-4,10") from None
+        if len(bounds) == 1 and not 0 <= low <= seed_max:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} in {text!r} is not a seed: each is 0 to 2^63-1")
         if not 0 <= low <= high <= seed_max:
             raise argparse.ArgumentTypeError(
                 f"{part.strip()!r} in {text!r} is not a range of seeds from low to high, "
@@ -42,11 +47,28 @@ def parse_seeds(text, seed_max=2**63 - 1):
         if high - low + len(seeds) >= MAX_MEMBERS:
             raise argparse.ArgumentTypeError(f"{text!r} names more than {MAX_MEMBERS} seeds")
         seeds.extend(range(low, high + 1))
-    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
-    if repeated:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} names seed {repeated[0]} twice: each member must be a run of its own")
+    problem = seeds_problem(seeds, seed_max)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
     return seeds
+
+
+def seeds_problem(seeds, seed_max=2**63 - 1):
+    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the
+    one check of --seeds and of an ensemble's ensemble.json (folder.py). Each seed an
+    integer from 0 to 2^63-1, each once, one to MAX_MEMBERS of them."""
+    if not isinstance(seeds, list) or not seeds:
+        return "names no seeds"
+    for s in seeds:
+        # bool is an int in Python: JSON's true must not read as seed 1
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= seed_max:
+            return f"names {json.dumps(s)}, which is not a seed (0 to 2^63-1)"
+    if len(seeds) > MAX_MEMBERS:
+        return f"names more than {MAX_MEMBERS} seeds"
+    repeated = sorted(s for s, n in collections.Counter(seeds).items() if n > 1)
+    if repeated:
+        return f"names seed {repeated[0]} twice: each member must be a run of its own"
+    return None
 
 
 def seeds_text(seeds):

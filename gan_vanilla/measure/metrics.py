@@ -49,7 +49,12 @@ def classifier_score(logits):
         warnings.simplefilter("ignore")
         metric = InceptionScore(feature=_Logits(), splits=1)
         metric.update(logits)
-        with torch.random.fork_rng(devices=[]):  # compute() shuffles with the global stream
+        # compute() shuffles the samples with torch's global stream, which a process seeds at
+        # random (a run that never seeds it: an ensemble, evaluate). The shuffle changes only
+        # the order of float64 sums, but that moves the last digit: a fixed seed makes the
+        # score the same in every process, and the caller's stream is left as it was.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
             score, _ = metric.compute()
     return float(score)
 

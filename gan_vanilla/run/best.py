@@ -83,12 +83,17 @@ class BestGenerator:
             f"{last['iteration']}); {pairs}; saved as {self.path} and {self.png}")
 
     def state_dict(self):
-        """What a checkpoint keeps, so that a resumed run ends with the same best.pt."""
-        return {"best": self.kept, "last": self.last_kept}
+        """What a checkpoint keeps: the best and the last measurement as they stand (a
+        finished run's last may fall between two multiples of --quality-every), and `kept`
+        and `last_kept`, those of the multiples alone, which a resumed run goes on from, so
+        that it ends with the best.pt of a run that never stopped."""
+        return {"best": self.best, "last": self.last,
+                "kept": self.kept, "last_kept": self.last_kept}
 
     def load_state_dict(self, state):
-        self.kept = self.best = state["best"]
-        self.last = self.last_kept = state["last"]
+        # Checkpoints before `kept` held the multiples' best and last as "best" and "last".
+        self.kept = self.best = state.get("kept", state["best"])
+        self.last = self.last_kept = state.get("last_kept", state["last"])
 
 
 _SHOWN = ((RULE, "Frechet distance to the validation images", "{:.0f}".format),

@@ -1,5 +1,6 @@
 """Checkpoints: written atomically, read back with a clear message when they are not ours."""
 
+import glob
 import os
 import zipfile
 
@@ -32,7 +33,7 @@ def load_checkpoint(path, generator_only=False):
     """Read a checkpoint written by save_checkpoint (tensors land on the CPU). generator_only:
     for drawing samples, where best.pt (run/best.py: G alone, no state to resume) will do."""
     if os.path.isdir(path):
-        raise CheckpointError(f"checkpoint {path} is a folder; name the checkpoint file in it")
+        raise CheckpointError(_folder_message(path))
     if not os.path.isfile(path):
         raise CheckpointError(f"checkpoint {path} does not exist")
     try:
@@ -63,6 +64,20 @@ def load_checkpoint(path, generator_only=False):
     if missing:
         raise CheckpointError(f"checkpoint {path} is incomplete (no {', '.join(missing)})")
     return state
+
+
+def _folder_message(path):
+    """What to name instead of a folder: the checkpoint in it; for an ensemble's folder
+    (ensemble/folder.py), one member's."""
+    inside = os.path.join(path, "checkpoint.pt")
+    if os.path.exists(os.path.join(path, "ensemble.json")):
+        members = sorted(glob.glob(os.path.join(glob.escape(path), "seed-*", "checkpoint.pt")))
+        example = members[0] if members else os.path.join(path, "seed-S", "checkpoint.pt")
+        return (f"checkpoint {path} is the folder of an ensemble; name one member's "
+                f"checkpoint, e.g. {example} (or its best.pt)")
+    if os.path.exists(inside):
+        return f"checkpoint {path} is a folder; name the checkpoint file in it, {inside}"
+    return f"checkpoint {path} is a folder, and holds no checkpoint.pt"
 
 
 def _first_sentence(error):

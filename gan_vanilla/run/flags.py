@@ -108,6 +108,10 @@ def train_parser(typed_only=False):
     made.add_argument("--resume", metavar="PATH",
                       help="continue the run saved in PATH (a checkpoint, or an ensemble's "
                       "OUT_DIR); --iterations is the total")
+    made.add_argument("--auto-resume", action="store_true",
+                      help="where OUT_DIR already holds the run this command describes (the "
+                      "same settings), continue it from its checkpoint, or do nothing if it "
+                      "is finished; else start it (a scheduler may run the line again)")
     made.add_argument("--quiet", action="store_true", help="no progress bar")
     made.add_argument("--overwrite", action="store_true",
                       help="start even where OUT_DIR holds another run's checkpoint, and "
@@ -177,6 +181,19 @@ def add_training_flags(parser):
 
 
 SETTING_FIELDS = {field.name for field in dataclasses.fields(Settings)}
+
+
+def typed_form(field, value):
+    """How to type `value` for the setting `field` on the train command line:
+    ("quality_every", 0) -> "--quality-every 0", ("cuda_graph", False) -> "--no-cuda-graph";
+    None where no flag sets that value (--tensorboard cannot be typed off)."""
+    action = next(a for a in train_parser()._actions if a.dest == field)
+    name = action.option_strings[0]
+    if isinstance(action, argparse.BooleanOptionalAction):
+        return name if value else f"--no-{name[2:]}"
+    if action.nargs == 0:  # store_true
+        return name if value else None
+    return f"{name} {value}"
 
 
 def settings_from_args(args):

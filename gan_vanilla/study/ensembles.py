@@ -16,7 +16,7 @@ time (scripts/bench.py), so off there unless the study file or --ensembles asks.
 import os
 import shlex
 
-from ..ensemble.folder import is_ensemble, read_seeds
+from ..ensemble.folder import NAME, is_ensemble, read_seeds, same_seeds
 from ..ensemble.seeds import seeds_text
 from ..run.checkpoint import CheckpointError, load_checkpoint
 
@@ -32,14 +32,11 @@ class Ensemble:
         self.name = f"{self.config} seeds {seeds_text(self.seeds)}"
         self.resume = False  # whether it goes on from its members' checkpoints (plan)
 
-    def train_argv(self, resume=False):
+    def train_argv(self):
         from .runner import train_argv
 
-        # --overwrite replaces only ensemble.json of earlier seeds: each member's folder is
-        # new or was moved aside (why_anew), so there is no checkpoint for it to replace.
         return train_argv(self.study, ["--seeds", seeds_text(self.seeds)], self.dir,
-                          self.runs[0].flags, resume=self.dir if resume else None,
-                          overwrite=True)
+                          self.runs[0].flags)
 
     def resumable(self):
         """Whether the members were stopped together: checkpoints at one iteration, and the
@@ -47,12 +44,33 @@ class Ensemble:
         if not is_ensemble(self.dir):
             return False
         try:
-            if read_seeds(self.dir) != self.seeds:
+            if not same_seeds(read_seeds(self.dir), self.seeds):
                 return False
             at = {load_checkpoint(run.checkpoint)["iteration"] for run in self.runs}
         except CheckpointError:
             return False
         return len(at) == 1
+
+    def move_other_seeds_aside(self):
+        """A new ensemble in a folder whose ensemble.json names other seeds (an earlier
+        ensemble of this configuration, its members done or moved aside) or is damaged:
+        that file is renamed to the first free ensemble.json.old-N, so the train command
+        finds the folder free and nothing is lost. Returns what was done, in words, or
+        None."""
+        path = os.path.join(self.dir, NAME)
+        if not os.path.exists(path):
+            return None
+        try:
+            if same_seeds(read_seeds(self.dir), self.seeds):
+                return None
+        except CheckpointError:
+            pass
+        n = 1
+        while os.path.lexists(f"{path}.old-{n}"):
+            n += 1
+        os.rename(path, f"{path}.old-{n}")
+        return (f"{path} named other seeds; moved it to {path}.old-{n}, training seeds "
+                f"{seeds_text(self.seeds)} as one ensemble")
 
     def command_line(self):
         """The ensemble as one shell line: its train command, then every member's

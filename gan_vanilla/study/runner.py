@@ -27,7 +27,7 @@ refuses.
 Every run is two commands, train and evaluate, each a process of its own, so that a run is
 exactly what a user would type (`--list` prints them) and a crash or Ctrl-C loses only the
 iterations since the last checkpoint. A run whose evaluation was written for exactly its
-flags is done; a run with a checkpoint goes on from it with --resume; a run whose folder
+flags is done; a run with a checkpoint goes on from it (--auto-resume); a run whose folder
 holds a run with other flags is moved aside, whole, and trained anew.
 """
 
@@ -60,7 +60,8 @@ TOP_TYPES = {"out_dir": (str, "text in quotes"), "data_dir": (str, "text in quot
              "ensembles": (bool, "true or false"),
              "configurations": (dict, "tables ([configurations.NAME])")}
 # Flags a study may not set per run: the study chooses them.
-RESERVED = {"out-dir", "data-dir", "seed", "resume", "quiet", "classifier-cache", "overwrite"}
+RESERVED = {"out-dir", "data-dir", "seed", "seeds", "resume", "auto-resume", "quiet",
+            "classifier-cache", "overwrite"}
 # What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
 # iteration and the sample count it was made for.
 EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
@@ -97,9 +98,8 @@ class Run:
         self.record = os.path.join(self.dir, RECORD)
         self.settings = None  # the Settings the train command makes of the flags (load_study)
 
-    def train_argv(self, resume=False):
-        return train_argv(self.study, ["--seed", str(self.seed)], self.dir, self.flags,
-                          resume=self.checkpoint if resume else None)
+    def train_argv(self):
+        return train_argv(self.study, ["--seed", str(self.seed)], self.dir, self.flags)
 
     def evaluate_argv(self, best=False):
         """evaluate's arguments for the last checkpoint, or (best) for best.pt."""
@@ -244,20 +244,15 @@ class Run:
                                  "train_seconds": train_seconds})
 
 
-def train_argv(study, who, out_dir, flags, resume=None, overwrite=False):
+def train_argv(study, who, out_dir, flags):
     """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
-    LIST, ensembles.py): into out_dir with its flags, or going on from `resume` (a checkpoint,
-    or an ensemble's folder)."""
+    LIST, ensembles.py): into out_dir with its flags. --auto-resume: the same line starts the
+    run, continues it after a stop, and does nothing once it is finished, so that a line of
+    --list can be run again (a requeued job) without losing a run."""
     argv = ["--data-dir", study.data_dir, *who, "--quiet"]
     if study.classifier_cache:
         argv += ["--classifier-cache", study.classifier_cache]
-    if resume:
-        argv += ["--resume", resume]
-        if "iterations" in flags:
-            argv += ["--iterations", flags["iterations"]]
-        return argv
-    return [*argv, "--out-dir", out_dir, *(["--overwrite"] if overwrite else []),
-            *flag_argv(flags)]
+    return [*argv, "--out-dir", out_dir, *flag_argv(flags), "--auto-resume"]
 
 
 def flag_argv(flags):
@@ -410,7 +405,7 @@ def _flags(table, where, path):
     for key, value in table.items():
         flag = key.replace("_", "-")
         if flag in RESERVED:
-            hint = " (give seeds = [...] instead)" if flag == "seed" else ""
+            hint = " (give seeds = [...] instead)" if flag in ("seed", "seeds") else ""
             raise _error(path, f"{where} sets --{flag}, which the study chooses for every run"
                          f"{hint}")
         action = known.get(flag)
@@ -571,10 +566,10 @@ def run_study(study, jobs=1, log=print, ensembles=None):
     on = ensembles_on(study, study.ensembles if ensembles is None else ensembles)
     work = plan(todo, on)
     together = sum(len(item.runs) for item in work if isinstance(item, Ensemble))
+    ensembles_made = _count(sum(isinstance(item, Ensemble) for item in work), "ensemble")
     log(f"study {study.path}: {len(study.runs)} runs, {len(study.runs) - len(todo)} done, "
         f"{len(todo)} to run, {jobs} at a time, in {study.out_dir}"
-        + (f"; {together} of them as {sum(isinstance(i, Ensemble) for i in work)} "
-           "ensembles" if together else ""))
+        + (f"; {together} of them as {ensembles_made}" if together else ""))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     children = Children()
@@ -616,7 +611,7 @@ def _train_and_evaluate(run, children, env, log):
     run.write_record(seconds)
     if not (resume and run.trained()):  # stopped after training, before its evaluation
         start = time.monotonic()
-        train = children.run("train", run.train_argv(resume), env)
+        train = children.run("train", run.train_argv(), env)
         if train is None:
             return "skipped"
         seconds += time.monotonic() - start
@@ -644,8 +639,12 @@ def _train_and_evaluate_ensemble(ensemble, children, env, log):
         os.makedirs(run.dir, exist_ok=True)
         shares[run] = run.recorded().get("train_seconds", 0.0) if resume else 0.0
         run.write_record(shares[run])
+    if not resume:
+        moved = ensemble.move_other_seeds_aside()
+        if moved:
+            log(f"{ensemble.name}: {moved}")
     start = time.monotonic()
-    train = children.run("train", ensemble.train_argv(resume), env)
+    train = children.run("train", ensemble.train_argv(), env)
     if train is None:
         return [(run, "skipped") for run in runs]
     for run in runs:
@@ -674,6 +673,10 @@ _MAIN = {
     "evaluate": "import sys; from gan_vanilla.cli.evaluate import main; "
                 "sys.exit(main(sys.argv[1:]))",
 }
+
+
+def _count(n, noun):
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _last_line(text):
