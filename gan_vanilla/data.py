@@ -3,7 +3,7 @@
 The post read MNIST with `input_data.read_data_sets('../MNIST_data', one_hot=True)`, which is
 gone. This file keeps the semantics of that reader as it stood from early 2017 on top of
 MNIST's four IDX files (found, downloaded by torchvision when missing, checked and read in
-run/mnist_files.py):
+files/mnist.py):
 validation = the first 5,000 training images, train = the other 55,000, test = t10k; float32
 pixels in [0, 1]; one-hot labels; `next_batch` shuffles before the first epoch and at every
 epoch's end, and joins the old epoch's leftover to the new epoch's head, so every batch is
@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import torch
 
-from .run.mnist_files import MNISTError, load_mnist
+from .files.mnist import MNISTError, load_mnist
 
 
 class DataSet:
@@ -41,7 +41,9 @@ class DataSet:
         self.perm = perm.to(self.images.device)
 
     def next_batch(self, batch_size):
-        """The next `batch_size` images and labels (TensorFlow's `DataSet.next_batch`)."""
+        """The next `batch_size` images and labels (TensorFlow's `DataSet.next_batch`). The
+        order is `perm`'s last axis: an ensemble's sampler (ensemble/seeds.py) holds one row
+        of it per member and gets (K, batch_size, ...) from the same lines."""
         if not 0 < batch_size <= self.num_examples:
             raise ValueError(
                 f"batch size {batch_size} must be between 1 and the split's "
@@ -52,13 +54,13 @@ class DataSet:
             self._shuffle()
         if start + batch_size > self.num_examples:
             # Finished an epoch: keep its leftover, reshuffle, and fill up from the new epoch.
-            rest = self.perm[start:]
+            rest = self.perm[..., start:]
             self._shuffle()
-            self.index_in_epoch = batch_size - rest.shape[0]
-            idx = torch.cat((rest, self.perm[: self.index_in_epoch]))
+            self.index_in_epoch = batch_size - rest.shape[-1]
+            idx = torch.cat((rest, self.perm[..., : self.index_in_epoch]), dim=-1)
         else:
             self.index_in_epoch += batch_size
-            idx = self.perm[start : self.index_in_epoch]
+            idx = self.perm[..., start : self.index_in_epoch]
         return self.images[idx], self.labels[idx]
 
     def to(self, device):

@@ -1,20 +1,22 @@
 """The post's training script as one function: the forward-loss-backward-update loop.
 
-Read it next to the post: the hyperparameters, G and D (model.py), the two solvers, then the
-loop: sample data; D forward, loss, backward, update; reset; G forward, loss, backward,
-update; reset; every `sample_every` iterations, print and plot. What a real run needs beyond
-the post (resume, the loss log, the quality monitor, checkpoints, stopping, the GPU path)
-lives in gan_vanilla/run/ and touches the loop through `run.after(...)` once an iteration.
+Read it next to the post: the set-up (`setup`: the hyperparameters, the eight tensors, G and
+D from model.py, the two solvers, the labels), one iteration (`make_iteration`: D forward,
+loss, backward, update; reset; G forward, loss, backward, update; reset), then the loop
+(`train`): sample data, the iteration, and every `sample_every` iterations print and plot.
+What a real run needs beyond the post (resume, the loss log, the quality monitor,
+checkpoints, stopping, the GPU path) lives in gan_vanilla/run/ and touches the loop through
+`run.after(...)` once an iteration.
 """
 
+import dataclasses
 import functools
 
 import torch
 import torch.nn.functional as F  # Post: `import torch.nn.functional as nn`
 import torch.optim as optim
 
-from .ensemble.loss import member_bce
-from .ensemble.seeds import Seeds
+from .ensemble.seeds import Stack
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
 from .run.session import Run
 
@@ -23,6 +25,71 @@ def report_line(it, D_loss, G_loss):
     # The post's repository script (the post leaves the report out):
     # print('Iter-{}; D_loss: {}; G_loss: {}'.format(it, D_loss.data[0], G_loss.data[0]))
     return f"Iter-{it}; D_loss: {D_loss:.4}; G_loss: {G_loss:.4}"
+
+
+@dataclasses.dataclass
+class GAN:
+    """What the post sets up before its loop (`setup`)."""
+
+    params: dict  # the eight tensors by name
+    G: object
+    D: object
+    G_params: list  # [Wzh, bzh, Whx, bhx]
+    D_params: list  # [Wxh, bxh, Why, bhy]
+    G_solver: object
+    D_solver: object
+    ones_label: torch.Tensor
+    zeros_label: torch.Tensor
+    stack: Stack | None = None  # an ensemble's members (--seeds); None for one run
+
+    @property
+    def randn(self):
+        """The loop's torch.randn: an ensemble's draws each member's from its own stream."""
+        if self.stack is None:
+            return functools.partial(torch.randn, device=self.ones_label.device)
+        return self.stack.randn
+
+    def iteration_parts(self):
+        """make_iteration's arguments: G, D, their tensors and solvers, the labels, the loss."""
+        bce = F.binary_cross_entropy if self.stack is None else self.stack.bce
+        return (self.G, self.D, self.G_params, self.D_params, self.G_solver, self.D_solver,
+                self.ones_label, self.zeros_label, bce)
+
+
+def setup(settings, train_set, device, seeds=None):
+    """The post's set-up, in its order: the hyperparameters, the eight tensors, G and D, the
+    two solvers, the labels. train_set: mnist.train, whose images give X_dim. seeds: None for
+    one run of settings.seed, in the post's shapes; a list for an ensemble (--seeds): one run
+    per seed, each drawn as `--seed S` draws it, stacked along a leading axis (ensemble/)."""
+    mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
+    X_dim = train_set.images.shape[1]  # 784
+
+    if seeds is None:
+        torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
+        # Drawn on the CPU then moved, so a seed gives the same initial weights on every device.
+        params = params_to(init_params(Z_dim, h_dim, X_dim), device)
+        stack, K = None, ()
+    else:
+        # Wzh: (K, Z_dim, h_dim); bzh: (K, 1, h_dim), to broadcast over each member's rows
+        stack = Stack(seeds, train_set, device)
+        params, K = stack.init_params(Z_dim, h_dim, X_dim), (len(seeds),)
+    G, D = make_G(params), make_D(params)
+
+    G_params = [params[k] for k in G_PARAM_NAMES]  # [Wzh, bzh, Whx, bhx]
+    D_params = [params[k] for k in D_PARAM_NAMES]  # [Wxh, bxh, Why, bhy]
+
+    # fused=True: one kernel updates all four tensors (same Adam, fewer passes over memory).
+    # betas: torch's default (0.9, 0.999), which the post used, unless --beta1 says otherwise.
+    betas = (settings.beta1, 0.999)
+    G_solver = optim.Adam(G_params, lr=lr, betas=betas, fused=True)
+    D_solver = optim.Adam(D_params, lr=lr, betas=betas, fused=True)
+
+    # The targets of binary_cross_entropy, as the post's repository script defines them (the
+    # post uses them without showing them): Variable(torch.ones(mb_size, 1)), and zeros.
+    ones_label = torch.ones(*K, mb_size, 1, device=device)
+    zeros_label = torch.zeros(*K, mb_size, 1, device=device)
+    return GAN(params, G, D, G_params, D_params, G_solver, D_solver, ones_label, zeros_label,
+               stack)
 
 
 def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zeros_label,
@@ -99,47 +166,21 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
     Raises Diverged (run/losslog.py; no checkpoint written after it) when a loss becomes NaN
     or infinite.
     """
-    mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
-    X_dim = mnist.train.images.shape[1]  # 784
-
-    if seeds is None:
-        torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
-        # Drawn on the CPU then moved, so a seed gives the same initial weights on every device.
-        params = params_to(init_params(Z_dim, h_dim, X_dim), device)
-        randn, K, bce = functools.partial(torch.randn, device=device), (), F.binary_cross_entropy
-    else:
-        # K runs at once: each member's weights, noise and batches from its own seed, as
-        # `--seed S` draws them; every tensor gains a leading axis of K (ensemble/).
-        seeds = Seeds(seeds, mnist.train, device)
-        # Wzh: (K, Z_dim, h_dim); bzh: (K, 1, h_dim), to broadcast over each member's rows
-        params = seeds.init_params(Z_dim, h_dim, X_dim)
-        mnist = mnist._replace(train=seeds.train)  # next_batch: (K, mb_size, X_dim)
-        randn, K, bce = seeds.randn, (len(seeds.seeds),), member_bce
-    G, D = make_G(params), make_D(params)
-
-    G_params = [params[k] for k in G_PARAM_NAMES]  # [Wzh, bzh, Whx, bhx]
-    D_params = [params[k] for k in D_PARAM_NAMES]  # [Wxh, bxh, Why, bhy]
-
-    # fused=True: one kernel updates all four tensors (same Adam, fewer passes over memory).
-    # betas: torch's default (0.9, 0.999), which the post used, unless --beta1 says otherwise.
-    betas = (settings.beta1, 0.999)
-    G_solver = optim.Adam(G_params, lr=lr, betas=betas, fused=True)
-    D_solver = optim.Adam(D_params, lr=lr, betas=betas, fused=True)
-
-    # The targets of binary_cross_entropy, as the post's repository script defines them (the
-    # post uses them without showing them): Variable(torch.ones(mb_size, 1)), and zeros.
-    ones_label = torch.ones(*K, mb_size, 1, device=device)
-    zeros_label = torch.zeros(*K, mb_size, 1, device=device)
+    mb_size, Z_dim = settings.mb_size, settings.Z_dim
+    # The hyperparameters, the eight tensors, G and D, the solvers and the labels (above).
+    gan = setup(settings, mnist.train, device, seeds)
+    G, randn = gan.G, gan.randn
+    if gan.stack is not None:
+        mnist = mnist._replace(train=gan.stack.train)  # next_batch: (K, mb_size, X_dim)
 
     # Beyond the post (gan_vanilla/run/): config.json, resume, the loss log, the quality
     # monitor, TensorBoard, checkpoints, stopping, the grids' worker. The device path is
     # chosen here, once: on the CPU the iteration runs as written; on CUDA it is replayed as
     # one CUDA graph.
-    run = Run(settings, mnist, device, params, G_solver, D_solver, log=log, resume=resume,
-              stop=stop, progress=progress, classifier_settings=classifier_settings,
-              seeds=seeds)
-    iteration = run.on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver,
-                              ones_label, zeros_label, bce)
+    run = Run(settings, mnist, device, gan.params, gan.G_solver, gan.D_solver, log=log,
+              resume=resume, stop=stop, progress=progress,
+              classifier_settings=classifier_settings, stack=gan.stack)
+    iteration = run.on_device(make_iteration, *gan.iteration_parts())
 
     grids = run.grids  # writes each grid off the loop's path, as the post's code draws it
     c = run.grid_counter  # the post's plot counter: out/000.png, out/001.png, ...
@@ -169,4 +210,4 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
             # Beyond the post: the loss log, the quality monitor, the progress bar,
             # checkpoints, stopping on request.
             run.after(it, c, G, D_loss, G_loss, D_real, D_fake)
-    return params
+    return gan.params

@@ -34,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -41,11 +42,11 @@ import torch  # noqa: E402
 
 from gan_vanilla import post2017  # noqa: E402
 from gan_vanilla.data import DataSet, Datasets, read_data_sets  # noqa: E402
+from gan_vanilla.files.mnist import MNISTError  # noqa: E402
 from gan_vanilla.grid import GridWriter  # noqa: E402
 from gan_vanilla.run.device import flush_denormals, on_device  # noqa: E402
-from gan_vanilla.run.mnist_files import MNISTError  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
-from gan_vanilla.train import make_iteration, train  # noqa: E402
+from gan_vanilla.train import make_iteration, setup, train  # noqa: E402
 
 
 def sync(device):
@@ -117,32 +118,17 @@ def adam_only(device):
     return run
 
 
-def fresh_gan(images, device, compile_G_and_D=False):
-    """The post's GAN at its start, as train() builds it, and its iteration
-    (train.make_iteration) on `device`; G and D compiled by torch.compile in
-    "reduce-overhead" mode when asked."""
-    from types import SimpleNamespace
-
-    from gan_vanilla.model import (
-        D_PARAM_NAMES,
-        G_PARAM_NAMES,
-        init_params,
-        make_D,
-        make_G,
-        params_to,
-    )
-
+def fresh_gan(images, device, compile_G_and_D=False, seeds=None):
+    """The post's GAN at its start, set up as train() sets it up (train.setup), with a fresh
+    sampler over `images`; an ensemble of `seeds` when given; G and D compiled by
+    torch.compile in "reduce-overhead" mode when asked."""
     s = Settings()
-    params = params_to(init_params(s.Z_dim, s.h_dim, images.shape[1]), device)
-    G, D = make_G(params), make_D(params)
+    mnist = fresh_mnist(images)
+    gan = setup(s, mnist.train, device, seeds)
     if compile_G_and_D:
-        G, D = (torch.compile(f, mode="reduce-overhead") for f in (G, D))
-    G_params = [params[k] for k in G_PARAM_NAMES]
-    D_params = [params[k] for k in D_PARAM_NAMES]
-    gan = (G, D, G_params, D_params, torch.optim.Adam(G_params, lr=s.lr, fused=True),
-           torch.optim.Adam(D_params, lr=s.lr, fused=True),
-           torch.ones(s.mb_size, 1, device=device), torch.zeros(s.mb_size, 1, device=device))
-    return SimpleNamespace(s=s, gan=gan, mnist=fresh_mnist(images))
+        gan.G, gan.D = (torch.compile(f, mode="reduce-overhead") for f in (gan.G, gan.D))
+    train_set = mnist.train if gan.stack is None else gan.stack.train
+    return SimpleNamespace(s=s, gan=gan.iteration_parts(), randn=gan.randn, train=train_set)
 
 
 def eager_with(gan, device, iteration):
@@ -151,9 +137,9 @@ def eager_with(gan, device, iteration):
 
     def run(k):
         for _ in range(k):
-            z = torch.randn(s.mb_size, s.Z_dim, device=device)
-            X, _ = gan.mnist.train.next_batch(s.mb_size)
-            z_G = torch.randn(s.mb_size, s.Z_dim, device=device)
+            z = gan.randn(s.mb_size, s.Z_dim)
+            X, _ = gan.train.next_batch(s.mb_size)
+            z_G = gan.randn(s.mb_size, s.Z_dim)
             iteration(z, X, z_G)
 
     return run
@@ -188,9 +174,9 @@ def graph_breakdown(images, device):
     def with_log(k):
         s = gan.s
         for it in range(k):
-            z = torch.randn(s.mb_size, s.Z_dim, device=device)
-            X, _ = gan.mnist.train.next_batch(s.mb_size)
-            z_G = torch.randn(s.mb_size, s.Z_dim, device=device)
+            z = gan.randn(s.mb_size, s.Z_dim)
+            X, _ = gan.train.next_batch(s.mb_size)
+            z_G = gan.randn(s.mb_size, s.Z_dim)
             log.record(it, *graphed(z, X, z_G))
 
     return {"graph_replay_only": replay,
@@ -210,6 +196,21 @@ def grid_ms(device, repeats=5):
         post = [timed(lambda: post2017.plot(samples.cpu().numpy(), path), device)
                 for _ in range(repeats)]
     return statistics.median(ours) * 1e3, statistics.median(post) * 1e3
+
+
+def ensembles_verdict(over_single):
+    """Which ensemble sizes pay on this machine, in words: K members cost less per seed than
+    K single runs one after another where the ratio is below 1. Measured here, now: the CPU
+    model and the load decide it, so the docs give no one answer for every CPU."""
+    pays = [K for K, ratio in over_single.items() if ratio < 1]
+    dearer = [K for K, ratio in over_single.items() if ratio >= 1]
+    said = []
+    if pays:
+        said.append(f"--seeds pays on this machine at K = {', '.join(map(str, pays))}")
+    if dearer:
+        said.append(f"{'and not' if pays else 'it does not pay on this machine'} at K = "
+                    f"{', '.join(map(str, dearer))}: there, run the seeds one after another")
+    return " ".join(said) + "."
 
 
 def main(argv=None):
@@ -284,28 +285,8 @@ def main(argv=None):
     floor = floor_products(s.mb_size, s.Z_dim, s.h_dim, images.shape[1], device)
 
     def ensemble(K):  # K members at once: the loop's draws and iteration, no run files
-        from gan_vanilla.ensemble.loss import member_bce
-        from gan_vanilla.ensemble.seeds import Seeds
-        from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
-
-        seeds = Seeds(range(K), fresh_mnist(images).train, device)
-        params = seeds.init_params(s.Z_dim, s.h_dim, images.shape[1])
-        G_params = [params[k] for k in G_PARAM_NAMES]
-        D_params = [params[k] for k in D_PARAM_NAMES]
-        iteration = on_device(
-            make_iteration, make_G(params), make_D(params), G_params, D_params,
-            torch.optim.Adam(G_params, lr=s.lr, fused=True),
-            torch.optim.Adam(D_params, lr=s.lr, fused=True),
-            torch.ones(K, s.mb_size, 1, device=device),
-            torch.zeros(K, s.mb_size, 1, device=device), member_bce)
-
-        def run(k):
-            for _ in range(k):
-                z = seeds.randn(s.mb_size, s.Z_dim)
-                X, _ = seeds.train.next_batch(s.mb_size)
-                z_G = seeds.randn(s.mb_size, s.Z_dim)
-                iteration(z, X, z_G)
-        return run
+        members = fresh_gan(images, device, seeds=list(range(K)))
+        return eager_with(members, device, on_device(make_iteration, *members.gan))
 
     single = fresh_gan(images, device)  # one run's draws and iteration, the same way
     single_iteration = eager_with(single, device, on_device(make_iteration, *single.gan))
@@ -386,6 +367,8 @@ def main(argv=None):
         per_seed = results["ensemble_ms_per_seed"][K]
         print(f"  --seeds, K = {K:<4d} per seed      {per_seed:8.3f} ms/iteration"
               f"  = {results['ensemble_over_single'][K]:.2f} x one single run's")
+    if sizes:
+        print("  " + ensembles_verdict(results["ensemble_over_single"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

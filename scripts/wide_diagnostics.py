@@ -1,7 +1,7 @@
 """Why the wide networks fail, measured: `python scripts/wide_diagnostics.py --seed 0
 --h-dim 512 --data-dir ../shared/data --out docs/study/wide/h512-seed-0.csv` trains the study's
 run and logs D(G(z)), G's saturation and the gradients over its first 15,000 iterations
-(gan_vanilla/measure/dynamics.py)."""
+(gan_vanilla/study/dynamics.py)."""
 
 import os
 import sys
@@ -9,7 +9,7 @@ import sys
 # Run from a checkout without installing: the package sits one folder up.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from gan_vanilla.measure.dynamics import main  # noqa: E402
+from gan_vanilla.cli.dynamics import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,17 +1,23 @@
 """Shared fixtures: small MNIST-format files written by the tests themselves, so the real
 reading path runs without the network."""
 
+import contextlib
 import gzip
+import io
 import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from gan_vanilla.cli import train as cli_train
+from gan_vanilla.cli.evaluate import main as evaluate_main
 from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.data import DataSet, Datasets
+from gan_vanilla.study import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 # The real MNIST, beside the checkout; the real-data tests skip when it is absent.
@@ -99,3 +105,61 @@ def finished_run(trained_once, tmp_path):
 
 def snapshot(folder):
     return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+# A study of tiny runs: the study's tests write it with their own numbers and configurations.
+def tiny_study(configurations="[configurations.a]\n", iterations=3, sample_every=2, log_every=1,
+               quality_every=2, samples=20):
+    """The text of a tiny study file; its folders are left as {out}, {data} and {cache}."""
+    return f"""
+out_dir = "{{out}}"
+data_dir = "{{data}}"
+classifier_cache = "{{cache}}"
+seeds = [0, 1]
+evaluate_samples = {samples}
+
+[flags]
+iterations = {iterations}
+sample-every = {sample_every}
+log-every = {log_every}
+quality-every = {quality_every}
+
+{configurations}"""
+
+
+def write_study(folder, mnist_dir, cache, text, name="study.toml", out="study"):
+    """A study file in `folder`, its runs in folder/out; returns its path."""
+    path = folder / name
+    path.write_text(text.format(out=folder / out, data=mnist_dir, cache=cache))
+    return str(path)
+
+
+class NoSignals:
+    """train's StopOnSignal, for a train command called in a thread: only the main thread may
+    install signal handlers."""
+
+    requested, signum = False, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def in_process(monkeypatch):
+    """Run the study's train and evaluate commands as calls in this process; returns the
+    list of the commands run, in order."""
+    started = []
+    mains = {"train": train_main, "evaluate": evaluate_main}
+
+    def run(children, command, argv, env):
+        started.append(command)
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = mains[command](argv)
+        return subprocess.CompletedProcess(argv, code, "", stderr.getvalue())
+
+    monkeypatch.setattr(runner.Children, "run", run)
+    monkeypatch.setattr(cli_train, "StopOnSignal", NoSignals)
+    return started

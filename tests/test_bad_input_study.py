@@ -9,7 +9,6 @@ processes."""
 
 import contextlib
 import csv
-import io
 import json
 import os
 import shlex
@@ -23,68 +22,22 @@ import time
 import pytest
 import torch
 
-from gan_vanilla.cli import train as cli_train
 from gan_vanilla.cli.evaluate import main as evaluate_main
 from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.study import main
 from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.study import runner
-from gan_vanilla.study.runner import load_study, main
+from gan_vanilla.study.plan import load_study
 
-from .conftest import ROOT
+from .conftest import ROOT, in_process, tiny_study
+from .conftest import write_study as write_tiny
 
-STUDY = """
-out_dir = "{out}"
-data_dir = "{data}"
-classifier_cache = "{cache}"
-seeds = [0, 1]
-evaluate_samples = 20
-
-[flags]
-iterations = 3
-sample-every = 2
-log-every = 1
-quality-every = 2
-
-[configurations.a]
-"""
+STUDY = tiny_study()
 
 
 def write_study(folder, mnist_dir, cache, text=STUDY):
-    path = folder / "study.toml"
-    path.write_text(text.format(out=folder / "study", data=mnist_dir, cache=cache))
-    return str(path)
-
-
-class NoSignals:
-    """train's StopOnSignal, for a train command called in a thread: only the main thread may
-    install signal handlers."""
-
-    requested, signum = False, None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def in_process(monkeypatch):
-    """Run the study's train and evaluate commands as calls in this process; returns the
-    list of the commands run, in order."""
-    started = []
-    mains = {"train": train_main, "evaluate": evaluate_main}
-
-    def run(children, command, argv, env):
-        started.append(command)
-        stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr):
-            code = mains[command](argv)
-        return subprocess.CompletedProcess(argv, code, "", stderr.getvalue())
-
-    monkeypatch.setattr(runner.Children, "run", run)
-    monkeypatch.setattr(cli_train, "StopOnSignal", NoSignals)
-    return started
+    return write_tiny(folder, mnist_dir, cache, text)
 
 
 @pytest.fixture(scope="module")
@@ -452,7 +405,7 @@ def test_sigterm_stops_the_runs_through_the_study(finished, mnist_dir, tmp_path)
     path = write_study(tmp_path, mnist_dir, finished / "cache", text)
     run = tmp_path / "study" / "runs" / "a" / "seed-0"
     study = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from gan_vanilla.study.runner import main; "
+        [sys.executable, "-c", "import sys; from gan_vanilla.cli.study import main; "
          "sys.exit(main(sys.argv[1:]))", path],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     children = []

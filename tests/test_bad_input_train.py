@@ -16,13 +16,17 @@ from gan_vanilla.run.checkpoint import load_checkpoint
 from .conftest import one_clear_line, snapshot, write_mnist
 
 
-def test_truncated_mnist_file(mnist_dir, tmp_path, capsys):
+@pytest.mark.parametrize("name, keep, says", [
+    ("train-images-idx3-ubyte", 5000, "truncated or corrupt"),
+    ("t10k-labels-idx1-ubyte", 100, "is truncated or corrupt: 100 bytes, its header promises 208"),
+], ids=["images", "labels-by-how-much"])
+def test_a_truncated_mnist_file_says_by_how_much(mnist_dir, tmp_path, capsys, name, keep, says):
     data = tmp_path / "data"
     shutil.copytree(mnist_dir, data)
-    images = data / "MNIST" / "raw" / "train-images-idx3-ubyte"
-    images.write_bytes(images.read_bytes()[:5000])
+    damaged = data / "MNIST" / "raw" / name
+    damaged.write_bytes(damaged.read_bytes()[:keep])
     assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
-    assert "truncated or corrupt" in one_clear_line(capsys)
+    assert says in one_clear_line(capsys)
     assert not (tmp_path / "o").exists()
 
 
@@ -163,7 +167,7 @@ def test_a_damaged_loss_log_is_named_and_the_run_kept(finished_run, capsys, dama
 
 
 def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path):
-    from gan_vanilla.run.files import DamagedFile
+    from gan_vanilla.files.tables import DamagedFile
     from gan_vanilla.run.plots import plot_losses, write_gif
 
     foreign = tmp_path / "losses.csv"
@@ -345,15 +349,6 @@ def test_a_wrong_magic_number_is_named(mnist_dir, tmp_path, capsys):
     assert ("train-images-idx3-ubyte in" in err and "is truncated or corrupt: it starts with "
             "0x00000801, not the magic number 0x00000803" in err)
     assert "AssertionError" not in err
-
-
-def test_a_truncated_mnist_file_says_by_how_much(mnist_dir, tmp_path, capsys):
-    data = tmp_path / "data"
-    shutil.copytree(mnist_dir, data)
-    labels = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
-    labels.write_bytes(labels.read_bytes()[:100])
-    assert train_main(["--data-dir", str(data), "--out-dir", str(tmp_path / "o")]) == 1
-    assert "is truncated or corrupt: 100 bytes, its header promises 208" in one_clear_line(capsys)
 
 
 def test_a_truncated_checkpoint_gets_a_short_line(finished_run, capsys):

@@ -35,3 +35,16 @@ def test_bench_help_shows_its_defaults_and_whole_description():
     assert "time to write one sample grid." in r.stdout
     for default in ("(default: 1000)", "(default: 3)", "(default: cpu)"):
         assert default in r.stdout, default
+
+
+def test_the_bench_says_which_ensemble_sizes_pay_here():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    said = bench.ensembles_verdict({1: 1.17, 10: 0.89, 100: 1.2})
+    assert said == ("--seeds pays on this machine at K = 10 and not at K = 1, 100: there, run "
+                    "the seeds one after another.")
+    assert bench.ensembles_verdict({1: 1.1}).startswith("it does not pay on this machine at K = 1")
+    assert bench.ensembles_verdict({10: 0.5}) == "--seeds pays on this machine at K = 10."

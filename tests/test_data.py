@@ -9,7 +9,7 @@ import torch
 import torchvision
 
 from gan_vanilla.data import DataSet, read_data_sets
-from gan_vanilla.run.mnist_files import FILES, MNISTError
+from gan_vanilla.files.mnist import FILES, MNISTError
 
 from .conftest import N_TEST, N_TRAIN, fake_digits, write_idx, write_mnist
 
@@ -22,7 +22,7 @@ def no_network(monkeypatch):
 
 @pytest.mark.parametrize("train", [True, False])
 def test_the_files_read_as_torchvisions_parser_reads_them(mnist_dir, train):
-    from gan_vanilla.run.mnist_files import load_mnist
+    from gan_vanilla.files.mnist import load_mnist
 
     ours = load_mnist(str(mnist_dir), download=False)[0 if train else 1]
     theirs = torchvision.datasets.MNIST(str(mnist_dir), train=train, download=False)

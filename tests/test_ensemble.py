@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 
 from gan_vanilla.ensemble.loss import member_bce
-from gan_vanilla.ensemble.seeds import parse_seeds, seeds_text
 from gan_vanilla.model import PARAM_NAMES
 from gan_vanilla.run.checkpoint import load_checkpoint
+from gan_vanilla.run.flags import parse_seeds, seeds_text
 from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.settings import Settings
 from gan_vanilla.train import train

@@ -1,4 +1,4 @@
-"""Atomic writes (run/files.py): a write that fails leaves no `.part` file and the old file as
+"""Atomic writes (files/atomic.py): a write that fails leaves no `.part` file and the old file as
 it was."""
 
 import pytest

@@ -1,9 +1,12 @@
-"""Every module of the package imports on its own, whichever a user imports first: a circular
-import between the core and its subpackages shows only in the module imported first."""
+"""Every module of the package imports on its own, whichever a user imports first; the imports
+go one way, from the commands down to the post's code, with no circle; and a run imports only
+what it uses."""
 
+import ast
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import gan_vanilla
 
@@ -33,8 +36,71 @@ def test_every_module_imports_first():
 
 def test_the_layout_is_what_the_readme_says():
     top = {m.split(".")[1] for m in MODULES}
-    assert top == {"cli", "data", "ensemble", "grid", "measure", "model", "post2017", "run",
-                   "settings", "study", "train"}
+    assert top == {name for layer in LAYERS for name in layer}
+
+
+# The package's floors, from the ground up. A module imports modules of its own floor or
+# below, never above: the post's code knows nothing of the machinery, the machinery nothing
+# of the commands. train.py stands on the machinery it reaches through Run and the ensemble's
+# set-up, and nothing below it imports it.
+LAYERS = (
+    ("files",),  # the files written and read back: atomic writes, tables, MNIST's IDX files
+    ("settings", "model", "data", "grid", "post2017"),  # the post's code
+    ("ensemble", "measure"),  # K runs stacked; measuring a generator's samples
+    ("run",),  # what a real run needs beyond the post's loop
+    ("train",),  # the post's loop
+    ("study",),  # many runs, their tables, the pages made of them
+    ("cli",),  # the terminal commands
+)
+FLOOR = {name: floor for floor, names in enumerate(LAYERS) for name in names}
+
+
+def imports_of(module):
+    """The package modules `module` imports, at its top or inside a function: each as
+    gan_vanilla.X.Y (a name imported from a package counts as its module, where it is one)."""
+    path = ROOT_PACKAGE.joinpath(*module.split(".")[1:])
+    is_package = path.is_dir()
+    source = (path / "__init__.py") if is_package else path.with_suffix(".py")
+    here = module.split(".") if is_package else module.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = (here[: len(here) - node.level + 1] if node.level else [])
+            target = ".".join(base + (node.module.split(".") if node.module else []))
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                found.add(sub if sub in MODULES else target)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m.startswith("gan_vanilla.") and m != module}
+
+
+ROOT_PACKAGE = Path(gan_vanilla.__file__).parent
+GRAPH = {m: imports_of(m) for m in MODULES}
+
+
+def test_no_module_imports_from_a_floor_above_its_own():
+    upward = [f"{a} -> {b}" for a, targets in GRAPH.items() for b in targets
+              if FLOOR[b.split(".")[1]] > FLOOR[a.split(".")[1]]]
+    assert upward == []
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    state, circle = {}, []
+
+    def visit(m, path):
+        state[m] = "open"
+        for n in sorted(GRAPH[m]):
+            if state.get(n) == "open":
+                circle.append(" -> ".join([*path[path.index(n):], n]))
+            elif n not in state:
+                visit(n, [*path, n])
+        state[m] = "done"
+
+    for m in MODULES:
+        if m not in state:
+            visit(m, [m])
+    assert circle == []
 
 
 # A run without the quality monitor, start to end, in a process of its own.

@@ -9,11 +9,11 @@ import shutil
 
 import pytest
 
-from gan_vanilla.measure.dynamics import COLUMNS as DYNAMICS_COLUMNS
-from gan_vanilla.measure.dynamics import SAMPLE_COLUMNS
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.study import report
+from gan_vanilla.study.dynamics import COLUMNS as DYNAMICS_COLUMNS
+from gan_vanilla.study.dynamics import SAMPLE_COLUMNS
 from gan_vanilla.study.reproduction import main
 
 from .conftest import ROOT

@@ -12,39 +12,22 @@ import sys
 import pytest
 import torch
 
+from gan_vanilla.cli.study import main
 from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings
-from gan_vanilla.study.runner import load_study, main
+from gan_vanilla.study.plan import load_study
 from gan_vanilla.train import train
 
-from .conftest import ROOT, in_memory_mnist
-from .test_bad_input_study import in_process
+from .conftest import ROOT, in_memory_mnist, in_process, tiny_study
+from .conftest import write_study as write_tiny
 
-TINY = """
-out_dir = "{out}"
-data_dir = "{data}"
-classifier_cache = "{cache}"
-seeds = [0, 1]
-evaluate_samples = 40
-
-[flags]
-iterations = 6
-sample-every = 3
-log-every = 2
-quality-every = 3
-
-[configurations.post]
-
-[configurations.beta-half]
-beta1 = 0.5
-"""
+TINY = tiny_study("[configurations.post]\n\n[configurations.beta-half]\nbeta1 = 0.5\n",
+                  iterations=6, sample_every=3, log_every=2, quality_every=3, samples=40)
 
 
-def write_study(tmp_path, mnist_dir, name="tiny.toml", text=TINY, out="study"):
-    path = tmp_path / name
-    path.write_text(text.format(out=tmp_path / out, data=mnist_dir, cache=tmp_path / "cache"))
-    return str(path)
+def write_study(tmp_path, mnist_dir):
+    return write_tiny(tmp_path, mnist_dir, tmp_path / "cache", TINY, name="tiny.toml")
 
 
 def rows(path):

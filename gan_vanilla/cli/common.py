@@ -1,34 +1,61 @@
-"""What every terminal command shares: the error the user can fix, the check of an output
-path before any work, and the CPU's denormal floats flushed for the command's duration."""
+"""What every terminal command shares: the error the user can fix, the one tail that turns
+errors into one line and an exit code, and the check of an output path before any work."""
 
 import functools
 import os
+import sys
 
-import torch
-
-from ..run.device import denormals_are_flushed, flush_denormals
+from ..files.mnist import MNISTError
+from ..files.tables import DamagedFile
+from ..run.checkpoint import CheckpointError
+from ..run.device import UnknownDevice, denormals_flushed
 
 
 class UserError(Exception):
     """Something the user can fix; the message says what."""
 
 
-def denormals_flushed(main):
-    """Run a command with flush_denormals on, and put the calling thread's setting back
-    afterwards, however it ends: calling the package's commands in one process leaves the
-    process as it found it. (torch's worker threads started during the command keep the
-    setting they copied: the CPU's flag is per thread and nothing can reach into them.)"""
+# The package's errors that carry a message for the user, whichever command meets them.
+FIXABLE = (UserError, MNISTError, CheckpointError, DamagedFile, UnknownDevice)
 
-    @functools.wraps(main)
-    def scoped(*args, **kwargs):
-        before = denormals_are_flushed()
-        flush_denormals()
-        try:
-            return main(*args, **kwargs)
-        finally:
-            torch.set_flush_denormal(before)
 
-    return scoped
+def command(prog, fixable=()):
+    """A command's main, with the one error tail every command shares: an error the user can
+    fix (FIXABLE, and `fixable`) becomes `PROG: error: MESSAGE` on stderr and exit 1; a write
+    that failed names the file and why, exit 1. Anything else is a bug and keeps its
+    traceback. The command runs with the CPU's denormal floats flushed, as training does
+    (run/device.py), and leaves the calling thread's setting as it found it."""
+
+    def wrap(main):
+        @functools.wraps(main)
+        def run(*args, **kwargs):
+            try:
+                with denormals_flushed():
+                    return main(*args, **kwargs)
+            except (*FIXABLE, *fixable) as e:
+                error(prog, e)
+            except OSError as e:
+                error(prog, f"could not write {written(e)}: {e.strerror or e}")
+            return 1
+
+        return run
+
+    return wrap
+
+
+def error(prog, message):
+    print(f"{prog}: error: {message}", file=sys.stderr)
+
+
+def written(error):
+    """The file a failed write was for. Every write goes through files.atomic.save_atomic: a
+    failed os.replace names the .part file, then (filename2) the file itself; a failed write
+    names the .part file alone."""
+    name = error.filename2 or error.filename
+    if not name:
+        return "an output file"
+    name = os.fsdecode(name)
+    return name.removesuffix(".part")
 
 
 def check_output(path, image=False):

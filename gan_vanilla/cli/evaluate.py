@@ -5,11 +5,10 @@ import os
 import sys
 
 from ..data import read_data_sets
+from ..files.atomic import write_json
 from ..run import flags
-from ..run.checkpoint import CheckpointError, load_checkpoint
-from ..run.files import write_json
-from ..run.mnist_files import MNISTError
-from .common import UserError, check_output, denormals_flushed
+from ..run.checkpoint import load_checkpoint
+from .common import UserError, check_output, command
 
 
 def _classifier_parser_flags(parser):
@@ -67,7 +66,7 @@ def _print_table(title, r, accuracy):
     print(f"  class histogram            {hist}")
 
 
-@denormals_flushed
+@command("gan-vanilla-evaluate")
 def main(argv=None):
     from ..measure.evaluate import evaluate, generator_samples, real_samples, write_report_png
 
@@ -76,47 +75,39 @@ def main(argv=None):
     if not args.real and not args.checkpoint:
         parser.error("give --checkpoint PATH, or --real for the real-data reference row")
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
-    try:
-        checkpoint = None if args.real else load_checkpoint(args.checkpoint, generator_only=True)
-        mnist = read_data_sets(args.data_dir, download=True)
-        if args.real and args.samples > mnist.train.num_examples:
-            raise UserError(f"--samples {args.samples} is more than the "
-                            f"{mnist.train.num_examples} training images")
-        png = args.png or ("evaluation-real.png" if args.real else os.path.join(
-            os.path.dirname(args.checkpoint) or ".",
-            "evaluation-best.png" if checkpoint.get("kind") == "best" else "evaluation.png"))
-        check_output(png, image=True)  # the outputs first, then the work, then the writes
-        if args.json:
-            check_output(args.json)
-        classifier, accuracy, _ = _classifier(mnist, args, log)
-        if args.real:
-            samples = real_samples(mnist, args.samples, args.seed)
-            title = f"real training images, {args.samples} drawn with seed {args.seed}"
-        else:
-            samples = generator_samples(checkpoint, args.samples, args.seed)
-            title = (f"{args.checkpoint} (iteration {checkpoint['iteration']}), "
-                     f"{args.samples} samples, seed {args.seed}")
-        results, logits = evaluate(samples, mnist, classifier)
-        results["classifier_test_accuracy"] = accuracy
-        results["source"] = "real" if args.real else args.checkpoint
-        results["iteration"] = None if args.real else checkpoint["iteration"]
-        results["seed"] = args.seed
-        _print_table(title, results, accuracy)
-        write_report_png(samples, logits, png)
-        if args.json:
-            write_json(args.json, results)
-    except (UserError, MNISTError, CheckpointError) as e:
-        print(f"gan-vanilla-evaluate: error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"gan-vanilla-evaluate: error: could not write {e.filename or 'a file'}: "
-              f"{e.strerror or e}", file=sys.stderr)
-        return 1
+    checkpoint = None if args.real else load_checkpoint(args.checkpoint, generator_only=True)
+    mnist = read_data_sets(args.data_dir, download=True)
+    if args.real and args.samples > mnist.train.num_examples:
+        raise UserError(f"--samples {args.samples} is more than the "
+                        f"{mnist.train.num_examples} training images")
+    png = args.png or ("evaluation-real.png" if args.real else os.path.join(
+        os.path.dirname(args.checkpoint) or ".",
+        "evaluation-best.png" if checkpoint.get("kind") == "best" else "evaluation.png"))
+    check_output(png, image=True)  # the outputs first, then the work, then the writes
+    if args.json:
+        check_output(args.json)
+    classifier, accuracy, _ = _classifier(mnist, args, log)
+    if args.real:
+        samples = real_samples(mnist, args.samples, args.seed)
+        title = f"real training images, {args.samples} drawn with seed {args.seed}"
+    else:
+        samples = generator_samples(checkpoint, args.samples, args.seed)
+        title = (f"{args.checkpoint} (iteration {checkpoint['iteration']}), "
+                 f"{args.samples} samples, seed {args.seed}")
+    results, logits = evaluate(samples, mnist, classifier)
+    results["classifier_test_accuracy"] = accuracy
+    results["source"] = "real" if args.real else args.checkpoint
+    results["iteration"] = None if args.real else checkpoint["iteration"]
+    results["seed"] = args.seed
+    _print_table(title, results, accuracy)
+    write_report_png(samples, logits, png)
+    if args.json:
+        write_json(args.json, results)
     print(f"  wrote {png}" + (f" and {args.json}" if args.json else ""))
     return 0
 
 
-@denormals_flushed
+@command("gan-vanilla-train-classifier")
 def train_classifier_main(argv=None):
     parser = flags.parser(
         prog="gan-vanilla-train-classifier",
@@ -124,11 +115,7 @@ def train_classifier_main(argv=None):
     )
     _classifier_parser_flags(parser)
     args = parser.parse_args(argv)
-    try:
-        mnist = read_data_sets(args.data_dir, download=True)
-        _, accuracy, path = _classifier(mnist, args, lambda line: print(line, flush=True))
-    except (UserError, MNISTError, CheckpointError) as e:
-        print(f"gan-vanilla-train-classifier: error: {e}", file=sys.stderr)
-        return 1
+    mnist = read_data_sets(args.data_dir, download=True)
+    _, accuracy, path = _classifier(mnist, args, lambda line: print(line, flush=True))
     print(f"classifier test accuracy {accuracy * 100:.2f}%, cached in {path}")
     return 0

@@ -1,10 +1,8 @@
 """gan-vanilla-sample: a grid of samples from a checkpoint's generator."""
 
-import sys
-
 from ..run import flags
-from ..run.checkpoint import CheckpointError, load_checkpoint
-from .common import UserError, check_output
+from ..run.checkpoint import load_checkpoint
+from .common import check_output, command
 
 
 def parser():
@@ -25,20 +23,13 @@ def parser():
     return parser
 
 
+@command("gan-vanilla-sample")
 def main(argv=None):
     from ..measure.sample import draw
 
     args = parser().parse_args(argv)
-    try:
-        state = load_checkpoint(args.checkpoint, generator_only=True)
-        check_output(args.out, image=True)
-        draw(state, args.n, args.seed, args.out, args.interpolate)
-    except (UserError, CheckpointError) as e:
-        print(f"gan-vanilla-sample: error: {e}", file=sys.stderr)
-        return 1
-    except OSError as e:
-        print(f"gan-vanilla-sample: error: could not write {args.out}: {e.strerror or e}",
-              file=sys.stderr)
-        return 1
+    state = load_checkpoint(args.checkpoint, generator_only=True)
+    check_output(args.out, image=True)
+    draw(state, args.n, args.seed, args.out, args.interpolate)
     print(f"wrote {args.out}")
     return 0

@@ -8,84 +8,19 @@ goes on from where that left off (on the CPU; on CUDA a CUDA generator seeded as
 torch.manual_seed seeds CUDA's) for its z, and a DataSet generator for its batches.
 """
 
-import argparse
-import collections
-import json
-
 import torch
 
 from ..data import DataSet
 from ..model import init_params
-
-MAX_MEMBERS = 10000  # a seed list longer than this is a typo (10,000 copies of the GAN)
-
-
-def parse_seeds(text, seed_max=2**63 - 1):
-    """`0-9`, `0,3,7` or a mix (`0-4,10,20-22`) -> [0, 1, ...], in the order written.
-    argparse type of --seeds: a bad list is refused with one line."""
-    seeds = []
-    for part in text.split(","):
-        bounds = part.strip().split("-")
-        try:
-            if len(bounds) == 1:
-                low = high = int(bounds[0])
-            elif len(bounds) == 2:
-                low, high = int(bounds[0]), int(bounds[1])
-            else:
-                raise ValueError
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a list of seeds: write 0-9, 0,3,7 or a mix such as "
-                f"0-4,10") from None
-        if len(bounds) == 1 and not 0 <= low <= seed_max:
-            raise argparse.ArgumentTypeError(
-                f"{part.strip()!r} in {text!r} is not a seed: each is 0 to 2^63-1")
-        if not 0 <= low <= high <= seed_max:
-            raise argparse.ArgumentTypeError(
-                f"{part.strip()!r} in {text!r} is not a range of seeds from low to high, "
-                f"each 0 to 2^63-1")
-        if high - low + len(seeds) >= MAX_MEMBERS:
-            raise argparse.ArgumentTypeError(f"{text!r} names more than {MAX_MEMBERS} seeds")
-        seeds.extend(range(low, high + 1))
-    problem = seeds_problem(seeds, seed_max)
-    if problem:
-        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
-    return seeds
+from .loss import member_bce
 
 
-def seeds_problem(seeds, seed_max=2**63 - 1):
-    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the
-    one check of --seeds and of an ensemble's ensemble.json (folder.py). Each seed an
-    integer from 0 to 2^63-1, each once, one to MAX_MEMBERS of them."""
-    if not isinstance(seeds, list) or not seeds:
-        return "names no seeds"
-    for s in seeds:
-        # bool is an int in Python: JSON's true must not read as seed 1
-        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= seed_max:
-            return f"names {json.dumps(s)}, which is not a seed (0 to 2^63-1)"
-    if len(seeds) > MAX_MEMBERS:
-        return f"names more than {MAX_MEMBERS} seeds"
-    repeated = sorted(s for s, n in collections.Counter(seeds).items() if n > 1)
-    if repeated:
-        return f"names seed {repeated[0]} twice: each member must be a run of its own"
-    return None
+class Stack:
+    """K members' streams, and their loss. `init_params` draws the stacked tensors; `randn`
+    each member's noise, stacked; `train` serves each member's batches, stacked
+    (StackedDataSet); `bce` is each member's own mean loss (loss.py)."""
 
-
-def seeds_text(seeds):
-    """The shortest --seeds text for a list: [0, 1, 2, 5] -> '0-2,5'."""
-    parts, start = [], None
-    for i, s in enumerate(seeds):
-        if start is None:
-            start = s
-        if i + 1 == len(seeds) or seeds[i + 1] != s + 1:
-            parts.append(str(s) if s == start else f"{start}-{s}")
-            start = None
-    return ",".join(parts)
-
-
-class Seeds:
-    """K members' streams. `init_params` draws the stacked tensors; `randn` each member's
-    noise, stacked; `train` serves each member's batches, stacked (StackedDataSet)."""
+    bce = staticmethod(member_bce)
 
     def __init__(self, seeds, train, device):
         self.seeds, self.device = list(seeds), device
@@ -127,13 +62,14 @@ class Seeds:
             self.noise[k].set_state(state["cuda"])
 
 
-class StackedDataSet:
-    """Every member's mnist.train at once: `next_batch` returns (K, mb_size, 784).
+class StackedDataSet(DataSet):
+    """Every member's mnist.train at once: `next_batch` (data.DataSet's) returns
+    (K, mb_size, 784).
 
     Each member shuffles with its own generator, as its single run's DataSet does, but the
     members share one position: they take batches of one size from splits of one size, so
-    every member's epoch ends at the same iteration. A batch is one slice of the (K, N)
-    permutations and one gather from the images the members share."""
+    every member's epoch ends at the same iteration. `perm` holds each member's order as a
+    row, (K, N): a batch is one slice of it and one gather from the images they share."""
 
     def __init__(self, train, seeds):
         self.images, self.labels = train.images, train.labels
@@ -146,24 +82,6 @@ class StackedDataSet:
         for m in self.members:
             m._shuffle()
         self.perm = torch.stack([m.perm for m in self.members])
-
-    def next_batch(self, batch_size):
-        """data.DataSet.next_batch for every member at once."""
-        if not 0 < batch_size <= self.num_examples:
-            raise ValueError(f"batch size {batch_size} must be between 1 and the split's "
-                             f"{self.num_examples} examples")
-        start = self.index_in_epoch
-        if self.perm is None:
-            self._shuffle()
-        if start + batch_size > self.num_examples:
-            rest = self.perm[:, start:]
-            self._shuffle()
-            self.index_in_epoch = batch_size - rest.shape[1]
-            idx = torch.cat((rest, self.perm[:, : self.index_in_epoch]), dim=1)
-        else:
-            self.index_in_epoch += batch_size
-            idx = self.perm[:, start : self.index_in_epoch]
-        return self.images[idx], self.labels[idx]  # (K, batch_size, 784), (K, batch_size, 10)
 
     def state_dict(self, k):
         """Member k's position, as its single run's DataSet.state_dict gives it."""

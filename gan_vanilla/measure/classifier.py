@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..run.checkpoint import CheckpointError
-from ..run.files import save_atomic
+from ..files.atomic import save_atomic
+from ..files.tables import DamagedFile
 
 # lr_decay: the learning rate is multiplied by it after every epoch.
 DEFAULTS = {"arch": "cnn-32-64-128", "channels": (32, 64), "epochs": 6, "mb_size": 128,
@@ -121,7 +121,7 @@ def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None, stop=None):
             model.load_state_dict(state["model"])
             return model.eval(), state["test_accuracy"], path
         except Exception as e:
-            raise CheckpointError(
+            raise DamagedFile(
                 f"cached classifier {path} is unreadable ({type(e).__name__}); delete it to "
                 f"train a new one"
             ) from None

@@ -7,9 +7,9 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..files.atomic import save_atomic
 from ..grid import image_format
 from ..model import make_G
-from ..run.files import save_atomic
 from .classifier import classify
 from .metrics import (
     class_histogram,

@@ -14,8 +14,7 @@ import torch
 
 from ..grid import GridWriter
 from ..model import G_PARAM_NAMES, make_G
-from .checkpoint import FORMAT, VERSION
-from .files import save_atomic
+from .checkpoint import save_checkpoint
 
 RULE = "frechet_distance_validation"  # lower is better
 
@@ -56,16 +55,10 @@ class BestGenerator:
 
     def write(self):
         """best.pt (a checkpoint that holds G alone) and best.pt's grid, best.png."""
-        state = {"format": FORMAT, "version": VERSION, "kind": "best",
-                 "iteration": self.best["iteration"], "numbers": self.best["numbers"],
-                 "rule": f"lowest {RULE}", "settings": self.settings.to_dict(),
-                 "params": self.best["params"]}
-
-        def write(tmp):
-            with open(tmp, "wb") as f:  # a file, not a name: torch names the archive after it
-                torch.save(state, f)
-
-        save_atomic(self.path, write)
+        save_checkpoint({"kind": "best", "iteration": self.best["iteration"],
+                         "numbers": self.best["numbers"], "rule": f"lowest {RULE}",
+                         "settings": self.settings.to_dict(), "params": self.best["params"]},
+                        self.path)
         with torch.no_grad():
             samples = make_G(self.best["params"])(self.z.cpu())
         GridWriter().save(samples, self.png)

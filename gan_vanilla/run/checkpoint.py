@@ -1,12 +1,13 @@
 """Checkpoints: written atomically, read back with a clear message when they are not ours."""
 
 import glob
+import io
 import os
 import zipfile
 
 import torch
 
-from .files import save_atomic
+from ..files.atomic import save_bytes
 
 FORMAT = "gan-vanilla-checkpoint"
 VERSION = 1
@@ -20,13 +21,9 @@ class CheckpointError(Exception):
 
 def save_checkpoint(state, path):
     """Write `state` to `path` atomically: a crash leaves either the old file or the new one."""
-    state = {"format": FORMAT, "version": VERSION, **state}
-
-    def write(tmp):
-        with open(tmp, "wb") as f:  # a file, not a name: torch names the archive after it
-            torch.save(state, f)
-
-    save_atomic(path, write)
+    buffer = io.BytesIO()  # not a file name: torch would name the archive inside after it
+    torch.save({"format": FORMAT, "version": VERSION, **state}, buffer)
+    save_bytes(path, buffer.getvalue())
 
 
 def load_checkpoint(path, generator_only=False):
@@ -68,7 +65,7 @@ def load_checkpoint(path, generator_only=False):
 
 def _folder_message(path):
     """What to name instead of a folder: the checkpoint in it; for an ensemble's folder
-    (ensemble/folder.py), one member's."""
+    (ensemble_folder.py), one member's."""
     inside = os.path.join(path, "checkpoint.pt")
     if os.path.exists(os.path.join(path, "ensemble.json")):
         members = sorted(glob.glob(os.path.join(glob.escape(path), "seed-*", "checkpoint.pt")))

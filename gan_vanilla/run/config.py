@@ -2,7 +2,7 @@
 
 import platform
 
-from .files import write_json
+from ..files.atomic import write_json
 
 
 def write_config(settings, device, path):

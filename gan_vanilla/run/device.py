@@ -2,6 +2,8 @@
 before the loop (on the CPU the iteration as written; on CUDA, guarded against NaN and
 replayed as one CUDA graph)."""
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -24,7 +26,7 @@ def resolve_device(name):
 
 
 def flush_denormals():
-    """Treat floats below 1.2e-38 (denormals) as zero on the CPU.
+    """Treat floats below 1.2e-38 (denormals) as zero on the CPU, on this thread.
 
     Late in training, G's sigmoid outputs for background pixels and D's Adam moments for
     them fall below that, and the CPU's slow path for such numbers made an iteration about
@@ -37,6 +39,20 @@ def flush_denormals():
 def denormals_are_flushed():
     # torch has no getter; a denormal times 2 reads 0 on this thread when they are flushed.
     return float(torch.tensor([1e-39]) * 2) == 0.0
+
+
+@contextlib.contextmanager
+def denormals_flushed():
+    """flush_denormals while the block runs, then the calling thread's setting put back,
+    however it ends: a command, a run or a measurement called in one process leaves the
+    process as it found it. (torch's worker threads started meanwhile keep the setting they
+    copied: the CPU's flag is per thread and nothing can reach into them.)"""
+    before = denormals_are_flushed()
+    flush_denormals()
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(before)
 
 
 def on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,

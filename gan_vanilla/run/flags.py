@@ -2,11 +2,12 @@
 argparse with one line instead of surfacing deep inside torch."""
 
 import argparse
+import collections
 import dataclasses
+import json
 import math
 import re
 
-from ..ensemble.seeds import parse_seeds
 from ..settings import Settings
 
 # Bounds on the numbers the flags take, so that a typo is refused by argparse instead of
@@ -74,6 +75,72 @@ def seed_type():
 def samples_type():
     """argparse type of evaluate's --samples (and a study's evaluate_samples)."""
     return int_at_least(2, SAMPLES_MAX)
+
+
+MAX_MEMBERS = 10000  # --seeds: a seed list longer than this is a typo (10,000 copies of the GAN)
+
+
+def parse_seeds(text, seed_max=SEED_MAX):
+    """`0-9`, `0,3,7` or a mix (`0-4,10,20-22`) -> [0, 1, ...], in the order written.
+    argparse type of --seeds: a bad list is refused with one line."""
+    seeds = []
+    for part in text.split(","):
+        bounds = part.strip().split("-")
+        try:
+            if len(bounds) == 1:
+                low = high = int(bounds[0])
+            elif len(bounds) == 2:
+                low, high = int(bounds[0]), int(bounds[1])
+            else:
+                raise ValueError
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a list of seeds: write 0-9, 0,3,7 or a mix such as "
+                f"0-4,10") from None
+        if len(bounds) == 1 and not 0 <= low <= seed_max:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} in {text!r} is not a seed: each is 0 to 2^63-1")
+        if not 0 <= low <= high <= seed_max:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} in {text!r} is not a range of seeds from low to high, "
+                f"each 0 to 2^63-1")
+        if high - low + len(seeds) >= MAX_MEMBERS:
+            raise argparse.ArgumentTypeError(f"{text!r} names more than {MAX_MEMBERS} seeds")
+        seeds.extend(range(low, high + 1))
+    problem = seeds_problem(seeds, seed_max)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    return seeds
+
+
+def seeds_problem(seeds, seed_max=SEED_MAX):
+    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the
+    one check of --seeds and of an ensemble's ensemble.json (ensemble_folder.py). Each seed an
+    integer from 0 to 2^63-1, each once, one to MAX_MEMBERS of them."""
+    if not isinstance(seeds, list) or not seeds:
+        return "names no seeds"
+    for s in seeds:
+        # bool is an int in Python: JSON's true must not read as seed 1
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= seed_max:
+            return f"names {json.dumps(s)}, which is not a seed (0 to 2^63-1)"
+    if len(seeds) > MAX_MEMBERS:
+        return f"names more than {MAX_MEMBERS} seeds"
+    repeated = sorted(s for s, n in collections.Counter(seeds).items() if n > 1)
+    if repeated:
+        return f"names seed {repeated[0]} twice: each member must be a run of its own"
+    return None
+
+
+def seeds_text(seeds):
+    """The shortest --seeds text for a list: [0, 1, 2, 5] -> '0-2,5'."""
+    parts, start = [], None
+    for i, s in enumerate(seeds):
+        if start is None:
+            start = s
+        if i + 1 == len(seeds) or seeds[i + 1] != s + 1:
+            parts.append(str(s) if s == start else f"{start}-{s}")
+            start = None
+    return ",".join(parts)
 
 
 def parser(**kwargs):

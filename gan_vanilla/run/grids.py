@@ -17,8 +17,8 @@ import io
 import multiprocessing
 import os
 
+from ..files.atomic import save_bytes
 from ..grid import GridWriter
-from .files import save_atomic
 
 IN_FLIGHT = 8  # grids handed over per worker before save() waits: bounds the memory
 
@@ -101,10 +101,5 @@ def _draw(pixels, path):
     buffer = io.BytesIO()
     _writer.draw(pixels, buffer)
     data = buffer.getvalue()
-
-    def write(tmp):
-        with open(tmp, "wb") as f:
-            f.write(data)
-
-    save_atomic(path, write)
+    save_bytes(path, data)
     return data

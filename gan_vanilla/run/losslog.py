@@ -5,13 +5,12 @@ logging adds no host-device synchronisation to a GPU loop. The same values name 
 iteration whose loss was NaN or infinite.
 """
 
-import csv
 import math
 import os
 
 import torch
 
-from .files import read_columns, read_csv, write_csv
+from ..files.tables import append_row, columns_of, read_table, write_table
 
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 
@@ -83,8 +82,7 @@ class LossLog:
         all_means = []
         for path, rows in zip(self.paths, per_file, strict=True):
             means = [sum(column) / len(rows) for column in zip(*rows, strict=True)]
-            with open(path, "a", newline="") as f:
-                csv.writer(f).writerow([last, *(f"{v:.6g}" for v in means)])
+            append_row(path, [last, *(f"{v:.6g}" for v in means)])
             all_means.append(means)
         self.count = 0
         if self.on_row is not None:
@@ -101,7 +99,7 @@ class LossLog:
         for path in self.paths:
             rows = []
             if iteration > 0 and os.path.exists(path):
-                rows = [r for r in _read_rows(path) if int(r[0]) < keep_before]
+                rows = [r for r in _read_rows(path) if int(r[0]) < keep_before]  # as text
             elif iteration > 0:
                 self.log(f"{path} is missing: it starts again at iteration {iteration}, "
                          "without the rows before")
@@ -113,7 +111,7 @@ class LossLog:
                 self._write(path, rows)
 
     def _write(self, path, rows):
-        write_csv(path, [COLUMNS, *rows])
+        write_table(path, [COLUMNS, *rows])
 
     def state_dict(self, k=None):
         """The open window, as a single run's checkpoint keeps it; k: member k's."""
@@ -137,11 +135,12 @@ class LossLog:
 
 def read_losses(path):
     """The rows of a losses.csv as a dict of columns of floats."""
-    return read_columns(path, *_KIND)
+    return columns_of(read_table(path, *_KIND), COLUMNS)
 
 
 def _read_rows(path):
-    return read_csv(path, *_KIND)
+    """losses.csv's data rows as text, checked (DamagedFile names a bad line)."""
+    return [[row[c] for c in COLUMNS] for row in read_table(path, *_KIND)]
 
 
-_KIND = (COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers")
+_KIND = (COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers", {"iteration": int})

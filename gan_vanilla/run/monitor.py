@@ -14,13 +14,12 @@ Nor does it delay stopping: asked to stop while its classifier trains, the run s
 a step of that training, caches nothing, and the resumed run makes the measurement it owes.
 """
 
-import csv
 import os
 
 import torch
 
+from ..files.tables import append_row, columns_of, read_table, write_table
 from ..measure.classifier import Stopped, classify
-from .files import read_columns, read_csv, write_csv
 
 SAMPLES = 2000
 NOISE_SEED = 2017  # the monitor's own generator: the same 2,000 z in every run
@@ -155,7 +154,7 @@ class QualityMonitor:
         """Write the rows kept from before a resume, if no measurement has written them."""
         if self.pending is not None:
             for path, rows in zip(self.paths, self.pending, strict=True):
-                write_csv(path, rows)
+                write_table(path, rows)
             self.pending = None
 
     def measure(self, it, G):
@@ -185,8 +184,7 @@ class QualityMonitor:
         self.finish()
         for k, (path, name, row) in enumerate(zip(self.paths, self.names, rows, strict=True)):
             row["iteration"] = it
-            with open(path, "a", newline="") as f:
-                csv.writer(f).writerow([it, *(_fmt(row[c]) for c in COLUMNS[1:])])
+            append_row(path, [it, *(_fmt(row[c]) for c in COLUMNS[1:])])
             self.log(name + quality_line(it, row))
             self.collapsed[k], line = next_state(self.collapsed[k], row["class_histogram"], it)
             if line is not None:
@@ -229,19 +227,20 @@ class QualityMonitor:
 
 
 def read_quality(path):
-    """The rows of a quality.csv as a dict of columns (floats)."""
+    """The rows of a quality.csv as a dict of columns (floats); empty ones where there is none."""
     if not os.path.exists(path):
         return {name: [] for name in COLUMNS}
-    return read_columns(path, *_KIND)
+    return columns_of(read_table(path, *_KIND), COLUMNS)
 
 
 def _read_quality_rows(path):
     """quality.csv's data rows as text, checked like losses.csv's (DamagedFile names a bad
     line)."""
-    return read_csv(path, *_KIND)
+    return [[row[c] for c in COLUMNS] for row in read_table(path, *_KIND)]
 
 
-_KIND = (COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers")
+_KIND = (COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers",
+         {"iteration": int})
 
 
 def classifier_and_sides(mnist, cache_dir, log=None, settings=None, stop=None):

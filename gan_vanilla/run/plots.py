@@ -8,7 +8,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .files import DamagedFile, save_atomic
+from ..files.atomic import save_atomic
+from ..files.tables import DamagedFile
 from .losslog import read_losses
 from .monitor import read_quality
 

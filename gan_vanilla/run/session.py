@@ -25,7 +25,7 @@ from .checkpoint import (
     set_rng_state,
 )
 from .config import write_config
-from .device import NonFiniteD, denormals_are_flushed, flush_denormals, on_device
+from .device import NonFiniteD, denormals_flushed, on_device
 from .grids import GridWorker
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
@@ -70,16 +70,16 @@ def members_of(settings, seeds=None):
 
 class Run:
     def __init__(self, settings, mnist, device, params, G_solver, D_solver, log=print,
-                 resume=None, stop=None, progress=None, classifier_settings=None, seeds=None):
-        """resume: a checkpoint; for an ensemble (seeds: ensemble.seeds.Seeds) the list of its
+                 resume=None, stop=None, progress=None, classifier_settings=None, stack=None):
+        """resume: a checkpoint; for an ensemble (stack: ensemble.seeds.Stack) the list of its
         members' checkpoints."""
         self.settings, self.mnist, self.device, self.params = settings, mnist, device, params
         self.G_solver, self.D_solver, self.log = G_solver, D_solver, log
-        self.seeds = seeds
+        self.stack = stack
         self.resumed, self.stop = resume is not None, stop or _NoStop()
         self.progress, self.postfix = progress, {}
-        self.members = members_of(settings, seeds and seeds.seeds)
-        stacked = seeds is not None
+        self.members = members_of(settings, stack and stack.seeds)
+        stacked = stack is not None
         for m in self.members:
             os.makedirs(m.settings.out_dir, exist_ok=True)
             # config.json describes the checkpoint beside it: a new run writes it now, a
@@ -113,12 +113,12 @@ class Run:
                 m.board = Board(m.settings.out_dir, m.settings, self.start)
         self.next_it = self.start  # the iteration the loop is in
         self.saved_at = None  # the iteration of the last checkpoint written
-        self.denormals_before = None  # the caller's setting, while `with run:` flushes them
+        self.denormals = None  # `with run:` flushes denormals (run/device.py)
         if self.monitor.owed is not None:
             self._measure_owed()
 
     def _restore(self, resume):
-        if self.seeds is None:
+        if self.stack is None:
             state = resume
             set_rng_state(state["rng"], self.device)
             self.mnist.train.load_state_dict(state["data"])
@@ -126,12 +126,12 @@ class Run:
         else:
             state = stacked_checkpoint(resume)
             for k, member_state in enumerate(resume):
-                self.seeds.set_rng_state(k, member_state["rng"])
+                self.stack.set_rng_state(k, member_state["rng"])
             self.mnist.train.load_state_dicts([s["data"] for s in resume])
             self.losses.load_state_dicts([s["losses"] for s in resume])
         self.start, self.grid_counter = restore_state(state, self.params, self.G_solver,
                                                       self.D_solver, self.settings.lr)
-        for m, member_state in zip(self.members, resume if self.seeds else [resume],
+        for m, member_state in zip(self.members, resume if self.stack else [resume],
                                    strict=True):
             if m.best is not None and member_state.get("best"):  # older checkpoints have none
                 m.best.load_state_dict(member_state["best"])
@@ -166,13 +166,13 @@ class Run:
         progress bar and TensorBoard."""
         if rows is None:
             return
-        rows = rows if self.seeds else [rows]
+        rows = rows if self.stack else [rows]
         for m, row in zip(self.members, rows, strict=True):
             m.best.consider(it, row, member_params(self.params, m.k),
                             kept=it % self.settings.quality_every == 0)
             if m.board is not None:
                 m.board.quality(it, row)
-        if self.seeds:  # one bar for the ensemble: its range
+        if self.stack:  # one bar for the ensemble: its range
             covered = [row["classes_covered"] for row in rows]
             score = [row["classifier_score"] for row in rows]
             self._show(classes=f"{min(covered)}-{max(covered)}/10",
@@ -209,14 +209,14 @@ class Run:
             raise Diverged(iteration - 1, what="the weights")
         G_state, D_state = self.G_solver.state_dict(), self.D_solver.state_dict()
         for m in self.members:
-            one = self.seeds is None  # a single run's state as it is; a member's, its slice
+            one = self.stack is None  # a single run's state as it is; a member's, its slice
             state = checkpoint_state(
                 member_params(self.params, m.k),
                 G_state if one else member_solver_state(G_state, G_PARAM_NAMES, m.k),
                 D_state if one else member_solver_state(D_state, D_PARAM_NAMES, m.k),
                 self.mnist.train.state_dict() if one else self.mnist.train.state_dict(m.k),
                 self.losses.state_dict() if one else self.losses.state_dict(m.k),
-                rng_state(self.device) if one else self.seeds.rng_state(m.k),
+                rng_state(self.device) if one else self.stack.rng_state(m.k),
                 iteration, self.grid_counter, m.settings, m.best and m.best.state_dict())
             save_checkpoint(state, m.path("checkpoint.pt"))
             if self.resumed and self.saved_at is None:
@@ -227,8 +227,8 @@ class Run:
         # The loop runs with denormal floats flushed, as the train command runs, whoever calls
         # train(): a script or a notebook gets the speed without knowing of flush_denormals
         # (run/device.py). __exit__ puts the caller's setting back.
-        self.denormals_before = denormals_are_flushed()
-        flush_denormals()
+        self.denormals = denormals_flushed()
+        self.denormals.__enter__()
         return self
 
     def __exit__(self, kind, error, traceback):
@@ -246,7 +246,7 @@ class Run:
             self.grids.close()  # every grid handed over is written, however the run ends
             raise
         finally:
-            torch.set_flush_denormal(self.denormals_before)
+            self.denormals.__exit__(None, None, None)
             self._close_boards()
         if kind is None:
             self.grids.wait()  # every grid written: progress.gif is made of them
@@ -268,11 +268,11 @@ class Run:
                 m.board.close()
 
     def _loss_row(self, it, means):  # each losses.csv row (an ensemble: each member's)
-        per_member = means if self.seeds else [means]
+        per_member = means if self.stack else [means]
         for m, member_means in zip(self.members, per_member, strict=True):
             if m.board is not None:
                 m.board.losses(it, member_means)
-        if self.seeds:  # one bar for the ensemble: the members' mean
+        if self.stack:  # one bar for the ensemble: the members' mean
             means = [sum(column) / len(means) for column in zip(*means, strict=True)]
         self._show(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
 

@@ -1,7 +1,20 @@
 """Stopping on request: Ctrl-C (SIGINT) or SIGTERM lets the current iteration finish, so the
 run can write a checkpoint before it exits. A second signal stops at once."""
 
+import contextlib
 import signal
+
+
+@contextlib.contextmanager
+def handling(signals, handler):
+    """`handler` for each of `signals` while the block runs; the handlers before put back
+    after it, however it ends (the train command's, and the study's, which passes them on)."""
+    previous = {s: signal.signal(s, handler) for s in signals}
+    try:
+        yield
+    finally:
+        for s, before in previous.items():
+            signal.signal(s, before)
 
 
 class StopOnSignal:
@@ -9,7 +22,7 @@ class StopOnSignal:
 
     def __init__(self):
         self.signum = None
-        self._previous = {}
+        self._handling = handling(self.SIGNALS, self._handle)
 
     @property
     def requested(self):
@@ -21,11 +34,9 @@ class StopOnSignal:
         self.signum = signum
 
     def __enter__(self):
-        for s in self.SIGNALS:
-            self._previous[s] = signal.signal(s, self._handle)
+        self._handling.__enter__()
         return self
 
     def __exit__(self, *exc):
-        for s, handler in self._previous.items():
-            signal.signal(s, handler)
+        self._handling.__exit__(*exc)
         return False

@@ -16,9 +16,10 @@ time (scripts/bench.py), so off there unless the study file or --ensembles asks.
 import os
 import shlex
 
-from ..ensemble.folder import NAME, is_ensemble, read_seeds, same_seeds
-from ..ensemble.seeds import seeds_text
 from ..run.checkpoint import CheckpointError, load_checkpoint
+from ..run.ensemble_folder import NAME, is_ensemble, read_seeds, same_seeds
+from ..run.flags import seeds_text
+from .folder import train_argv
 
 
 class Ensemble:
@@ -33,8 +34,6 @@ class Ensemble:
         self.resume = False  # whether it goes on from its members' checkpoints (plan)
 
     def train_argv(self):
-        from .runner import train_argv
-
         return train_argv(self.study, ["--seeds", seeds_text(self.seeds)], self.dir,
                           self.runs[0].flags)
 

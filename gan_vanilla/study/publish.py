@@ -30,7 +30,8 @@ import shutil
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..run.files import DamagedFile, read_csv, save_atomic, write_csv, write_json
+from ..files.atomic import save_atomic, save_bytes, write_json
+from ..files.tables import DamagedFile, read_table, write_table
 from ..run.losslog import COLUMNS as LOSS_COLUMNS
 from ..run.monitor import read_quality
 from .report import COLUMNS, markdown, plot_curves, plot_metrics, summary
@@ -67,7 +68,9 @@ def per_run_files(study_docs, rows):
 def losses_digest(path):
     """The rows of a run's losses.csv whose window ends at a multiple of DIGEST_EVERY
     iterations (checked as the run's own reader checks them; DamagedFile names a bad line)."""
-    rows = read_csv(path, LOSS_COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers")
+    rows = [[r[c] for c in LOSS_COLUMNS] for r in read_table(
+        path, LOSS_COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers",
+        {"iteration": int})]
     return [row for row in rows if (int(row[0]) + 1) % DIGEST_EVERY == 0]
 
 
@@ -137,19 +140,14 @@ def import_study(study_dir, study_docs, log=print):
     for folder, quality_bytes, config_bytes, digest in copies:
         os.makedirs(folder, exist_ok=True)
         for name, data in ((QUALITY, quality_bytes), (CONFIG, config_bytes)):
-            save_atomic(os.path.join(folder, name), lambda tmp, d=data: _write_bytes(tmp, d))
-        write_csv(os.path.join(folder, LOSSES), [LOSS_COLUMNS, *digest])
+            save_bytes(os.path.join(folder, name), data)
+        write_table(os.path.join(folder, LOSSES), [LOSS_COLUMNS, *digest])
     _remove_other_runs(study_docs, {folder for folder, *_ in copies}, log)
-    write_csv(os.path.join(study_docs, "results.csv"),
+    write_table(os.path.join(study_docs, "results.csv"),
               [COLUMNS, *([row.get(c, "") for c in COLUMNS] for row in rows)])
     log(f"copied {len(rows)} runs' results, quality.csv, config.json and losses (every "
         f"{DIGEST_EVERY:,}th iteration) from {study_dir} into {study_docs}")
     return rows
-
-
-def _write_bytes(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 def _remove_other_runs(study_docs, keep, log):
@@ -181,7 +179,7 @@ def _summaries(rows):
 def write_summaries(rows, study_docs):
     for name, text in _summaries(rows).items():
         data = text.encode("utf-8")
-        save_atomic(os.path.join(study_docs, name), lambda tmp, d=data: _write_bytes(tmp, d))
+        save_bytes(os.path.join(study_docs, name), data)
 
 
 def summaries_differ(rows, study_docs):
@@ -202,13 +200,13 @@ def draw_samples(study_dir, rows, study_docs):
     """samples.png: SAMPLES_PER_CONFIGURATION random samples (noise seed SAMPLES_SEED) of each
     configuration's lowest seed's last generator, a row of panels per configuration: random
     draws, not picks by class, so what most samples of a run look like. And samples.csv: the
-    same generators' first SAMPLES_MEASURED samples in numbers (measure/dynamics.py's
+    same generators' first SAMPLES_MEASURED samples in numbers (study/dynamics.py's
     image_numbers: saturated pixels, spread across z, brightness)."""
     import torch
 
-    from ..measure.dynamics import SAMPLE_COLUMNS, image_numbers
     from ..model import make_G
     from ..run.checkpoint import CheckpointError, load_checkpoint
+    from .dynamics import SAMPLE_COLUMNS, image_numbers
 
     first = {}
     for r in rows:
@@ -247,7 +245,7 @@ def draw_samples(study_dir, rows, study_docs):
     fig.tight_layout()
     save_atomic(os.path.join(study_docs, SAMPLES),
                 lambda tmp: fig.savefig(tmp, format="png", dpi=80))
-    write_csv(os.path.join(study_docs, SAMPLES_CSV),
+    write_table(os.path.join(study_docs, SAMPLES_CSV),
               [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
 
 

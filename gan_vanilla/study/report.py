@@ -12,9 +12,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..run.files import save_atomic, write_csv
+from ..files.atomic import save_atomic, save_text
+from ..files.tables import write_table
 from ..run.monitor import read_quality
-from .runner import StudyError, flag_argv
+from .folder import flag_argv
+from .plan import StudyError
 
 METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
            "frechet_distance")
@@ -300,11 +302,11 @@ def collect(study, log=print):
         log(f"note: {path['results.csv']} loses {len(gone)} of its runs "
             f"({', '.join(f'{c} seed {s}' for c, s in sorted(gone))}): not evaluated for the "
             "study file's flags, or no longer in it")
-    write_csv(path["results.csv"], [COLUMNS, *([r.get(c) for c in COLUMNS] for r in rows)])
+    write_table(path["results.csv"], [COLUMNS, *([r.get(c) for c in COLUMNS] for r in rows)])
     summ = summary(rows, configs)
     head = ("configuration", "metric", "runs", "mean", "std", "min", "max")
-    write_csv(path["summary.csv"], [head, *([s[c] for c in head] for s in summ)])
-    save_atomic(path["summary.md"], lambda tmp: _write_text(tmp, markdown(summ, configs)))
+    write_table(path["summary.csv"], [head, *([s[c] for c in head] for s in summ)])
+    save_text(path["summary.md"], markdown(summ, configs))
     plot_metrics(rows, configs, path["metrics.png"])
     written = [path[name] for name in ("results.csv", "summary.csv", "summary.md",
                                        "metrics.png")]
@@ -325,8 +327,3 @@ def _runs_in(results_csv):
             return {(r.get("configuration"), r.get("seed")) for r in csv.DictReader(f)}
     except (OSError, UnicodeDecodeError, csv.Error):
         return set()
-
-
-def _write_text(path, text):
-    with open(path, "w") as f:
-        f.write(text)

@@ -253,7 +253,7 @@ def best_seeds(rows):
 def read_runs(study, rows):
     """Each run's committed files (publish.py): {(configuration, seed): (quality.csv's columns,
     the losses digest's columns)}."""
-    from ..run.files import DamagedFile, read_columns
+    from ..files.tables import DamagedFile, columns_of, read_table
     from ..run.losslog import COLUMNS as LOSS_COLUMNS
     from ..run.monitor import read_quality
 
@@ -268,9 +268,10 @@ def read_runs(study, rows):
         try:
             runs[r["configuration"], r["seed"]] = (
                 read_quality(os.path.join(folder, QUALITY)),
-                read_columns(os.path.join(folder, LOSSES), LOSS_COLUMNS,
-                             "a digest of a gan-vanilla loss log",
-                             "an iteration and four numbers"))
+                columns_of(read_table(os.path.join(folder, LOSSES), LOSS_COLUMNS,
+                                      "a digest of a gan-vanilla loss log",
+                                      "an iteration and four numbers", {"iteration": int}),
+                           LOSS_COLUMNS))
         except DamagedFile as e:
             raise ReproductionError(str(e)) from None
     return runs
@@ -426,7 +427,7 @@ def wide_ends(rows, runs):
 
 def wide(study):
     """The wide runs' logs (docs/study/wide/), as a table (wide.py)."""
-    from ..run.files import DamagedFile
+    from ..files.tables import DamagedFile
     from .wide import wide_table
 
     paths = wide_logs(study)
@@ -534,7 +535,7 @@ def main(argv=None):
         print(f"reproduction: error: {e}", file=sys.stderr)
         return 1
     if new != page:
-        from ..run.files import save_atomic
+        from ..files.atomic import save_atomic
 
         def write(tmp):
             with open(tmp, "w", encoding="utf-8", newline="") as f:

@@ -1,5 +1,5 @@
 """docs/study/wide/: scripts/wide_diagnostics.py's logs of the wide runs' first iterations, as the
-page's `wide` table and wide.png (gan_vanilla/measure/dynamics.py says what each column is)."""
+page's `wide` table and wide.png (gan_vanilla/study/dynamics.py says what each column is)."""
 
 import csv
 import os
@@ -8,8 +8,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..measure.dynamics import COLUMNS, SAMPLE_COLUMNS
-from ..run.files import DamagedFile, save_atomic
+from ..files.atomic import save_atomic
+from ..files.tables import DamagedFile
+from .dynamics import COLUMNS, SAMPLE_COLUMNS
 from .report import table
 
 # The iterations the table shows: early (where the wide runs part from the post's), and the end.

@@ -4,9 +4,9 @@ member as a single run's folder (checkpoint.pt, config.json, losses.csv, grids, 
 import json
 import os
 
-from ..run.checkpoint import CheckpointError, load_checkpoint
-from ..run.files import write_json
-from .seeds import seeds_problem, seeds_text
+from ..files.atomic import write_json
+from .checkpoint import CheckpointError, load_checkpoint
+from .flags import seeds_problem, seeds_text
 
 NAME = "ensemble.json"
 
@@ -24,7 +24,7 @@ def write_seeds(out_dir, seeds):
 
 
 def read_seeds(out_dir):
-    """The seeds ensemble.json names, checked as --seeds is (seeds.seeds_problem);
+    """The seeds ensemble.json names, checked as --seeds is (flags.seeds_problem);
     CheckpointError, saying what is wrong, when it is not an ensemble's."""
     path = os.path.join(out_dir, NAME)
     try:

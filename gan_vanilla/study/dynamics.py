@@ -28,11 +28,11 @@ import math
 
 import torch
 import torch.nn.functional as F
-import torch.optim as optim
 
-from ..model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
-from ..run.device import denormals_are_flushed, flush_denormals
-from ..train import make_iteration
+from ..model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
+from ..run.device import denormals_flushed
+from ..settings import Settings
+from ..train import make_iteration, setup
 
 SAMPLES = 2000  # z per measurement, as the quality monitor draws
 NOISE_SEED = 2017  # the measurements' own generator: the same z at every measurement
@@ -150,23 +150,14 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
     `iterations` iterations, and measure after each iteration count in `at` (0: the initial
     weights). mnist: read_data_sets(data_dir, seed=seed), as the train command reads it.
     Returns (the rows, one dict per measurement under COLUMNS, the final weights)."""
-    device = torch.device("cpu")
-    X_dim = mnist.train.images.shape[1]  # 784
+    settings = Settings(seed=seed, h_dim=h_dim, mb_size=mb_size, Z_dim=Z_dim, lr=lr,
+                        beta1=beta1)
     at = sorted(set(at))
 
-    # train()'s setup, line for line (gan_vanilla/train.py): the order of the draws fixes the run.
-    torch.manual_seed(seed)
-    params = params_to(init_params(Z_dim, h_dim, X_dim), device)
-    G_params = [params[k] for k in G_PARAM_NAMES]
-    D_params = [params[k] for k in D_PARAM_NAMES]
-    G, D = make_G(params), make_D(params)
-    betas = (beta1, 0.999)
-    G_solver = optim.Adam(G_params, lr=lr, betas=betas, fused=True)
-    D_solver = optim.Adam(D_params, lr=lr, betas=betas, fused=True)
-    ones_label = torch.ones(mb_size, 1, device=device)
-    zeros_label = torch.zeros(mb_size, 1, device=device)
-    iteration = make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label,
-                               zeros_label)
+    # train()'s set-up (gan_vanilla/train.py): the order of the draws fixes the run.
+    gan = setup(settings, mnist.train, torch.device("cpu"))
+    params, randn = gan.params, gan.randn
+    iteration = make_iteration(*gan.iteration_parts())
 
     # The measurements' inputs, from a generator of their own: the run's stream is untouched.
     z_measure = torch.randn(SAMPLES, Z_dim, generator=torch.Generator().manual_seed(NOISE_SEED))
@@ -185,17 +176,15 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
         if on_row is not None:
             on_row(row)
 
-    flushed = denormals_are_flushed()
-    flush_denormals()  # as train() runs its loop (run/session.py, `with run:`)
-    try:
+    with denormals_flushed():  # as train() runs its loop (run/session.py, `with run:`)
         if at and at[0] == 0:
             take(0, None)
         for it in range(iterations):
             if it % LOSS_WINDOW == 0:
                 window = []
-            z = torch.randn(mb_size, Z_dim, device=device)
+            z = randn(mb_size, Z_dim)
             X, _ = mnist.train.next_batch(mb_size)
-            z_G = torch.randn(mb_size, Z_dim, device=device)
+            z_G = randn(mb_size, Z_dim)
             measured = it + 1 in at
             before = {k: params[k].detach().clone() for k in G_PARAM_NAMES} if measured else None
             D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
@@ -204,88 +193,4 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
                           .detach().tolist())
             if measured:
                 take(it + 1, {k: params[k].detach() - before[k] for k in G_PARAM_NAMES})
-    finally:
-        torch.set_flush_denormal(flushed)
     return rows, params
-
-
-def _fmt(value):
-    return value if isinstance(value, int) else f"{value:.6g}"
-
-
-def main(argv=None):
-    import os
-    import sys
-
-    from ..cli.common import UserError, check_output
-    from ..data import read_data_sets
-    from ..run import flags
-    from ..run.files import write_csv
-    from ..run.mnist_files import MNISTError
-
-    parser = flags.parser(
-        prog="wide_diagnostics",
-        description="Train the run `gan-vanilla-train --seed SEED --h-dim H_DIM` trains (on "
-        "the CPU) and measure, without changing it, what decides whether it learns: D(G(z)) "
-        "per sample, G's saturated pixels, G's and D's gradients per layer. One CSV row per "
-        "measurement.")
-    parser.add_argument("--seed", type=flags.seed_type(), default=0,
-                        help="the run's seed, as the train command takes it (default: 0)")
-    parser.add_argument("--h-dim", type=flags.int_at_least(1, flags.DIM_MAX), default=128,
-                        help="hidden units in G and D (default: 128, the post's)")
-    parser.add_argument("--lr", type=flags._positive(float), default=1e-3,
-                        help="Adam's learning rate (default: 0.001, the post's)")
-    parser.add_argument("--beta1", type=flags._fraction, default=0.9,
-                        help="Adam's beta1 (default: 0.9, the post's)")
-    parser.add_argument("--iterations", type=flags.int_at_least(1, flags.COUNT_MAX),
-                        default=15000, help="how long to train (default: 15000); measured "
-                        "every 100 iterations up to 2,000, then every 500, and at the end")
-    parser.add_argument("--data-dir", default="data",
-                        help="MNIST lives in DATA_DIR/MNIST/raw (default: data)")
-    parser.add_argument("--real", action="store_true",
-                        help="measure the 2,000 validation images the runs' D sees instead, "
-                        "as G's samples are measured: the reference row; trains nothing")
-    parser.add_argument("--out", required=True, help="the CSV to write, rewritten after each "
-                        "measurement, so a stopped run keeps the rows it made")
-    args = parser.parse_args(argv)
-    try:
-        check_output(args.out)
-        # No download: the run it reproduces has the data already.
-        mnist = read_data_sets(args.data_dir, seed=args.seed, download=False)
-    except (UserError, MNISTError) as e:
-        print(f"wide_diagnostics: error: {e}", file=sys.stderr)
-        return 1
-    if args.real:
-        real = image_numbers(mnist.validation.images[:REAL])
-        try:
-            write_csv(args.out, [SAMPLE_COLUMNS, [_fmt(real[c]) for c in SAMPLE_COLUMNS]])
-        except OSError as e:
-            print(f"wide_diagnostics: error: could not write {args.out}: {e.strerror or e}",
-                  file=sys.stderr)
-            return 1
-        print(f"wrote {os.path.normpath(args.out)}")
-        return 0
-    rows = []
-
-    def on_row(row):
-        rows.append(row)
-        write_csv(args.out, [COLUMNS, *([_fmt(r[c]) for c in COLUMNS] for r in rows)])
-        print(f"{row['iteration']:>6}: D(G(z)) median 10^{row['log10_D_fake_p50']:.1f} "
-              f"(min 10^{row['log10_D_fake_min']:.1f}), clamped {row['clamped']:.0%}, "
-              f"saturated {row['saturated']:.0%}, pixel sd {row['pixel_sd']:.3f}, "
-              f"clamp effect {row['clamp_effect']:.2g}", flush=True)
-
-    at = [*default_schedule(args.iterations), args.iterations]
-    try:
-        train_and_measure(mnist, args.seed, args.h_dim, args.iterations, at, lr=args.lr,
-                          beta1=args.beta1, on_row=on_row)
-    except KeyboardInterrupt:
-        print(f"wide_diagnostics: stopped; {args.out} holds the {len(rows)} rows measured",
-              file=sys.stderr)
-        return 130
-    except OSError as e:
-        print(f"wide_diagnostics: error: could not write {args.out}: {e.strerror or e}",
-              file=sys.stderr)
-        return 1
-    print(f"wrote {os.path.normpath(args.out)}")
-    return 0

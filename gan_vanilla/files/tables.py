@@ -1,0 +1,75 @@
+"""The one reader and writer of the project's tables: CSV files with a header line, written
+whole and atomically (`write_table`) or a row at a time as a run goes (`append_row`), and read
+back checked (`read_table`): a damaged or foreign file is named, with its first bad line,
+instead of surfacing later as a wrong number or a traceback."""
+
+import csv
+
+from .atomic import save_atomic
+
+OPTIONAL = "optional"  # a kind: a number, or empty (a figure a row may not have)
+
+
+class DamagedFile(Exception):
+    """A file that the project reads back is damaged or not its own; the message names it."""
+
+
+def write_table(path, rows):
+    """Rows (the header first) as a CSV file, atomically."""
+
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+
+    save_atomic(path, write)
+
+
+def append_row(path, row):
+    """One more row at the end of a table (a run's log, as it goes)."""
+    with open(path, "a", newline="") as f:
+        csv.writer(f).writerow(row)
+
+
+def read_table(path, columns, what, row_is, kinds=None, exact=True):
+    """The data rows of a table, each a dict {column: its text}, checked: the first line is
+    `columns` (exactly; or, not `exact`, holds them among others), and each row holds a value
+    of its column's kind for each of them (kinds: {column: int, float, str or OPTIONAL};
+    float where not named). DamagedFile otherwise, naming the file and the first bad line:
+    `what` says what the file should be ("a gan-vanilla loss log"), `row_is` what a row
+    should hold ("an iteration and four numbers")."""
+    kinds = kinds or {}
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            rows = [(reader.line_num, row) for row in reader if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DamagedFile(f"{path} cannot be read as {what} ({e})") from None
+    if header is None or (tuple(header) != tuple(columns) if exact else
+                          not set(columns) <= set(header)):
+        raise DamagedFile(f"{path} is not {what} (its first line is not "
+                          f"{','.join(columns)}); repair it or move it away")
+    out = []
+    for line, row in rows:
+        try:
+            if len(row) != len(header):
+                raise ValueError
+            values = dict(zip(header, row, strict=True))
+            for column in columns:
+                _check(values[column], kinds.get(column, float))
+        except ValueError:
+            raise DamagedFile(f"{path} is damaged: line {line} ({','.join(row)[:60]!r}) is "
+                              f"not {row_is}; repair it or move it away") from None
+        out.append(values)
+    return out
+
+
+def _check(text, kind):
+    if kind is str or kind == OPTIONAL and text == "":
+        return
+    (int if kind is int else float)(text)
+
+
+def columns_of(rows, columns):
+    """Checked rows (read_table) as a dict of columns of floats."""
+    return {name: [float(row[name]) for row in rows] for name in columns}

@@ -1,0 +1,203 @@
+"""One run of a study: a configuration with one seed, in OUT_DIR/runs/CONFIG/seed-S. Its
+folder, its record (study-run.json: the flags it was trained with and its training time), its
+two commands (train, evaluate) and what its evaluations hold; whether it is done, goes on, or
+is moved aside for a run of other flags."""
+
+import json
+import os
+import shlex
+
+from ..files.atomic import write_json
+from ..run.checkpoint import CheckpointError, load_checkpoint
+from ..settings import Settings
+
+# What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
+# iteration and the sample count it was made for.
+EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
+                   "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
+RECORD = "study-run.json"  # in each run's folder: its flags and training time
+
+
+class StudyRun:
+    """One configuration with one seed: its folder, its flags, its two commands."""
+
+    def __init__(self, study, config, seed, flags):
+        self.study, self.config, self.seed, self.flags = study, config, seed, flags
+        self.name = f"{config} seed {seed}"
+        self.dir = os.path.join(study.out_dir, "runs", config, f"seed-{seed}")
+        self.checkpoint = os.path.join(self.dir, "checkpoint.pt")
+        self.evaluation = os.path.join(self.dir, "evaluation.json")
+        self.best = os.path.join(self.dir, "best.pt")  # with the quality monitor on
+        self.best_evaluation = os.path.join(self.dir, "evaluation-best.json")
+        self.record = os.path.join(self.dir, RECORD)
+        self.settings = None  # the Settings the train command makes of the flags (load_study)
+
+    def train_argv(self):
+        return train_argv(self.study, ["--seed", str(self.seed)], self.dir, self.flags)
+
+    def evaluate_argv(self, best=False):
+        """evaluate's arguments for the last checkpoint, or (best) for best.pt."""
+        checkpoint, json_path = ((self.best, self.best_evaluation) if best else
+                                 (self.checkpoint, self.evaluation))
+        png = os.path.join(self.dir, "evaluation-best.png" if best else "evaluation.png")
+        argv = ["--checkpoint", checkpoint, "--data-dir", self.study.data_dir,
+                "--samples", str(self.study.evaluate_samples), "--json", json_path,
+                "--png", png]
+        if self.study.classifier_cache:
+            argv += ["--classifier-cache", self.study.classifier_cache]
+        return argv
+
+    def command_line(self):
+        """The run as one shell line: what --list prints for a scheduler."""
+        train = " ".join(shlex.quote(a) for a in ["gan-vanilla-train", *self.train_argv()])
+        evaluate = " ".join(shlex.quote(a) for a in ["gan-vanilla-evaluate",
+                                                     *self.evaluate_argv()])
+        if not self.settings.quality_every:
+            return f"{train} && {evaluate}"
+        best = " ".join(shlex.quote(a) for a in ["gan-vanilla-evaluate",
+                                                 *self.evaluate_argv(best=True)])
+        # best.pt is there unless the quality monitor could not be had.
+        return f"{train} && {evaluate} && {{ test ! -e {shlex.quote(self.best)} || {best}; }}"
+
+    def read_evaluation(self, best=False):
+        """(evaluation.json's numbers, None); (None, why the study cannot use it); or (None,
+        None) when there is none. A usable one holds every number of EVALUATION_KEYS and was
+        made of the run's last iteration with the study's evaluate_samples. best: the same
+        for evaluation-best.json, made of best.pt's iteration."""
+        path = self.best_evaluation if best else self.evaluation
+        if not os.path.exists(path):
+            return None, None
+        try:
+            with open(path) as f:
+                evaluation = json.load(f)
+        except (OSError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
+            return None, f"cannot be read ({e})"
+        if not isinstance(evaluation, dict):
+            return None, "is not an evaluation"
+        lacking = next((key for key in EVALUATION_KEYS
+                        if not _holds_numbers(evaluation.get(key), key)), None)
+        if lacking:
+            return None, f"is incomplete (no {lacking})"
+        iteration, which = ((self.best_iteration(), "best.pt's") if best else
+                            (self.settings.iterations, "the run's last"))
+        if evaluation["iteration"] != iteration:
+            return None, f"is of iteration {evaluation['iteration']}, not {which} ({iteration})"
+        if evaluation["samples"] != self.study.evaluate_samples:
+            return None, (f"measured {evaluation['samples']} samples, not evaluate_samples "
+                          f"{self.study.evaluate_samples}")
+        return evaluation, None
+
+    def best_iteration(self):
+        """The iteration of the run's best.pt, or None where it has none (or a broken one)."""
+        try:
+            return load_checkpoint(self.best, generator_only=True)["iteration"]
+        except CheckpointError:
+            return None
+
+    def evaluations_owed(self, log=None):
+        """Which of the run's two generators still want an evaluation: "last", and "best"
+        when the run kept a best.pt. An evaluation the study cannot use is owed again, and
+        said (log)."""
+        owed = []
+        for kind, best in (("last", False), ("best", True)):
+            if best and not os.path.exists(self.best):
+                continue
+            evaluation, problem = self.read_evaluation(best)
+            if problem and log is not None:
+                path = self.best_evaluation if best else self.evaluation
+                log(f"{self.name}: {path} {problem}; evaluating it again")
+            if evaluation is None:
+                owed.append(kind)
+        return owed
+
+    def matches(self):
+        """Trained (or being trained) with exactly this run's flags. A run is done when it
+        matches and read_evaluation gives its numbers."""
+        return self.mismatch() is None
+
+    def mismatch(self):
+        """None when the run in the folder was trained with exactly this run's flags; else
+        why not. The study's record says so; for a run a scheduler ran from --list (no
+        record), the checkpoint's settings do."""
+        record = self.recorded()
+        if record:
+            return None if record.get("flags") == self.flags else "its flags changed"
+        try:
+            saved = load_checkpoint(self.checkpoint)["settings"]
+        except CheckpointError as e:
+            return str(e)
+        differ = [key for key, value in self.settings.to_dict().items()
+                  if key not in Settings.WHERE and saved.get(key) != value]
+        return f"its checkpoint has other settings ({', '.join(differ)})" if differ else None
+
+    def why_anew(self):
+        """Why the run must start again from iteration 0 in an empty folder, or None: its
+        folder holds a run with other flags, or files but no checkpoint to go on from."""
+        if not os.path.isdir(self.dir):
+            return None
+        if os.path.exists(self.checkpoint):
+            return self.mismatch()
+        if set(os.listdir(self.dir)) - {RECORD}:
+            return "its folder holds files but no checkpoint"
+        return None
+
+    def move_aside(self):
+        """Rename the run's folder to the first free name beside it, seed-N.old-1, -2, ...
+        One rename: the old run is all there or all moved, never half-deleted, and every file
+        and folder it wrote (TensorBoard's too) goes with it."""
+        n = 1
+        while os.path.lexists(f"{self.dir}.old-{n}"):
+            n += 1
+        os.rename(self.dir, f"{self.dir}.old-{n}")
+        return f"{self.dir}.old-{n}"
+
+    def trained(self):
+        """Whether the checkpoint holds every iteration the run asks for."""
+        try:
+            iteration = load_checkpoint(self.checkpoint)["iteration"]
+        except CheckpointError:
+            return False
+        return iteration >= self.settings.iterations
+
+    def recorded(self):
+        try:
+            with open(self.record) as f:
+                record = json.load(f)
+        except (OSError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
+
+    def write_record(self, train_seconds):
+        write_json(self.record, {"flags": self.flags, "seed": self.seed,
+                                 "train_seconds": train_seconds})
+
+
+def train_argv(study, who, out_dir, flags):
+    """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
+    LIST, ensembles.py): into out_dir with its flags. --auto-resume: the same line starts the
+    run, continues it after a stop, and does nothing once it is finished, so that a line of
+    --list can be run again (a requeued job) without losing a run."""
+    argv = ["--data-dir", study.data_dir, *who, "--quiet"]
+    if study.classifier_cache:
+        argv += ["--classifier-cache", study.classifier_cache]
+    return [*argv, "--out-dir", out_dir, *flag_argv(flags), "--auto-resume"]
+
+
+def flag_argv(flags):
+    """A study's flags as the train command's arguments: true is a bare flag, false the
+    --no- form (only --cuda-graph has one), anything else a flag and its value."""
+    argv = []
+    for flag, value in flags.items():
+        argv += ([f"--{flag}"] if value is True else [f"--no-{flag}"] if value is False
+                 else [f"--{flag}", value])
+    return argv
+
+
+def _holds_numbers(value, key):
+    if key == "class_histogram":
+        return isinstance(value, list) and len(value) == 10 and all(map(_is_number, value))
+    return _is_number(value)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
