@@ -164,7 +164,7 @@ def graph_breakdown(images, device):
 
     gan = fresh_gan(images, device)
     graphed = on_device(make_iteration, *gan.gan, cuda_graph=True)
-    log = LossLog(os.path.join(tempfile.mkdtemp(), "losses.csv"), device, every=100)
+    log = LossLog([os.path.join(tempfile.mkdtemp(), "losses.csv")], device, every=100)
     log.start(0)
 
     def replay(k):

@@ -185,7 +185,7 @@ def test_the_choice_is_measured_against_the_validation_images(monkeypatch):
         frechet_distance(test_side, samples))
     # The monitor puts each side where it belongs: the test images' in quality.csv's column,
     # the validation images' in the number the choice reads.
-    watch = monitor.QualityMonitor("unused.csv", 1, 100, CPU,
+    watch = monitor.QualityMonitor(["unused.csv"], 1, 100, CPU,
                                    lambda: (Fake(), test_side, validation_side))
     watch.classifier, watch.test_side, watch.validation_side = watch.load_classifier()
     G = lambda z: torch.sigmoid(z @ torch.ones(100, 784) / 10)  # noqa: E731

@@ -25,7 +25,7 @@ def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
         "losses.png": lambda: plot_losses(finished_run / "losses.csv", str(target)),
         "progress.gif": lambda: write_gif([str(finished_run / "000.png")], str(target)),
         "config.json": lambda: write_config(Settings(), torch.device("cpu"), str(target)),
-        "losses.csv": lambda: LossLog(str(target), torch.device("cpu")).start(0),
+        "losses.csv": lambda: LossLog([str(target)], torch.device("cpu")).start(0),
         "evaluation.png": lambda: write_report_png(torch.rand(20, 784), torch.rand(20, 10),
                                                    str(target)),
     }

@@ -108,7 +108,7 @@ class FakeClassifier:
 def test_collapse_is_said_once_and_again_only_after_it_clears(tmp_path):
     fake, lines = FakeClassifier(), []
     test_side = frechet_against(torch.rand(50, 128))
-    monitor = QualityMonitor(str(tmp_path / "quality.csv"), 1, 100, CPU,
+    monitor = QualityMonitor([str(tmp_path / "quality.csv")], 1, 100, CPU,
                              lambda: (fake, test_side, test_side), log=lines.append)
     monitor.start(0)
     G = lambda z: torch.sigmoid(z @ torch.ones(100, 784) / 10)  # noqa: E731

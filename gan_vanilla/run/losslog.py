@@ -22,33 +22,28 @@ class Diverged(Exception):
 
 
 class LossLog:
-    """path: the run's losses.csv; or, for an ensemble (--seeds), a list of each member's,
-    and `names` to name a member in a message ("seed 3")."""
+    """paths: each member's losses.csv (one, for a single run); `names` names a member in a
+    message ("seed 3"), none for a single run."""
 
-    def __init__(self, path, device, every=100, on_row=None, log=print, names=None):
+    def __init__(self, paths, device, every=100, on_row=None, log=print, names=None):
         self.every, self.on_row, self.log = every, on_row, log
-        self.stacked = not isinstance(path, str)
-        self.paths = list(path) if self.stacked else [path]
-        self.path = self.paths[0]
-        self.names = names
-        # One row per iteration of the open window: D_loss, G_loss, mean D(x), mean D(G(z));
-        # for an ensemble one such row per member: (every, K, 4).
-        members = (len(self.paths),) if self.stacked else ()
-        self.window = torch.zeros(every, *members, 4, device=device)
+        self.paths, self.names = list(paths), names
+        # One row per iteration of the open window and member: D_loss, G_loss, mean D(x),
+        # mean D(G(z)): (every, members, 4).
+        self.window = torch.zeros(every, len(self.paths), 4, device=device)
         self.count = 0  # rows filled
         self.first = 0  # the iteration of row 0
         self.kept = None  # a resumed log's earlier rows (a list per file), rewritten later
 
     @torch.no_grad()
     def record(self, it, D_loss, G_loss, D_real, D_fake):
-        """Keep iteration `it`'s values; at the end of each window, write its row."""
+        """Keep iteration `it`'s values; at the end of each window, write its row. A single
+        run's losses are numbers and D_real is (mb_size, 1); an ensemble's (K,) and
+        (K, mb_size, 1): either way each member's mean over its own rows."""
         if self.count == 0:
             self.first = it
-        if self.stacked:  # each member's own: D_loss (K,), D_real (K, mb_size, 1)
-            values = (D_loss, G_loss, D_real.mean(dim=(1, 2)), D_fake.mean(dim=(1, 2)))
-            self.window[self.count] = torch.stack(values, dim=-1)
-        else:
-            self.window[self.count] = torch.stack((D_loss, G_loss, D_real.mean(), D_fake.mean()))
+        values = (D_loss, G_loss, D_real.mean(dim=(-2, -1)), D_fake.mean(dim=(-2, -1)))
+        self.window[self.count] = torch.stack(values, dim=-1)  # (members, 4), or (4,)
         self.count += 1
         if self.count == self.every:
             self.flush()
@@ -57,9 +52,7 @@ class LossLog:
         """Raise Diverged, naming the iteration, if the open window holds a bad loss. Returns
         each file's rows: [[D_loss, G_loss, D_real, D_fake] per iteration] per file."""
         rows = self.window[: self.count].tolist()  # the one host-device transfer per window
-        per_file = list(zip(*rows, strict=True)) if self.stacked else [rows]
-        if self.stacked and not rows:
-            per_file = [[] for _ in self.paths]
+        per_file = [[row[k] for row in rows] for k in range(len(self.paths))]
         for k, member in enumerate(per_file):
             who = f" ({self.names[k]})" if self.names else ""
             for i, row in enumerate(member):
@@ -86,7 +79,7 @@ class LossLog:
             all_means.append(means)
         self.count = 0
         if self.on_row is not None:
-            self.on_row(last, all_means if self.stacked else all_means[0])
+            self.on_row(last, all_means)
 
     def start(self, iteration):
         """Begin the file at `iteration`. When resuming, rows from the open window on are
@@ -113,24 +106,19 @@ class LossLog:
     def _write(self, path, rows):
         write_table(path, [COLUMNS, *rows])
 
-    def state_dict(self, k=None):
-        """The open window, as a single run's checkpoint keeps it; k: member k's."""
-        window = self.window[: self.count] if k is None else self.window[: self.count, k]
-        return {"window": window.cpu(), "first": self.first}
-
-    def load_state_dict(self, state):
-        self.count = state["window"].shape[0]
-        self.window[: self.count] = state["window"]
-        self.first = state["first"]
+    def state_dict(self, k=0):
+        """Member k's open window (a single run's: k = 0), as its checkpoint keeps it."""
+        return {"window": self.window[: self.count, k].cpu(), "first": self.first}
 
     def load_state_dicts(self, states):
-        """Each member's window (an ensemble resumed from its members' checkpoints)."""
+        """Each member's window, from its checkpoint (a single run's: one)."""
         counts = {s["window"].shape[0] for s in states}
         firsts = {s["first"] for s in states}
         if len(counts) > 1 or len(firsts) > 1:
             raise ValueError("the members' loss logs stand at different iterations")
-        self.load_state_dict({"window": torch.stack([s["window"] for s in states], dim=1),
-                              "first": firsts.pop()})
+        self.count = counts.pop()
+        self.window[: self.count] = torch.stack([s["window"] for s in states], dim=1)
+        self.first = firsts.pop()
 
 
 def read_losses(path):

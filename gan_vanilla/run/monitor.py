@@ -84,19 +84,17 @@ def quality_line(it, row):
 class QualityMonitor:
     """Measures G's samples at iterations N, 2N, ... and at the end of the run.
 
-    path: the run's quality.csv; or, for an ensemble (--seeds), a list of each member's, with
-    `names` to begin each member's terminal lines ("seed 3: "). G then gives every member's
-    samples at once, (K, SAMPLES, X_dim), and the classifier sees them in one pass.
+    paths: each member's quality.csv (one, for a single run), with `names` to begin each
+    member's terminal lines ("seed 3: "). An ensemble's G gives every member's samples at
+    once, (K, SAMPLES, X_dim), and the classifier sees them in one pass.
     load_classifier: a function returning (classifier, the Frechet distance's test side and
     its validation side), as `classifier_and_sides` does. It is called at the first
     measurement, so a run shorter than N never trains the classifier; if it raises, the run
     says why in one line and goes on without the monitor.
     """
 
-    def __init__(self, path, every, Z_dim, device, load_classifier, log=print, names=None):
-        self.stacked = not isinstance(path, str)
-        self.paths = list(path) if self.stacked else [path]
-        self.path = self.paths[0]
+    def __init__(self, paths, every, Z_dim, device, load_classifier, log=print, names=None):
+        self.paths = list(paths)
         self.names = names or [""] * len(self.paths)
         self.every, self.device, self.log = every, device, log
         self.load_classifier = load_classifier
@@ -158,9 +156,9 @@ class QualityMonitor:
             self.pending = None
 
     def measure(self, it, G):
-        """The numbers for G's samples after iteration `it`, as a dict; for an ensemble a
-        list, a dict per member (None when off, or when the run was asked to stop while the
-        classifier trained)."""
+        """The numbers for G's samples after iteration `it`: a dict per member (one for a
+        single run); None when off, or when the run was asked to stop while the classifier
+        trained."""
         if self.off:
             return None
         try:
@@ -189,7 +187,7 @@ class QualityMonitor:
             self.collapsed[k], line = next_state(self.collapsed[k], row["class_histogram"], it)
             if line is not None:
                 self.log(name + line)
-        return rows if self.stacked else rows[0]
+        return rows
 
     @torch.no_grad()
     def _numbers(self, G):

@@ -79,7 +79,6 @@ class Run:
         self.resumed, self.stop = resume is not None, stop or _NoStop()
         self.progress, self.postfix = progress, {}
         self.members = members_of(settings, stack and stack.seeds)
-        stacked = stack is not None
         for m in self.members:
             os.makedirs(m.settings.out_dir, exist_ok=True)
             # config.json describes the checkpoint beside it: a new run writes it now, a
@@ -87,14 +86,13 @@ class Run:
             # as it was.
             if resume is None:
                 write_config(m.settings, device, m.path("config.json"))
-        names = [m.prefix.rstrip(": ") for m in self.members] if stacked else None
-        losses = [m.path("losses.csv") for m in self.members]
-        self.losses = LossLog(losses if stacked else losses[0], device,
+        names = [m.prefix.rstrip(": ") for m in self.members] if stack is not None else None
+        self.losses = LossLog([m.path("losses.csv") for m in self.members], device,
                               every=settings.log_every, on_row=self._loss_row, log=log,
                               names=names)
-        quality = [m.path("quality.csv") for m in self.members]
         self.monitor = QualityMonitor(
-            quality if stacked else quality[0], settings.quality_every, settings.Z_dim, device,
+            [m.path("quality.csv") for m in self.members], settings.quality_every,
+            settings.Z_dim, device,
             lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log,
             names=[m.prefix for m in self.members])
         self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
@@ -118,21 +116,20 @@ class Run:
             self._measure_owed()
 
     def _restore(self, resume):
-        if self.stack is None:
+        states = [resume] if self.stack is None else resume  # each member's checkpoint
+        if self.stack is None:  # torch's global streams, the batches' own generator
             state = resume
             set_rng_state(state["rng"], self.device)
             self.mnist.train.load_state_dict(state["data"])
-            self.losses.load_state_dict(state["losses"])
-        else:
+        else:  # each member's streams; the tensors and Adam's state stacked again
             state = stacked_checkpoint(resume)
             for k, member_state in enumerate(resume):
                 self.stack.set_rng_state(k, member_state["rng"])
             self.mnist.train.load_state_dicts([s["data"] for s in resume])
-            self.losses.load_state_dicts([s["losses"] for s in resume])
+        self.losses.load_state_dicts([s["losses"] for s in states])
         self.start, self.grid_counter = restore_state(state, self.params, self.G_solver,
                                                       self.D_solver, self.settings.lr)
-        for m, member_state in zip(self.members, resume if self.stack else [resume],
-                                   strict=True):
+        for m, member_state in zip(self.members, states, strict=True):
             if m.best is not None and member_state.get("best"):  # older checkpoints have none
                 m.best.load_state_dict(member_state["best"])
 
@@ -166,21 +163,14 @@ class Run:
         progress bar and TensorBoard."""
         if rows is None:
             return
-        rows = rows if self.stack else [rows]
         for m, row in zip(self.members, rows, strict=True):
             m.best.consider(it, row, member_params(self.params, m.k),
                             kept=it % self.settings.quality_every == 0)
             if m.board is not None:
                 m.board.quality(it, row)
-        if self.stack:  # one bar for the ensemble: its range
-            covered = [row["classes_covered"] for row in rows]
-            score = [row["classifier_score"] for row in rows]
-            self._show(classes=f"{min(covered)}-{max(covered)}/10",
-                       score=f"{min(score):.2f}-{max(score):.2f}")
-        else:
-            row = rows[0]
-            self._show(classes=f"{row['classes_covered']}/10",
-                       score=f"{row['classifier_score']:.2f}")
+        # One bar: the run's figures, or the range of the ensemble's.
+        self._show(classes=self._span([row["classes_covered"] for row in rows]) + "/10",
+                   score=self._span([row["classifier_score"] for row in rows], "{:.2f}"))
 
     def _measure_owed(self):
         """The measurement of iteration start - 1, which the stopped run owes: it was asked to
@@ -208,14 +198,14 @@ class Run:
         if not all(torch.isfinite(p).all() for p in self.params.values()):
             raise Diverged(iteration - 1, what="the weights")
         G_state, D_state = self.G_solver.state_dict(), self.D_solver.state_dict()
-        for m in self.members:
+        for i, m in enumerate(self.members):
             one = self.stack is None  # a single run's state as it is; a member's, its slice
             state = checkpoint_state(
                 member_params(self.params, m.k),
                 G_state if one else member_solver_state(G_state, G_PARAM_NAMES, m.k),
                 D_state if one else member_solver_state(D_state, D_PARAM_NAMES, m.k),
                 self.mnist.train.state_dict() if one else self.mnist.train.state_dict(m.k),
-                self.losses.state_dict() if one else self.losses.state_dict(m.k),
+                self.losses.state_dict(i),
                 rng_state(self.device) if one else self.stack.rng_state(m.k),
                 iteration, self.grid_counter, m.settings, m.best and m.best.state_dict())
             save_checkpoint(state, m.path("checkpoint.pt"))
@@ -267,14 +257,19 @@ class Run:
             if m.board is not None:
                 m.board.close()
 
-    def _loss_row(self, it, means):  # each losses.csv row (an ensemble: each member's)
-        per_member = means if self.stack else [means]
-        for m, member_means in zip(self.members, per_member, strict=True):
+    def _loss_row(self, it, means):  # each member's losses.csv row (a single run's: one)
+        for m, member_means in zip(self.members, means, strict=True):
             if m.board is not None:
                 m.board.losses(it, member_means)
-        if self.stack:  # one bar for the ensemble: the members' mean
-            means = [sum(column) / len(means) for column in zip(*means, strict=True)]
-        self._show(D_loss=f"{means[0]:.4}", G_loss=f"{means[1]:.4}")
+        # One bar: the run's means, or the mean of the ensemble's members.
+        mean = [sum(column) / len(means) for column in zip(*means, strict=True)]
+        self._show(D_loss=f"{mean[0]:.4}", G_loss=f"{mean[1]:.4}")
+
+    def _span(self, values, fmt="{}"):
+        """A run's figure, or an ensemble's range (min-max) of its members'."""
+        if self.stack is None:
+            return fmt.format(values[0])
+        return f"{fmt.format(min(values))}-{fmt.format(max(values))}"
 
     def _show(self, **values):
         self.postfix.update(values)
