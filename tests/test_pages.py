@@ -1,0 +1,50 @@
+"""The facts the generated pages are written from (gan_vanilla/study/pages/), on small made-up
+logs: a seed's coverage told as it moves, the rare digits grouped by how many seeds, a share of
+the measured samples said as a count, a run stuck at the gradient floor, and a template that
+renders its facts and refuses a name no module gives."""
+
+import pytest
+
+from gan_vanilla.study.pages import render
+from gan_vanilla.study.pages.files import PageError
+from gan_vanilla.study.pages.seeds import _coverage_story, _under
+from gan_vanilla.study.pages.wide_runs import _count, _stuck_from
+
+
+def test_a_seeds_coverage_is_told_as_it_moves():
+    q = {"iteration": [40000, 50000, 60000, 70000], "classes_covered": [10, 9, 10, 10]}
+    assert _coverage_story(q, 40000) == ("it drops to nine digits at 50,000 iterations and is "
+                                         "back at ten by 60,000")
+    q["classes_covered"][-1] = 8
+    assert _coverage_story(q, 40000).endswith(", then loses some again")
+    q["classes_covered"] = [10, 10, 10, 10]
+    assert _coverage_story(q, 40000) == "it keeps all ten digits to the end"
+
+
+def test_the_digits_under_one_percent_are_grouped_by_how_many_seeds():
+    counts = dict.fromkeys(range(10), 0) | {4: 6, 6: 6, 7: 8}
+    assert _under(counts, 10) == "4s and 6s fall under 1% in six of the ten seeds, 7s in eight"
+    assert _under(dict.fromkeys(range(10), 0) | {7: 8}, 10) == \
+        "7s fall under 1% in eight of the ten seeds"
+    assert _under(dict.fromkeys(range(10), 0), 10) == "no digit falls under 1% in any seed"
+
+
+def test_a_share_of_the_measured_samples_is_said_as_a_count():
+    assert _count(0.0005) == "1 of its 2,000 samples (0.05%)"
+    assert _count(0.01) == "20 of its 2,000 samples (1%)"
+
+
+def test_a_run_stuck_at_the_floor_from_the_first_measurement_that_stays():
+    log = {"iteration": [1000, 1500, 2000, 2500], "clamped": [0.0, 1.0, 1.0, 1.0]}
+    assert _stuck_from(log) == 1500
+    log["clamped"][-1] = 0.5
+    assert _stuck_from(log) is None
+
+
+def test_a_template_renders_its_facts_and_refuses_an_unknown_name(tmp_path):
+    page = tmp_path / "PAGE.md"
+    (tmp_path / "PAGE.md.j2").write_text("{{ template }} {% if true %}yes{% endif %}\n")
+    assert render(str(page), study=None) == "PAGE.md.j2 yes\n"
+    (tmp_path / "PAGE.md.j2").write_text("{{ nothing }}\n")
+    with pytest.raises(PageError, match="'nothing' is undefined"):
+        render(str(page), study=None)
