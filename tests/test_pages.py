@@ -48,3 +48,39 @@ def test_a_template_renders_its_facts_and_refuses_an_unknown_name(tmp_path):
     (tmp_path / "PAGE.md.j2").write_text("{{ nothing }}\n")
     with pytest.raises(PageError, match="'nothing' is undefined"):
         render(str(page), study=None)
+
+
+class Study:
+    """The little of StudyFiles that a fact function reads: rows and each run's losses."""
+
+    def __init__(self, rows, losses):
+        self.rows, self._losses = rows, losses
+        self.settings = {"post": {"log_every": 100}}
+
+    def of(self, config):
+        return [r for r in self.rows if r["configuration"] == config]
+
+    def losses(self, config, seed):
+        return self._losses[seed]
+
+
+def losses_of(d_loss):
+    """A losses digest after LOSSES_FROM whose D_loss takes the given values."""
+    its = [10999 + 1000 * k for k in range(len(d_loss))]
+    return {"iteration": its, "D_loss": d_loss, "G_loss": [2.0] * len(its),
+            "D_real": [0.8] * len(its), "D_fake": [0.2] * len(its)}
+
+
+@pytest.mark.parametrize("seven, word", [([0.51, 0.92], "the same ranges"),
+                                         ([0.55, 0.80], "overlapping ranges"),
+                                         ([0.95, 1.10], "separate ranges")])
+def test_the_losses_of_good_and_bad_seeds_are_compared_as_the_data_lie(seven, word):
+    """The page once said the seeds ending with nine digits and those ending with seven "span
+    the same ranges" where they only overlap: the word now follows the numbers."""
+    from gan_vanilla.study.pages.seeds import losses
+
+    rows = [{"configuration": "post", "seed": 0, "classes_covered": 9},
+            {"configuration": "post", "seed": 1, "classes_covered": 7}]
+    facts = losses(Study(rows, {0: losses_of([0.51, 0.92]), 1: losses_of(seven)}))
+    assert facts["ranges"] == word and facts["apart"] == (word == "separate ranges")
+    assert (facts["most"], facts["fewest"]) == ("nine", "seven")

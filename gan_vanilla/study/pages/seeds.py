@@ -4,8 +4,9 @@ ten seeds give (their evaluation, their losses, their quality monitor over train
 import inspect
 import statistics
 
-from ...measure.dynamics import SAMPLES as MONITORED
 from ...run.losslog import COLUMNS as LOSS_COLUMNS
+from ...run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's coverage threshold too
+from ...run.monitor import SAMPLES as MONITORED
 from ..publish import DIGEST_EVERY, SAMPLES_MEASURED, SAMPLES_PER_CONFIGURATION
 from ..words import (
     claim,
@@ -22,11 +23,10 @@ from ..words import (
 from .files import BASELINE
 from .tables import LOSSES_FROM, loss_ranges
 
-COVERED_AT = 0.01  # a digit is covered at 1% of the samples or more (measure.metrics)
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
 
 
-def f0(v):
+def f0(v):  # the pages' figures with 0, 1 or 2 decimals
     return f"{v:.0f}"
 
 
@@ -49,6 +49,7 @@ def runs(s):
         "quality_every": iteration(post["quality_every"]),
         "log_every": post["log_every"],
         "digest_every": iteration(DIGEST_EVERY),
+        # The study evaluates every run with evaluate's defaults, as real.json records them.
         "evaluated": iteration(s.real["samples"]), "noise_seed": s.real["seed"],
         "accuracy": f"{100 * s.real['classifier_test_accuracy']:.2f}%",
         "covered_at": f"{100 * COVERED_AT:g}%",
@@ -114,7 +115,6 @@ def seeds(s):
         "rarest": f"{rarest}s", "rarest_share": percents(shares[rarest]).replace(" to ", " and "),
         "under": _under(under, len(post)),
         "score": span(score, f1), "real_score": f1(real["classifier_score"]),
-        "score_far": flip(how_far(score, real["classifier_score"])),
         "fd": span(fd, f0), "real_fd": f1(real["frechet_distance"]),
         "fd_far": ("far from" if how_far(fd, real["frechet_distance"]).startswith("far")
                    else "away from"),
@@ -130,7 +130,7 @@ def _under(counts, seeds):
         if n:
             by.setdefault(n, []).append(f"{d}s")
     if not by:
-        return "no digit falls under 1% in any seed"
+        return f"no digit falls under {100 * COVERED_AT:g}% in any seed"
     parts = [(listing(ds), n) for n, ds in sorted(by.items())]
     text = (f"{parts[0][0]} fall under {100 * COVERED_AT:g}% in {number(parts[0][1])} of the "
             f"{number(seeds)} seeds")

@@ -2,6 +2,7 @@
 (docs/study/wide/): G's output saturating first, its gradient shrinking with its samples'
 spread, and binary_cross_entropy's gradient floor coming later; then the full runs."""
 
+import math
 import statistics
 
 from ...measure.dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
@@ -60,6 +61,8 @@ def _stuck_from(log):
 
 
 def wide(s):
+    """The wide runs' first iterations: G's output saturating and its samples' spread, its
+    gradient, then the gradient floor (_floor); each hand-worded sentence claimed."""
     logs = s.wide
     by = {}
     for key, log in logs.items():
@@ -88,11 +91,22 @@ def wide(s):
              if it >= LATE_FROM] for log in h1200]
     post_late = [g for it, g in zip(its, post["G_grad_Whx"], strict=True) if it >= LATE_FROM]
     first = {key: _first_over_half(log) for key, log in logs.items()}
-    first_1200 = min(first[k] for k, _ in by["h1200"])
+    first_1200 = min(first[k] for k, _ in by[f"h{widths[-1]}"])
     before = min(v for log in h1200 for it, v in zip(log["iteration"], log["log10_D_fake_min"],
                                                      strict=True) if it < first_1200)
-    claim(first_1200 and min(_at(log, "saturated", AT[1]) for log in both) > real["saturated"],
-          "What happens first is G's own output sigmoid saturating")
+    claim(min(_at(log, "saturated", AT[1]) for log in both) > real["saturated"]
+          and min(v for k, v in first.items() if v and not k.startswith("h128")) > 10 * AT[1],
+          "What happens first is G's own output sigmoid saturating, within the first few "
+          "hundred iterations and long before D's verdict comes near the gradient floor")
+    claim(max(_at(log, "pixel_sd", AT[1]) for log in both) < _at(post, "pixel_sd", AT[1]) / 5,
+          "their samples barely differ across z")
+    claim(max(_at(log, "pixel_sd", AT[2]) for log in h1200) < 1e-3,
+          "the 1200-unit G draws nearly one image for every z")
+    claim(max(_at(log, "pixel_sd", max(its)) for log in both) < _at(post, "pixel_sd", max(its))
+          / 2, "No run recovers")
+    claim(max(statistics.median(v) for v in late) < min(post_late),
+          "in the 1200-unit runs G's gradient shrinks with its samples' spread")
+    claim(before > math.log10(BCE_FLOOR), "All the while D(G(z)) stays far above the floor")
     return {
         "at_a": iteration(AT[0]), "at_b": iteration(AT[1]), "at_c": iteration(AT[2]),
         "small": widths[0], "large": widths[-1],
