@@ -66,7 +66,7 @@ def monitor(s):
         "top_two": listing(f"{d}s" for d in sorted(top_two)),
         "top_two_share": percents([sum(last[f"share_{d}"] for d in top_two)]),
         "rarest": f"{rarest}s", "rarest_share": percents([last[f"share_{rarest}"]]),
-        "last_line": _lines_at(printed, int(q["iteration"][-1]))[-1],
+        "last_line": _lines_at(printed, int(q["iteration"][-1]), report=False)[0],
         "best_line": best[0],
         "study_cleared": _cleared(study_q) is not None,
         "study_near_at": iteration(near[0]), "study_near_digit": f"{near[1]}s",
@@ -77,12 +77,13 @@ def monitor(s):
     }
 
 
-def _lines_at(printed, it):
-    """The report line and the quality line the run printed at iteration `it`."""
-    lines = [line for line in printed if line.startswith((f"Iter-{it};", f"Quality-{it};"))]
-    if len(lines) != 2:
-        raise PageError(f"the rerun's printed lines have no report and quality line at "
-                        f"iteration {it}")
+def _lines_at(printed, it, report=True):
+    """The report line (with report) and the quality line the run printed at iteration
+    `it`."""
+    starts = (f"Iter-{it};", f"Quality-{it};") if report else (f"Quality-{it};",)
+    lines = [line for line in printed if line.startswith(starts)]
+    if len(lines) != len(starts):
+        raise PageError(f"the rerun's printed lines have no {' and '.join(starts)} line")
     return lines
 
 
