@@ -108,7 +108,8 @@ def wide(s):
           "in the 1200-unit runs G's gradient shrinks with its samples' spread")
     claim(before > math.log10(BCE_FLOOR), "All the while D(G(z)) stays far above the floor")
     return {
-        "z": iteration(SAMPLES), "at_a": iteration(AT[0]), "at_b": iteration(AT[1]), "at_c": iteration(AT[2]),
+        "z": iteration(SAMPLES),
+        "at_a": iteration(AT[0]), "at_b": iteration(AT[1]), "at_c": iteration(AT[2]),
         "small": widths[0], "large": widths[-1],
         "large_runs": number(len(h1200)),
         "runs": number(runs), "configs": listing(f"`{c}`" for c in wrecked),
