@@ -84,3 +84,36 @@ def test_the_losses_of_good_and_bad_seeds_are_compared_as_the_data_lie(seven, wo
     facts = losses(Study(rows, {0: losses_of([0.51, 0.92]), 1: losses_of(seven)}))
     assert facts["ranges"] == word and facts["apart"] == (word == "separate ranges")
     assert (facts["most"], facts["fewest"]) == ("nine", "seven")
+
+
+def quality_of(tops):
+    """A quality.csv whose digit 3 takes each of `tops` in turn, the rest spread evenly."""
+    q = {"iteration": [10000 * (k + 1) for k in range(len(tops))]}
+    for d in range(10):
+        q[f"share_{d}"] = [top if d == 3 else (1 - top) / 9 for top in tops]
+    return q
+
+
+@pytest.mark.parametrize("tops, said, cleared", [
+    ([0.27, 0.2005, 0.23], "raised at 10,000 iterations", None),  # 20.05%: just above 20%
+    ([0.27, 0.199, 0.23], "raised at 10,000 iterations and cleared at 20,000", 20000),
+    ([0.27, 0.199, 0.26], "raised at 10,000 iterations, cleared at 20,000 and raised again at "
+                          "30,000", 20000),
+])
+def test_what_the_monitor_says_follows_its_shares(tops, said, cleared):
+    """monitor.md says what the run's alarm did from the run's own quality.csv, through the
+    monitor's rule (run/monitor.py): a share of 20.05% keeps it raised, 19.9% clears it."""
+    from gan_vanilla.study.pages.monitor_md import _cleared, _nearest_to_cleared, _said
+
+    q = quality_of(tops)
+    assert _said(q) == said
+    assert _cleared(q) == cleared
+    assert _nearest_to_cleared(q)[:2] == (20000, 3)
+
+
+def test_spearman_ranks_ties_as_their_mean():
+    from gan_vanilla.study.pages.monitor_md import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 1, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486832980505138)

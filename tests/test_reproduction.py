@@ -94,7 +94,8 @@ def test_the_committed_pages_are_what_the_committed_files_give(capsys):
     hand), or when a run of results.csv lacks its files under docs/study/runs/."""
     docs = ROOT / "docs"
     assert main(["--check", "--study", str(docs / "study"), "--page",
-                 str(docs / "REPRODUCTION.md")]) == 0, capsys.readouterr().err
+                 str(docs / "REPRODUCTION.md"), "--page", str(docs / "monitor.md")]) == 0, \
+        capsys.readouterr().err
 
 
 def test_blocks_get_the_results_and_the_prose_stays(tmp_path):

@@ -16,7 +16,7 @@ from . import publish
 from .pages import render_pages
 from .pages.files import PageError, StudyFiles
 
-PAGES = ("docs/REPRODUCTION.md",)
+PAGES = ("docs/REPRODUCTION.md", "docs/monitor.md")
 
 
 def main(argv=None):

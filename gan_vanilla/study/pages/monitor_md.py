@@ -74,7 +74,27 @@ def monitor(s):
         "held_out": iteration(inspect.signature(read_data_sets).parameters[
             "validation_size"].default),
         **_agreement(s),
+        **_classifiers(q, study_q),
     }
+
+
+def _classifiers(rerun, study):
+    """How far the rerun's measurements (its own classifier) lie from the study's run's (the
+    study's cached classifier) at the iterations both measured."""
+    its = [it for it in rerun["iteration"] if it in study["iteration"]]
+    claim(its, "the rerun and the study's run measured the same iterations")
+
+    def gap(column, relative=False):
+        out = []
+        for it in its:
+            a = rerun[column][rerun["iteration"].index(it)]
+            b = study[column][study["iteration"].index(it)]
+            out.append(abs(a - b) / b if relative else abs(a - b))
+        return max(out)
+
+    return {"score_gap": f2(gap("classifier_score")),
+            "fd_gap": percents([gap("frechet_distance", relative=True)]),
+            "share_gap": f"{100 * max(gap(f'share_{d}') for d in range(10)):.1f}"}
 
 
 def _lines_at(printed, it, report=True):
@@ -114,15 +134,19 @@ def _nearest_to_cleared(q):
 
 
 def _said(q):
-    """What the monitor says over the run, in words: 'once, and never clears' or 'at 10,000
-    iterations, cleared at 50,000, ...'."""
+    """What the monitor says over the run, in words: 'raised at 10,000 iterations, cleared at
+    50,000 and raised again at 80,000' (run/monitor.py's next_state over the shares)."""
     collapsed, events = False, []
     for k, it in enumerate(q["iteration"]):
         shares = [q[f"share_{d}"][k] for d in range(10)]
         collapsed, line = next_state(collapsed, shares, int(it))
-        if line:
-            events.append(("cleared at" if "cleared" in line else "raised at") +
-                          f" {iteration(it)}")
+        if line and "cleared" in line:
+            events.append(f"cleared at {iteration(it)}")
+        elif line:
+            again = " again" * any(e.startswith("raised") for e in events)
+            events.append(f"raised{again} at {iteration(it)}")
+    if events:
+        events[0] += " iterations"
     return listing(events)
 
 
