@@ -4,6 +4,8 @@ ten seeds give (their evaluation, their losses, their quality monitor over train
 import inspect
 import statistics
 
+from ...data import read_data_sets
+from ...measure.evaluate import evaluate
 from ...run.losslog import COLUMNS as LOSS_COLUMNS
 from ...run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's coverage threshold too
 from ...run.monitor import SAMPLES as MONITORED
@@ -265,9 +267,6 @@ def earlier(s):
 def parzen_split():
     """How many validation images choose the Parzen window, out of how many the split holds
     out (the code's defaults: measure/evaluate.py, data.py)."""
-    from ...data import read_data_sets
-    from ...measure.evaluate import evaluate
-
     return {"chosen_on": iteration(inspect.signature(evaluate).parameters[
                 "parzen_validation"].default),
             "held_out": iteration(inspect.signature(read_data_sets).parameters[
