@@ -1,5 +1,6 @@
-"""Rewrite docs/REPRODUCTION.md's tables from the committed study results in docs/study/:
-`python scripts/reproduction.py` (or `--check`: exit 1 if the page is stale)."""
+"""Write docs/REPRODUCTION.md, docs/monitor.md and docs/study/'s figures from the committed files
+in docs/study/: `python scripts/reproduction.py` (or `--check`: exit 1 if a page or a figure is
+not what the files give)."""
 
 import os
 import sys

@@ -13,24 +13,23 @@ iterations 999, 1,999, ...); then, from the study's checkpoints, which are not c
 random samples of each configuration's lowest seed (samples.png, and samples.csv in numbers),
 and beside the page the baseline's seed-0 evaluation.png, losses.png and last grid.
 
-Every figure drawn from committed files (metrics.png, curves.png, wide.png) is recorded in
-`figures.json` with a SHA-256 of each file it was drawn from and of the PNG itself. Git keeps
-no file times, so that is how `--check` knows a figure is older than its data: a recorded
-hash that is not the file's any more.
+Every figure drawn from committed files (metrics.png, curves.png, wide.png) is drawn again by
+`--check` and compared with the committed one, pixel by pixel: a figure older than its data,
+or changed by hand, is not the one its data give.
 """
 
 import csv
-import hashlib
 import io
 import json
 import math
 import os
 import shutil
+import tempfile
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..files.atomic import save_atomic, save_bytes, write_json
+from ..files.atomic import save_atomic, save_bytes
 from ..files.tables import DamagedFile, read_table, write_table
 from ..run.losslog import COLUMNS as LOSS_COLUMNS
 from ..run.monitor import read_quality
@@ -42,8 +41,8 @@ QUALITY = "quality.csv"
 LOSSES = "losses-every-1000.csv"
 CONFIG = "config.json"
 DIGEST_EVERY = 1000  # a losses.csv row every this many iterations
-FIGURES = "figures.json"
 WIDE = "wide"  # docs/study/wide/: scripts/wide_diagnostics.py's logs
+FIGURES = ("metrics.png", "curves.png", "wide.png")  # drawn from the committed files
 SAMPLES = "samples.png"
 SAMPLES_CSV = "samples.csv"  # what the same generators' samples look like, in numbers
 SAMPLES_SEED = 1  # the noise of samples.png (gan-vanilla-sample's default seed)
@@ -212,11 +211,8 @@ def draw_samples(study_dir, rows, study_docs):
     for r in rows:
         config, seed = r["configuration"], int(r["seed"])
         first[config] = min(seed, first.get(config, seed))
-    fig = Figure(figsize=(10, 1.25 * len(first) + 0.4))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(first), 1, squeeze=False)[:, 0]
-    numbers = []
-    for ax, (config, seed) in zip(axes, first.items(), strict=True):
+    panels, numbers = [], []
+    for config, seed in first.items():
         checkpoint = os.path.join(run_folder(study_dir, config, seed), "checkpoint.pt")
         try:
             params = load_checkpoint(checkpoint, generator_only=True)["params"]
@@ -230,23 +226,42 @@ def draw_samples(study_dir, rows, study_docs):
         numbers.append([config, seed, SAMPLES_MEASURED,
                         *(f"{measured[c]:.6g}" for c in SAMPLE_COLUMNS)])
         images = samples[:SAMPLES_PER_CONFIGURATION].reshape(-1, 28, 28)  # (n, 28, 28)
-        per_row = SAMPLES_PER_CONFIGURATION // 2
-        canvas = torch.ones(2 * 30 - 2, per_row * 30 - 2)
-        for k, image in enumerate(images):
-            y, x = (k // per_row) * 30, (k % per_row) * 30
-            canvas[y:y + 28, x:x + 28] = image
-        ax.imshow(canvas.numpy(), cmap="Greys_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_ylabel(f"{config}\nseed {seed}", rotation=0, ha="right", va="center",
-                      fontsize=8)
-    fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "
-                 f"generator (noise seed {SAMPLES_SEED}), not chosen by class", fontsize=9)
-    fig.tight_layout()
+        panels.append((f"{config}\nseed {seed}", images.numpy()))
+    fig = samples_figure(panels)
     save_atomic(os.path.join(study_docs, SAMPLES),
                 lambda tmp: fig.savefig(tmp, format="png", dpi=80))
     write_table(os.path.join(study_docs, SAMPLES_CSV),
               [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
+
+
+def samples_figure(panels):
+    """A row of images per (label, images (n, 28, 28)) in two lines, the label left of it:
+    the left margin is as wide as the widest label, so that no label is cut."""
+    import numpy as np
+
+    fig = Figure(figsize=(10, 1.25 * len(panels) + 0.4))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    labels = []
+    for ax, (label, images) in zip(axes, panels, strict=True):
+        per_row = math.ceil(len(images) / 2)
+        canvas = np.ones((2 * 30 - 2, per_row * 30 - 2))
+        for k, image in enumerate(images):
+            y, x = (k // per_row) * 30, (k % per_row) * 30
+            canvas[y:y + 28, x:x + 28] = image
+        ax.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        labels.append(ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right",
+                              va="center", fontsize=8))
+    fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "
+                 f"generator (noise seed {SAMPLES_SEED}), not chosen by class", fontsize=9)
+    renderer = fig.canvas.get_renderer()
+    widest = max(t.get_window_extent(renderer).width for t in labels)  # pixels at fig.dpi
+    fig.subplots_adjust(left=(widest + 0.15 * fig.dpi) / (fig.get_figwidth() * fig.dpi),
+                        right=0.98, bottom=0.01, top=1 - 0.5 / fig.get_figheight(),
+                        hspace=0.15)
+    return fig
 
 
 def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
@@ -268,12 +283,7 @@ def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures drawn from docs/study/, and the record that says what from
-
-
-def _sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+# Figures drawn from docs/study/, and the check that the committed ones are those
 
 
 def wide_logs(study_docs):
@@ -293,70 +303,71 @@ def wide_logs(study_docs):
     return [os.path.join(folder, n) for n in sorted(names, key=key)]
 
 
-def figure_inputs(study_docs, rows):
-    """{figure: the files it is drawn from}, paths relative to study_docs."""
-    base = ["results.csv", "real.json"]
-    inputs = {"metrics.png": base,
-              "curves.png": base + [os.path.relpath(p, study_docs)
-                                    for p in per_run_files(study_docs, rows)
-                                    if p.endswith(QUALITY)]}
+def check_runs(study_docs, rows):
+    """PublishError, naming the first, when a run of results.csv lacks one of its files."""
+    missing = [p for p in per_run_files(study_docs, rows) if not os.path.exists(p)]
+    if missing:
+        raise PublishError(f"{missing[0]} is missing: copy the study's files with "
+                           "--from-study STUDY_OUT_DIR")
+
+
+def draw_figures(study_docs, rows, real, into=None, log=print):
+    """Draw every figure of committed files (FIGURES) from the files in study_docs, into
+    `into` (default: study_docs itself). A per-run file missing raises PublishError, drawing
+    nothing."""
+    check_runs(study_docs, rows)
+    into = into or study_docs
+    configs = list(dict.fromkeys(r["configuration"] for r in rows))
     wide = wide_logs(study_docs)
-    if wide:
-        real = os.path.join(study_docs, WIDE, "real.csv")
-        inputs["wide.png"] = [os.path.relpath(p, study_docs)
-                              for p in (*wide, *([real] if os.path.exists(real) else []))]
-    return inputs
-
-
-def read_record(study_docs):
-    path = os.path.join(study_docs, FIGURES)
+    real_wide = os.path.join(study_docs, WIDE, "real.csv")
     try:
-        with open(path, encoding="utf-8") as f:
-            record = json.load(f)
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as e:
-        raise PublishError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-    return record if isinstance(record, dict) else {}
+        plot_metrics(rows, configs, os.path.join(into, "metrics.png"), real)
+        with_curves = [{**r, "curves": read_quality(os.path.join(
+            run_folder(study_docs, r["configuration"], r["seed"]), QUALITY))} for r in rows]
+        plot_curves(with_curves, configs, os.path.join(into, "curves.png"), real)
+        if wide:
+            plot_wide([*wide, *([real_wide] if os.path.exists(real_wide) else [])],
+                      os.path.join(into, "wide.png"))
+    except DamagedFile as e:
+        raise PublishError(str(e)) from None
+    if into == study_docs:
+        log(f"drew {', '.join(f for f in FIGURES if wide or f != 'wide.png')} in {into}")
 
 
-def stale(study_docs, figure, inputs, record):
-    """Why `figure` is not the one its inputs give (a sentence), or None when it is."""
-    path = os.path.join(study_docs, figure)
-    entry = record.get(figure)
-    if not os.path.exists(path):
-        return f"{path} is missing"
-    if not isinstance(entry, dict) or not isinstance(entry.get("inputs"), dict):
-        return f"{path} has no record in {os.path.join(study_docs, FIGURES)}"
-    if entry.get("png") != _sha256(path):
-        return f"{path} is not the figure recorded in {FIGURES} (changed since it was drawn)"
-    recorded = entry["inputs"]
-    for name in inputs:
-        file = os.path.join(study_docs, name)
-        if name not in recorded:
-            return f"{path} is older than its data: it was drawn without {file}"
-        if not os.path.exists(file):
-            return f"{path} was drawn from {file}, which is missing"
-        if recorded[name] != _sha256(file):
-            return f"{path} is older than its data: {file} changed since it was drawn"
-    gone = next((name for name in recorded if name not in inputs), None)
-    if gone:
-        return f"{path} is older than its data: it was drawn with {gone}, which it no longer reads"
+
+def figure_differs(committed, drawn):
+    """Why a committed figure is not the one drawn now (a sentence), or None. Figures are
+    compared pixel by pixel; where the committed one names another matplotlib than this one
+    (its PNG's Software field), the two cannot be compared and None is returned: another
+    release may draw the same data a pixel apart."""
+    from PIL import Image
+
+    if not os.path.exists(committed):
+        return f"{committed} is missing"
+    with Image.open(committed) as old, Image.open(drawn) as new:
+        if old.info.get("Software") != new.info.get("Software"):
+            return None
+        if old.size != new.size or old.convert("RGBA").tobytes() != new.convert("RGBA").tobytes():
+            return (f"{committed} is not the figure its data give (drawn before they changed, "
+                    "or changed by hand)")
     return None
 
 
-def check(study_docs, rows):
+def check(study_docs, rows, real):
     """Every problem with docs/study/ as a sentence: a per-run file missing for a row of
-    results.csv, a figure not drawn from the files it reads as they are now."""
+    results.csv, a figure not the one its files give, samples not of results.csv's
+    configurations, summaries not of results.csv."""
     problems = [f"{path} is missing: results.csv has the run {r['configuration']} seed "
                 f"{r['seed']}; copy the study's files with python scripts/reproduction.py "
                 "--from-study STUDY_OUT_DIR" for r in rows
                 for path in per_run_files(study_docs, [r]) if not os.path.exists(path)]
-    record = read_record(study_docs)
-    for figure, inputs in figure_inputs(study_docs, rows).items():
-        why = stale(study_docs, figure, inputs, record)
-        if why:
-            problems.append(f"{why}; draw it again with python scripts/reproduction.py")
+    if not problems:
+        with tempfile.TemporaryDirectory() as drawn:
+            draw_figures(study_docs, rows, real, into=drawn)
+            for name in sorted(os.listdir(drawn)):
+                why = figure_differs(os.path.join(study_docs, name), os.path.join(drawn, name))
+                if why:
+                    problems.append(f"{why}; draw it again with python scripts/reproduction.py")
     drawn = _sampled_configurations(study_docs)
     configs = list(dict.fromkeys(r["configuration"] for r in rows))
     if drawn != configs or not os.path.exists(os.path.join(study_docs, SAMPLES)):
@@ -376,38 +387,3 @@ def _sampled_configurations(study_docs):
             return [r.get("configuration") for r in csv.DictReader(f)]
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
-
-
-def draw_figures(study_docs, rows, real, log=print):
-    """Draw each figure whose record is stale (stale) from the files in study_docs, and record
-    what it was drawn from. A per-run file missing raises PublishError, drawing nothing."""
-    missing = [p for p in per_run_files(study_docs, rows) if not os.path.exists(p)]
-    if missing:
-        raise PublishError(f"{missing[0]} is missing: copy the study's files with "
-                           "--from-study STUDY_OUT_DIR")
-    record = read_record(study_docs)
-    inputs = figure_inputs(study_docs, rows)
-    configs = list(dict.fromkeys(r["configuration"] for r in rows))
-    for figure, names in inputs.items():
-        if stale(study_docs, figure, names, record) is None:
-            continue
-        path = os.path.join(study_docs, figure)
-        try:
-            if figure == "metrics.png":
-                plot_metrics(rows, configs, path, real)
-            elif figure == "curves.png":
-                with_curves = [{**r, "curves": read_quality(os.path.join(
-                    run_folder(study_docs, r["configuration"], r["seed"]), QUALITY))}
-                               for r in rows]
-                plot_curves(with_curves, configs, path, real)
-            else:
-                plot_wide([os.path.join(study_docs, n) for n in names], path)
-        except DamagedFile as e:
-            raise PublishError(str(e)) from None
-        record[figure] = {"inputs": {n: _sha256(os.path.join(study_docs, n)) for n in names},
-                          "png": _sha256(path)}
-        write_json(os.path.join(study_docs, FIGURES), record)
-        log(f"drew {path}")
-    for figure in [f for f in record if f not in inputs]:  # a figure no data draws any more
-        del record[figure]
-        write_json(os.path.join(study_docs, FIGURES), record)

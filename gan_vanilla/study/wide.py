@@ -2,6 +2,7 @@
 page's `wide` table and wide.png (gan_vanilla/study/dynamics.py says what each column is)."""
 
 import csv
+import math
 import os
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -10,8 +11,9 @@ from matplotlib.ticker import FuncFormatter
 
 from ..files.atomic import save_atomic
 from ..files.tables import DamagedFile
-from .dynamics import COLUMNS, SAMPLE_COLUMNS
+from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
 from .report import table
+from .words import percents
 
 # The iterations the table shows: early (where the wide runs part from the post's), and the end.
 SHOWN = (300, 1000, 3000, 15000)
@@ -84,7 +86,7 @@ def wide_table(paths):
             _cell([_at(log, "pixel_sd", i) for i in SHOWN], _spread),
             _cell([_at(log, "saturated", i) for i in SHOWN], lambda v: f"{v:.0%}"),
             f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
-            f"{max(log['clamped']):.1%} ({_first_over_half(log)})",
+            f"{percents([max(log['clamped'])])} ({_first_over_half(log)})",
             f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
     real = [p for p in paths if os.path.basename(p) == "real.csv"]
     if real:
@@ -95,52 +97,59 @@ def wide_table(paths):
 
 
 PANELS = (("pixel_sd", "pixel sd across z (log)", True),
-          ("saturated", "share of pixels within 1e-3 of 0 or 1", False),
-          ("log10_D_fake_p50", "log10 D(G(z)): median (solid), lowest (dotted)", False),
+          ("saturated", f"share of pixels within {SATURATED_WITHIN:g} of 0 or 1", False),
+          ("log10_D_fake_p50", "log10 D(G(z)) of the median sample", False),
+          ("log10_D_fake_min", "log10 D(G(z)) of the lowest sample", False),
+          ("clamped", "share of samples where the floor acts", False),
           ("G_grad_Whx", "|G's gradient| at Whx, the post's loss (log)", True),
           ("G_step_Whx", "|G's Adam step| at Whx (log)", True),
           ("clamp_effect", "clamp effect: |bce - exact| / |exact| (log)", True))
+STYLES = ("-", "--", "-.")  # a run's seeds 0, 1, 2 (then again); colours tell the runs apart
+FLOOR_STYLE = {"color": "k", "ls": ":", "lw": 1.2}  # D(G(z)) = BCE_FLOOR: no run is black
+REAL_STYLE = {"color": "0.6", "ls": "-", "lw": 2.5, "alpha": 0.5}  # real images: grey band
 
 
 def plot_wide(paths, path):
-    """wide.png: each log's columns over its iterations, a panel per quantity; real images'
-    figures (wide/real.csv) as dashed lines."""
+    """wide.png: each log's columns over its iterations, a panel per quantity (PANELS), a
+    colour per run and a line style per seed; real images' figures (wide/real.csv) as a grey
+    band, binary_cross_entropy's floor as a black dotted line; the legend names each."""
     logs = [(p, read_log(p)) for p in paths if os.path.basename(p) != "real.csv"]
     real = [read_log(p) for p in paths if os.path.basename(p) == "real.csv"]
     runs = list(dict.fromkeys(name(p).rsplit(" seed ", 1)[0] for p, _ in logs))  # h512, ...
-    fig = Figure(figsize=(14, 7), layout="constrained")
+    fig = Figure(figsize=(17, 7), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 3, sharex=True).flatten()
+    axes = fig.subplots(2, 4, sharex=True).flatten()
     for p, log in logs:
         run, seed = name(p).rsplit(" seed ", 1)
         color = f"C{runs.index(run)}"
-        style = ("-", "--", "-.", ":")[int(seed) % 4]
+        style = STYLES[int(seed) % len(STYLES)]
         # Iteration 0 (the initial weights) has no place on the log axis, nor a step yet.
         trained = [k for k, it in enumerate(log["iteration"]) if it > 0]
         its = [log["iteration"][k] for k in trained]
         for ax, (column, _, _) in zip(axes, PANELS, strict=True):
             ax.plot(its, [log[column][k] for k in trained], style, color=color, lw=1,
                     label=name(p) if ax is axes[0] else None)
-            if column == "log10_D_fake_p50":
-                ax.plot(its, [log["log10_D_fake_min"][k] for k in trained], ":", color=color,
-                        lw=0.8)
     for ax, (column, title, log_scale) in zip(axes, PANELS, strict=True):
         if real and column in real[0]:
-            ax.axhline(real[0][column][0], color="0.4", ls="--", lw=0.8,
+            ax.axhline(real[0][column][0], **REAL_STYLE,
                        label="real images" if ax is axes[0] else None)
-        if column == "log10_D_fake_p50":
-            ax.axhline(-12, color="tab:red", lw=0.6)  # binary_cross_entropy's floor, 1e-12
+        if column.startswith("log10_D_fake"):
+            ax.axhline(math.log10(BCE_FLOOR), **FLOOR_STYLE,
+                       label=f"D(G(z)) = {BCE_FLOOR:g}, binary_cross_entropy's floor"
+                       if ax is axes[2] else None)
         if log_scale:
             ax.set_yscale("log")
         ax.set_title(title, fontsize=9)
         # A log axis: the wide runs part from the post's within the first few hundred.
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-    for ax in axes[3:]:
+    for ax in axes[4:]:
         ax.set_xlabel("iteration")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right center", fontsize=8, frameon=False)
-    fig.suptitle("The first 15,000 iterations (log axis), measured on 2,000 fixed z (scripts/"
-                 "wide_diagnostics.py); red line: D(G(z)) = 1e-12; a step of exactly 0 is not "
-                 "drawn", fontsize=9)
+    floor, floor_label = axes[2].get_legend_handles_labels()
+    fig.legend(handles + floor, labels + floor_label, loc="outside right center", fontsize=8,
+               frameon=False)
+    last = max(max(log["iteration"]) for _, log in logs)
+    fig.suptitle(f"The first {last:,.0f} iterations (log axis), measured on {SAMPLES:,} fixed z "
+                 "(scripts/wide_diagnostics.py); a step of exactly 0 is not drawn", fontsize=9)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))

@@ -1,0 +1,181 @@
+"""How the generated pages write a number, and which comparison word the data decide.
+
+Each rule is one small function, so that a test can move the data and watch the word change:
+"the same ranges" becomes "overlapping ranges" when one end moves, "within" becomes "above"
+when a mean leaves a range, and a share of 1 in 2,000 reads 0.05%, not the 0.1% that one
+fixed decimal would round it to.
+"""
+
+import math
+
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+class Unsupported(Exception):
+    """The data no longer support a sentence of a page's template; the message quotes it."""
+
+
+def claim(holds, sentence):
+    """A sentence the template words by hand (not a number) must still hold for the data: when
+    it does not, the page is refused, naming it, rather than left saying something false."""
+    if not holds:
+        raise Unsupported(f"the committed files no longer support \"{sentence}\"; reword the "
+                          "page's template")
+
+
+def number(n):
+    """A count in words up to ten ("three seeds"), in figures beyond ("34 runs")."""
+    n = int(n)
+    return NUMBERS[n] if 0 <= n < len(NUMBERS) else f"{n:,}"
+
+
+def iteration(it):
+    """An iteration as the pages write it: 10000 -> '10,000'."""
+    return f"{int(it):,}"
+
+
+def listing(items, last="and"):
+    """['a'] -> 'a'; ['a', 'b'] -> 'a and b'; ['a', 'b', 'c'] -> 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def span(values, fmt):
+    """'low to high' as fmt writes them, or one figure when both ends write the same."""
+    low, high = fmt(min(values)), fmt(max(values))
+    return low if low == high else f"{low} to {high}"
+
+
+def either(counts, spell=False):
+    """Whole counts (digits, seeds) as a reader says them: {9} -> '9', {8, 9} -> '8 or 9',
+    {1, 2, 4} -> '1 to 4'; spelled, {1, 2} -> 'one or two'."""
+    counts = sorted({int(c) for c in counts})
+    say = number if spell else str
+    if len(counts) == 2 and counts[1] == counts[0] + 1:
+        return f"{say(counts[0])} or {say(counts[1])}"
+    return span(counts, say)
+
+
+def fixed(decimals):
+    """A formatter with so many decimals; a figure that would round to 0 keeps one
+    significant digit instead (0.0018 with two decimals -> '0.002', not '0.00')."""
+    def fmt(value):
+        if value != 0 and round(value, decimals) == 0:
+            return f"{value:.1g}"
+        return f"{value:.{decimals}f}"
+    return fmt
+
+
+def power(value):
+    """A setting or a threshold in powers of ten, as the flags take it: 0.001 -> '1e-3',
+    0.00025 -> '2.5e-4', 1e-12 -> '1e-12'; 0.5 -> '0.5'."""
+    if value == 0 or 0.01 <= abs(value) < 1000:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
+def _percent_decimals(value, most=4):
+    """The fewest decimals that write a percentage within a tenth of itself."""
+    for decimals in range(most + 1):
+        if abs(float(f"{value:.{decimals}f}") - value) <= 0.1 * abs(value):
+            return decimals
+    return most
+
+
+def percent(share):
+    """A share (0.27) as a percentage, with as few decimals as keep it within a tenth of
+    itself: '27%', and 1 sample of 2,000 '0.05%'."""
+    return percents([share])
+
+
+def percents(shares):
+    """Shares as one percentage or a 'low to high%' range, every end with the decimals the
+    smallest one needs (percent)."""
+    values = [100 * s for s in shares]
+    decimals = max((_percent_decimals(v) for v in values if v), default=0)
+    return span(values, lambda v: f"{v:.{decimals}f}") + "%"
+
+
+def percent_against(share, threshold):
+    """A share beside a threshold it is compared with, with the decimals it takes to show on
+    which side it lies: 0.2005 against 0.20 is '20.05%', where '20%' would hide that it is
+    above."""
+    value, line = 100 * share, 100 * threshold
+    for decimals in range(5):
+        shown = float(f"{value:.{decimals}f}")
+        if (shown > line) == (value > line) and (shown < line) == (value < line):
+            return f"{value:.{decimals}f}%"
+    return f"{value}%"
+
+
+def overlap_words(a, b):
+    """How two sets of figures sit against each other: 'the same ranges' when their lowest and
+    highest are equal, 'overlapping ranges' when the ranges share some part, 'separate
+    ranges' when they do not."""
+    if min(a) == min(b) and max(a) == max(b):
+        return "the same ranges"
+    if max(min(a), min(b)) <= min(max(a), max(b)):
+        return "overlapping ranges"
+    return "separate ranges"
+
+
+def verdict(values, baseline):
+    """'above', 'below' or 'within': where the mean of values falls against the baseline's
+    range (a knob moves a figure by more than the seeds do when its mean leaves the range the
+    baseline's seeds alone cover)."""
+    mean = math.fsum(values) / len(values)
+    if mean > max(baseline):
+        return "above"
+    if mean < min(baseline):
+        return "below"
+    return "within"
+
+
+def side(word, better):
+    """'good', 'bad' or 'within': a verdict read with the metric's better direction
+    ('higher' or 'lower')."""
+    if word == "within":
+        return "within"
+    return "good" if (word == "above") == (better == "higher") else "bad"
+
+
+def how_far(values, reference):
+    """Where a reference figure lies against a range of values: 'far above' or 'far below'
+    when it lies outside the range by more than the range is wide, 'above' or 'below' when
+    outside by less, 'within' inside."""
+    low, high = min(values), max(values)
+    if low <= reference <= high:
+        return "within"
+    gap = reference - high if reference > high else low - reference
+    where = "above" if reference > high else "below"
+    return f"far {where}" if gap > high - low else where
+
+
+def flip(word):
+    """The same comparison seen from the other side: 'far above' -> 'far below'."""
+    swap = {"above": "below", "below": "above"}
+    return " ".join(swap.get(w, w) for w in word.split())
+
+
+def size_words(values):
+    """How small figures are, said as they are: 'exactly 0' only when every one is 0, else
+    'at most 4e-32' (one significant digit)."""
+    top = max(abs(v) for v in values)
+    return "exactly 0" if top == 0 else f"at most {top:.0e}".replace("e-0", "e-")
+
+
+def power_of_ten_below(log10):
+    """The power of ten just below a figure given as its log10: -9.3 -> '1e-10'."""
+    return f"1e{math.floor(log10)}"
+
+
+def times(ratio):
+    """A ratio as a reader says it: 4 -> 'four times', 0.25 -> 'a quarter of', 0.2 -> 'a
+    fifth of'."""
+    if ratio >= 1:
+        return f"{number(round(ratio))} times"
+    parts = {2: "half", 3: "a third of", 4: "a quarter of", 5: "a fifth of", 10: "a tenth of"}
+    return parts.get(round(1 / ratio), f"{ratio:.2g} times")
