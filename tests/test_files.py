@@ -40,3 +40,24 @@ def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
     assert f"cannot write {target}: it is a folder" in one_clear_line(capsys,
                                                                       "gan-vanilla-sample")
     assert not (tmp_path / "taken.part").exists()
+
+
+def test_the_one_table_reader_checks_each_value_by_its_kind(tmp_path):
+    from gan_vanilla.files.tables import OPTIONAL, DamagedFile, read_table, write_table
+
+    path = tmp_path / "t.csv"
+    columns = ("name", "seed", "score", "seconds")
+    kinds = {"name": str, "seed": int, "seconds": OPTIONAL}
+    write_table(path, [(*columns, "extra"), ("post", 3, 4.5, "", "x"), ("wide", 0, 1.0, 7, "y")])
+    rows = read_table(path, columns, "a table", "a row", kinds, exact=False)
+    assert rows[0] == {"name": "post", "seed": "3", "score": "4.5", "seconds": "",
+                       "extra": "x"}
+    with pytest.raises(DamagedFile, match="is not a table \\(its first line is not"):
+        read_table(path, columns, "a table", "a row", kinds)  # exact: the extra column
+    with pytest.raises(DamagedFile, match="is not a table \\(it has no column missing\\)"):
+        read_table(path, (*columns, "missing"), "a table", "a row", kinds, exact=False)
+    for bad in (("post", "3.5", "1", "", "x"), ("post", "3", "", "", "x"),
+                ("post", "3", "1", "soon", "x"), ("post", "3", "1")):
+        write_table(path, [(*columns, "extra"), bad])
+        with pytest.raises(DamagedFile, match="is damaged: line 2 .* is not a row"):
+            read_table(path, columns, "a table", "a row", kinds, exact=False)

@@ -9,12 +9,12 @@ import shutil
 
 import pytest
 
+from gan_vanilla.cli.reproduction import main
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.study import report
 from gan_vanilla.study.dynamics import COLUMNS as DYNAMICS_COLUMNS
 from gan_vanilla.study.dynamics import SAMPLE_COLUMNS
-from gan_vanilla.study.reproduction import main
 
 from .conftest import ROOT
 
@@ -295,7 +295,7 @@ def test_a_study_whose_evaluation_is_not_its_results_row_is_refused(study, capsy
 
 
 @pytest.mark.parametrize("damage, message", [
-    ("no-results", "cannot read"),
+    ("no-results", "results.csv cannot be read as a study's results.csv (No such file"),
     ("no-sigma", "cannot read the Parzen sigma of post seed 2"),
     ("damaged-quality", "quality.csv is damaged: line 3"),
     ("no-losses", "losses.csv"),

@@ -9,11 +9,11 @@ import os
 
 import pytest
 
+from gan_vanilla.cli.reproduction import main
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.settings import Settings
 from gan_vanilla.study.report import COLUMNS
-from gan_vanilla.study.reproduction import main
 
 from .conftest import ROOT
 
@@ -170,11 +170,11 @@ def test_runs_without_a_training_time_and_a_single_seed(tmp_path):
     ("unknown-fact", "gives no fact 'parzen_typo'"),
     ("unclosed-if", "PAGE.md.j2, line 14: Unexpected end of template"),
     ("no-template", "cannot read"),
-    ("short-row", "line 3: not as many fields as the header"),
+    ("short-row", "results.csv is damaged: line 3 ('post,1,100000,,120.0') is not a row with"),
     ("infinite", "line 2: parzen_ll 'inf' is not a finite number"),
     ("no-baseline", "has no run of the configuration 'post'"),
     ("no-column", "has no column parzen_ll"),
-    ("not-a-number", "line 2: parzen_ll 'x' is not a finite number"),
+    ("not-a-number", "results.csv is damaged: line 2"),
     ("real-short-histogram", "is not an evaluation of real images"),
     ("real-not-real", "is not an evaluation of real images"),
     ("real-not-json", "is not JSON"),

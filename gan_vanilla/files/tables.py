@@ -4,8 +4,9 @@ back checked (`read_table`): a damaged or foreign file is named, with its first 
 instead of surfacing later as a wrong number or a traceback."""
 
 import csv
+import io
 
-from .atomic import save_atomic
+from .atomic import save_text
 
 OPTIONAL = "optional"  # a kind: a number, or empty (a figure a row may not have)
 
@@ -14,14 +15,16 @@ class DamagedFile(Exception):
     """A file that the project reads back is damaged or not its own; the message names it."""
 
 
+def table_text(rows):
+    """Rows (the header first) as the text of a CSV file."""
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return text.getvalue()
+
+
 def write_table(path, rows):
     """Rows (the header first) as a CSV file, atomically."""
-
-    def write(tmp):
-        with open(tmp, "w", newline="") as f:
-            csv.writer(f).writerows(rows)
-
-    save_atomic(path, write)
+    save_text(path, table_text(rows))
 
 
 def append_row(path, row):
@@ -44,11 +47,13 @@ def read_table(path, columns, what, row_is, kinds=None, exact=True):
             header = next(reader, None)
             rows = [(reader.line_num, row) for row in reader if row]
     except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DamagedFile(f"{path} cannot be read as {what} ({e})") from None
-    if header is None or (tuple(header) != tuple(columns) if exact else
-                          not set(columns) <= set(header)):
-        raise DamagedFile(f"{path} is not {what} (its first line is not "
-                          f"{','.join(columns)}); repair it or move it away")
+        why = e.strerror if isinstance(e, OSError) and e.strerror else e
+        raise DamagedFile(f"{path} cannot be read as {what} ({why})") from None
+    missing = [c for c in columns if c not in (header or ())]
+    if header is None or (tuple(header) != tuple(columns) if exact else missing):
+        heading = (f"it has no column {missing[0]}" if missing and not exact else
+                   f"its first line is not {','.join(columns)}")
+        raise DamagedFile(f"{path} is not {what} ({heading}); repair it or move it away")
     out = []
     for line, row in rows:
         try:

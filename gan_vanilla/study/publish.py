@@ -18,8 +18,6 @@ Every figure drawn from committed files (metrics.png, curves.png, wide.png) is d
 or changed by hand, is not the one its data give.
 """
 
-import csv
-import io
 import json
 import math
 import os
@@ -29,11 +27,11 @@ import tempfile
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..files.atomic import save_atomic, save_bytes
+from ..files.atomic import save_atomic, save_bytes, save_text
 from ..files.tables import DamagedFile, read_table, write_table
 from ..run.losslog import COLUMNS as LOSS_COLUMNS
 from ..run.monitor import read_quality
-from .report import COLUMNS, markdown, plot_curves, plot_metrics, summary
+from .report import COLUMNS, plot_curves, plot_metrics, summary_files
 from .wide import plot_wide
 
 RUNS = "runs"
@@ -82,17 +80,12 @@ def import_study(study_dir, study_docs, log=print):
     study_docs. Everything is read and checked before anything is written. Returns the rows
     of the new results.csv, as text."""
     source = os.path.join(study_dir, "results.csv")
+    columns = [c for c in COLUMNS if c != "parzen_sigma"]  # older studies have none
     try:
-        with open(source, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise PublishError(f"cannot read {source}: {getattr(e, 'strerror', None) or e}; is "
-                           f"{study_dir} a study's folder (its out_dir)?") from None
-    lacking = [c for c in COLUMNS if c not in header and c != "parzen_sigma"]
-    if lacking:
-        raise PublishError(f"{source} has no column {lacking[0]}: is it a study's results.csv?")
+        rows = read_table(source, columns, "a study's results.csv", "a run's figures",
+                          dict.fromkeys(columns, str), exact=False)
+    except DamagedFile as e:
+        raise PublishError(f"{e}; is {study_dir} a study's folder (its out_dir)?") from None
     if not rows:
         raise PublishError(f"{source} has no runs")
 
@@ -168,17 +161,12 @@ def _summaries(rows):
     configs = list(dict.fromkeys(r["configuration"] for r in rows))
     timed = [{**r, "train_seconds": None if math.isnan(r["train_seconds"]) else
               r["train_seconds"]} for r in rows]
-    summ = summary(timed, configs)
-    head = ("configuration", "metric", "runs", "mean", "std", "min", "max")
-    text = io.StringIO()
-    csv.writer(text).writerows([head, *([s[c] for c in head] for s in summ)])
-    return {"summary.csv": text.getvalue(), "summary.md": markdown(summ, configs)}
+    return summary_files(timed, configs)
 
 
 def write_summaries(rows, study_docs):
     for name, text in _summaries(rows).items():
-        data = text.encode("utf-8")
-        save_bytes(os.path.join(study_docs, name), data)
+        save_text(os.path.join(study_docs, name), text)
 
 
 def summaries_differ(rows, study_docs):
@@ -383,7 +371,8 @@ def check(study_docs, rows, real):
 
 def _sampled_configurations(study_docs):
     try:
-        with open(os.path.join(study_docs, SAMPLES_CSV), newline="", encoding="utf-8") as f:
-            return [r.get("configuration") for r in csv.DictReader(f)]
-    except (OSError, UnicodeDecodeError, csv.Error):
+        return [r["configuration"] for r in read_table(
+            os.path.join(study_docs, SAMPLES_CSV), ["configuration"], "the samples' numbers",
+            "a configuration's", {"configuration": str}, exact=False)]
+    except DamagedFile:
         return None

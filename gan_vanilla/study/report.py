@@ -2,7 +2,6 @@
 a Markdown table, and two figures (every seed as a point; the quality monitor's curves with
 the mean and the band across seeds)."""
 
-import csv
 import math
 import os
 import statistics
@@ -13,7 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from ..files.atomic import save_atomic, save_text
-from ..files.tables import write_table
+from ..files.tables import DamagedFile, read_table, table_text, write_table
 from ..run.monitor import read_quality
 from .folder import flag_argv
 from .plan import StudyError
@@ -81,6 +80,14 @@ def summary(rows, configurations):
                 "min": min(values), "max": max(values),
             })
     return out
+
+
+def summary_files(rows, configurations):
+    """summary.csv's text and summary.md's, as a study writes them beside results.csv."""
+    summ = summary(rows, configurations)
+    head = ("configuration", "metric", "runs", "mean", "std", "min", "max")
+    return {"summary.csv": table_text([head, *([s[c] for c in head] for s in summ)]),
+            "summary.md": markdown(summ, configurations)}
 
 
 # Decimals of one run's figure; a mean and its standard deviation get one more.
@@ -303,10 +310,8 @@ def collect(study, log=print):
             f"({', '.join(f'{c} seed {s}' for c, s in sorted(gone))}): not evaluated for the "
             "study file's flags, or no longer in it")
     write_table(path["results.csv"], [COLUMNS, *([r.get(c) for c in COLUMNS] for r in rows)])
-    summ = summary(rows, configs)
-    head = ("configuration", "metric", "runs", "mean", "std", "min", "max")
-    write_table(path["summary.csv"], [head, *([s[c] for c in head] for s in summ)])
-    save_text(path["summary.md"], markdown(summ, configs))
+    for name, text in summary_files(rows, configs).items():
+        save_text(path[name], text)
     plot_metrics(rows, configs, path["metrics.png"])
     written = [path[name] for name in ("results.csv", "summary.csv", "summary.md",
                                        "metrics.png")]
@@ -323,7 +328,8 @@ def collect(study, log=print):
 def _runs_in(results_csv):
     """(configuration, seed) of each row of an earlier results.csv; none if unreadable."""
     try:
-        with open(results_csv, newline="") as f:
-            return {(r.get("configuration"), r.get("seed")) for r in csv.DictReader(f)}
-    except (OSError, UnicodeDecodeError, csv.Error):
+        return {(r["configuration"], r["seed"]) for r in read_table(
+            results_csv, ("configuration", "seed"), "a study's results.csv", "a run's figures",
+            {"configuration": str, "seed": str}, exact=False)}
+    except DamagedFile:
         return set()

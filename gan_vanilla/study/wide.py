@@ -1,7 +1,6 @@
 """docs/study/wide/: scripts/wide_diagnostics.py's logs of the wide runs' first iterations, as the
 page's `wide` table and wide.png (gan_vanilla/study/dynamics.py says what each column is)."""
 
-import csv
 import math
 import os
 
@@ -10,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..files.atomic import save_atomic
-from ..files.tables import DamagedFile
+from ..files.tables import DamagedFile, columns_of, read_table
 from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
 from .report import table
 from .words import percents
@@ -21,22 +20,12 @@ SHOWN = (300, 1000, 3000, 15000)
 
 def read_log(path):
     """A log as a dict of columns of floats; DamagedFile names a file that is not one."""
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = tuple(next(reader, ()))
-            rows = [row for row in reader if row]
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DamagedFile(f"{path} cannot be read ({getattr(e, 'strerror', None) or e})") \
-            from None
     expected = SAMPLE_COLUMNS if os.path.basename(path) == "real.csv" else COLUMNS
-    if header != expected or not rows:
-        raise DamagedFile(f"{path} is not a log of scripts/wide_diagnostics.py (its first "
-                          f"line is not {','.join(expected)}, or it has no rows)")
-    try:
-        return {c: [float(row[k]) for row in rows] for k, c in enumerate(expected)}
-    except (ValueError, IndexError):
-        raise DamagedFile(f"{path} holds a row that is not {len(expected)} numbers") from None
+    rows = read_table(path, expected, "a log of scripts/wide_diagnostics.py",
+                      f"{len(expected)} numbers")
+    if not rows:
+        raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
+    return columns_of(rows, expected)
 
 
 def name(path):

@@ -12,15 +12,15 @@ checked: a file that is missing or damaged stops the generator with one line nam
                        quality.csv and its losses digest (docs/monitor.md's example)
 """
 
-import csv
 import json
 import math
 import os
 from functools import cached_property
 
-from ...files.tables import DamagedFile, columns_of, read_table
+from ...files.tables import OPTIONAL, DamagedFile, columns_of, read_table
 from ...run.losslog import COLUMNS as LOSS_COLUMNS
 from ...run.monitor import read_quality
+from ..dynamics import SAMPLE_COLUMNS
 from ..publish import CONFIG, LOSSES, QUALITY, WIDE, run_folder, wide_logs
 from ..report import BEST, METRICS
 from ..wide import read_log
@@ -109,7 +109,9 @@ class StudyFiles:
     @cached_property
     def samples(self):
         """samples.csv: {configuration: {column: float}}."""
-        rows = _read_table(self.path("samples.csv"), ("configuration", "seed", "samples"))
+        rows = _read_table(self.path("samples.csv"), "the samples' numbers",
+                           ("configuration", "seed", "samples", *SAMPLE_COLUMNS),
+                           {"configuration": str})
         return {r["configuration"]: {k: float(v) for k, v in r.items() if k != "configuration"}
                 for r in rows}
 
@@ -117,18 +119,13 @@ class StudyFiles:
     def published(self):
         """published.csv: {(source, model, figure): (value, plus_minus or None)} with the
         source of each; the page quotes them, it never measures them."""
-        rows = _read_table(self.path("published.csv"),
-                           ("table", "model", "figure", "value", "plus_minus", "source"))
-        out = {}
-        for r in rows:
-            try:
-                out[r["table"], r["model"]] = {
-                    **r, "value": float(r["value"]),
-                    "plus_minus": float(r["plus_minus"]) if r["plus_minus"] else None}
-            except ValueError:
-                raise PageError(f"{self.path('published.csv')}: the figure of "
-                                f"{r['model']} is not a number") from None
-        return out
+        rows = _read_table(self.path("published.csv"), "figures quoted from papers",
+                           ("table", "model", "figure", "value", "plus_minus", "source"),
+                           {"table": str, "model": str, "figure": str, "plus_minus": OPTIONAL,
+                            "source": str})
+        return {(r["table"], r["model"]): {
+            **r, "value": float(r["value"]),
+            "plus_minus": float(r["plus_minus"]) if r["plus_minus"] else None} for r in rows}
 
     def published_table(self, table):
         return [r for key, r in self.published.items() if key[0] == table]
@@ -136,15 +133,11 @@ class StudyFiles:
     @cached_property
     def earlier(self):
         """earlier.csv: the seeds an earlier page gave, {seed: row}."""
-        rows = _read_table(self.path("earlier.csv"),
-                           ("seed", "parzen_ll", "classes_covered", "source"))
-        try:
-            return {int(r["seed"]): {**r, "parzen_ll": float(r["parzen_ll"]),
-                                     "classes_covered": int(r["classes_covered"])}
-                    for r in rows}
-        except ValueError:
-            raise PageError(f"{self.path('earlier.csv')} holds a figure that is not a "
-                            "number") from None
+        rows = _read_table(self.path("earlier.csv"), "an earlier page's figures",
+                           ("seed", "parzen_ll", "classes_covered", "source"),
+                           {"seed": int, "classes_covered": int, "source": str})
+        return {int(r["seed"]): {**r, "parzen_ll": float(r["parzen_ll"]),
+                                 "classes_covered": int(r["classes_covered"])} for r in rows}
 
     @cached_property
     def rerun_printed(self):
@@ -185,50 +178,32 @@ def _read_json(path):
     return data
 
 
-def _read_table(path, needed):
-    """A small CSV file as dicts of text, with at least the columns `needed`."""
+def _read_table(path, what, columns, kinds):
+    """A committed table, checked by the one table reader (files/tables.py)."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-    missing = [c for c in needed if c not in header]
-    if missing or any(None in r.values() or None in r for r in rows):
-        raise PageError(f"{path} is damaged: it has no column {missing[0]}" if missing else
-                        f"{path} is damaged: a row has not as many fields as the header")
-    return rows
+        return read_table(path, columns, f"{what} ({os.path.basename(path)})",
+                          "a row with a value of its kind in each column", kinds, exact=False)
+    except DamagedFile as e:
+        raise PageError(str(e)) from None
 
 
 def read_results(path):
     """results.csv as dicts, the metrics as floats; in the file's (the study's) order. Every
     figure must be a finite number; only the training time may be empty (a run a scheduler
-    ran from `scripts/study.py --list` has none on record)."""
+    ran from `scripts/study.py --list` has none on record), and the best generator's figures
+    (a run that kept none)."""
     numbers = ("iterations", "train_seconds", "parzen_se", "parzen_sigma", *METRICS,
                *(f"share_{k}" for k in range(10)))
-    needed = ("configuration", "seed", "flags", *numbers)
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in needed if c not in (reader.fieldnames or ())]
-            if missing:
-                raise PageError(f"{path} has no column {missing[0]}: is it a study's "
-                                "results.csv?")
-            rows = list(reader)
-    except (OSError, UnicodeDecodeError) as e:
-        raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    kinds = {"configuration": str, "seed": int, "flags": str, "train_seconds": OPTIONAL,
+             **dict.fromkeys(BEST, OPTIONAL)}
+    rows = _read_table(path, "a study's results.csv", ("configuration", "seed", "flags",
+                                                       *numbers, *BEST), kinds)
     for line, row in enumerate(rows, start=2):
-        if None in row.values() or None in row:
-            raise PageError(f"{path}, line {line}: not as many fields as the header")
         _read_best(row, path, line)
         for c in ("seed", *numbers):
-            try:
-                row[c] = int(row[c]) if c == "seed" else float(row[c] or "nan")
-                good = math.isfinite(row[c]) or (c == "train_seconds" and math.isnan(row[c]))
-            except ValueError:
-                good = False
-            if not good:
+            row[c] = int(row[c]) if c == "seed" else float(row[c] or "nan")
+            if not (c == "seed" or math.isfinite(row[c])
+                    or c == "train_seconds" and math.isnan(row[c])):
                 raise PageError(f"{path}, line {line}: {c} '{row[c]}' is not a finite number")
     if not any(r["configuration"] == BASELINE for r in rows):
         raise PageError(f"{path} has no run of the configuration '{BASELINE}', which every "
