@@ -22,6 +22,10 @@ def test_a_committed_run_lies_within_its_seeds(capsys):
     measured = [line for line in out if line.startswith("   ") and ": digits " in line]
     assert len(measured) == 10  # every measurement of quality.csv, each placed
     assert out[-1] == "Every figure lies within the seeds' range: a run like the study's."
+    # docs/training.md's example is what the command prints for this run.
+    doc = (ROOT / "docs" / "training.md").read_text()
+    example = doc.split("docs/study/runs/post/seed-3`),")[1].split("```")[1].strip("\n")
+    assert all(line in out for line in example.splitlines())
 
 
 def test_a_fabricated_outlier_is_placed_outside(tmp_path, capsys):

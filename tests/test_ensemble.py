@@ -234,3 +234,26 @@ def test_the_quality_monitor_watches_every_member(tmp_path):
         assert best["iteration"] == load_checkpoint(tmp_path / f"s{seed}" / "best.pt",
                                                     generator_only=True)["iteration"]
         assert sum(line.startswith(f"seed {seed}: Quality-") for line in lines) == 2
+
+
+def test_training_md_says_what_members_json_measured():
+    """docs/training.md quotes scripts/members.py's measurement of a member against its
+    single run (docs/members.json); a new measurement that moves a figure fails here until
+    the page says it."""
+    import json
+
+    from .conftest import ROOT
+
+    m = json.loads((ROOT / "docs" / "members.json").read_text())
+    doc = " ".join((ROOT / "docs" / "training.md").read_text().split())
+    weights = m["max_weight_difference"]
+    e = lambda x: f"{x:.1e}".replace("e-0", "e-")  # noqa: E731  # 5.0e-3
+    said = (f"after {m['iterations']} iterations of `--seeds {m['seeds']}` against `--seed "
+            f"{m['member']}`, on a {m['machine']} with torch {m['torch'].split('+')[0]}, member "
+            f"{m['member']}'s weights lie within {e(max(weights.values()))} of the single run's "
+            f"(Wzh within {e(weights['Wzh'])}), the first {m['losses_rows_the_same']} of the "
+            f"{m['losses_rows']} rows of `losses.csv` (up to iteration "
+            f"{m['losses_last_same_iteration']}) are the same and the others within "
+            f"{100 * m['losses_max_relative_difference']:.2g}% of each other, and the grids "
+            f"differ by at most {max(m['grids_max_pixel_difference'])} grey level of 255")
+    assert said in doc
