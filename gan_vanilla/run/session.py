@@ -79,26 +79,9 @@ class Run:
         self.resumed, self.stop = resume is not None, stop or _NoStop()
         self.progress, self.postfix = progress, {}
         self.members = members_of(settings, stack and stack.seeds)
-        for m in self.members:
-            os.makedirs(m.settings.out_dir, exist_ok=True)
-            # config.json describes the checkpoint beside it: a new run writes it now, a
-            # resumed run with its first checkpoint, so a resume that fails leaves the folder
-            # as it was.
-            if resume is None:
-                write_config(m.settings, device, m.path("config.json"))
-        names = [m.prefix.rstrip(": ") for m in self.members] if stack is not None else None
-        self.losses = LossLog([m.path("losses.csv") for m in self.members], device,
-                              every=settings.log_every, on_row=self._loss_row, log=log,
-                              names=names)
-        self.monitor = QualityMonitor(
-            [m.path("quality.csv") for m in self.members], settings.quality_every,
-            settings.Z_dim, device,
-            lambda: _classifier(settings, mnist, log, classifier_settings, self.stop), log=log,
-            names=[m.prefix for m in self.members])
+        self._make_folders(resume is None)
+        self._open_logs(classifier_settings)
         self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
-        for m in self.members:
-            if settings.quality_every:
-                m.best = BestGenerator(m.settings.out_dir, m.settings, self.monitor.z)
         self.start, self.grid_counter = 0, 0
         if resume is not None:
             self._restore(resume)
@@ -114,6 +97,31 @@ class Run:
         self.denormals = None  # `with run:` flushes denormals (run/device.py)
         if self.monitor.owed is not None:
             self._measure_owed()
+
+    def _make_folders(self, new):
+        """Each member's folder; a new run's config.json. config.json describes the checkpoint
+        beside it: a resumed run writes it with its first checkpoint, so a resume that fails
+        leaves the folder as it was."""
+        for m in self.members:
+            os.makedirs(m.settings.out_dir, exist_ok=True)
+            if new:
+                write_config(m.settings, self.device, m.path("config.json"))
+
+    def _open_logs(self, classifier_settings):
+        """The loss log, the quality monitor and, with it, each member's best generator."""
+        s, log = self.settings, self.log
+        names = ([m.prefix.rstrip(": ") for m in self.members] if self.stack is not None
+                 else None)
+        self.losses = LossLog([m.path("losses.csv") for m in self.members], self.device,
+                              every=s.log_every, on_row=self._loss_row, log=log, names=names)
+        self.monitor = QualityMonitor(
+            [m.path("quality.csv") for m in self.members], s.quality_every, s.Z_dim,
+            self.device,
+            lambda: _classifier(s, self.mnist, log, classifier_settings, self.stop), log=log,
+            names=[m.prefix for m in self.members])
+        for m in self.members:
+            if s.quality_every:
+                m.best = BestGenerator(m.settings.out_dir, m.settings, self.monitor.z)
 
     def _restore(self, resume):
         states = [resume] if self.stack is None else resume  # each member's checkpoint
