@@ -2,12 +2,14 @@
 progress.gif."""
 
 import csv
+import math
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.run.plots import plot_losses
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +38,31 @@ def test_losses_png_and_progress_gif(run_dir):
     last = np.asarray(gif.convert("L"), dtype=float)
     grid = np.asarray(Image.open(run_dir / "002.png").convert("L"), dtype=float)
     assert last.shape == grid.shape and np.abs(last - grid).mean() < 8  # GIF palette rounding
+
+
+def test_losses_png_marks_the_equilibrium_labels_each_panel_and_states_the_window(run_dir,
+                                                                                tmp_path):
+    fig = plot_losses(run_dir / "losses.csv", tmp_path / "losses.png")
+    assert Image.open(tmp_path / "losses.png").format == "PNG"
+    top, bottom = fig.axes  # no quality.csv: two panels
+
+    def level(ax, label):  # the y of the horizontal line with this label
+        [line] = [line for line in ax.get_lines() if line.get_label() == label]
+        y = line.get_ydata()
+        assert y[0] == y[-1], label
+        return y[0]
+
+    # At the equilibrium D = 1/2 everywhere: D_loss = 2 ln 2, G_loss = ln 2 (docs/tutorial).
+    assert level(top, "D_loss at equilibrium, 2 ln 2") == pytest.approx(2 * math.log(2))
+    assert level(top, "G_loss at equilibrium, ln 2") == pytest.approx(math.log(2))
+    assert level(bottom, "D at equilibrium, 1/2") == 0.5
+    # Every drawn line is named in its panel's legend, and every panel says what it shows.
+    for ax in fig.axes:
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == [line.get_label() for line in ax.get_lines()]
+        assert ax.get_ylabel()
+    assert top.get_ylabel() == "loss (nats)" and bottom.get_ylabel() == "D's mean output"
+    # The rows are means over --log-every 10 iterations (the last one partial: 20 to 24).
+    assert "a window of 10 iterations" in top.get_title()
+    fig = plot_losses(run_dir / "losses.csv", tmp_path / "losses.png", window=100)
+    assert "a window of 100 iterations" in fig.axes[0].get_title()

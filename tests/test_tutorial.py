@@ -2,6 +2,8 @@
 runs top to bottom in a fresh kernel on the real MNIST."""
 
 import ast
+import contextlib
+import io
 import os
 import re
 
@@ -50,15 +52,48 @@ def test_the_notebook_writes_the_posts_code_out_and_checks_it_against_the_packag
     assert {"xavier_init", "G", "D", "reset_grad"} <= defined
     loops = [node for tree in trees for node in tree.body if isinstance(node, ast.For)
              and ast.unparse(node.target) == "it" and ast.unparse(node.iter).startswith("range(")]
-    assert len(loops) == 1, "one training loop, `for it in range(...)`"
+    assert len(loops) == 2, "two training loops, `for it in range(...)`: MNIST's and the toy's"
     body = ast.unparse(loops[0])
     for line in ("G_sample = G(z)", "D_loss.backward()", "D_solver.step()", "reset_grad()",
                  "G_loss.backward()", "G_solver.step()"):
         assert line in body, line
+    # The 2-D toy trains with the same loop, line for line, but for the line that samples X.
+    mnist, toy = (ast.unparse(loop).splitlines() for loop in loops)
+    assert len(mnist) == len(toy)
+    assert [(a.strip(), b.strip()) for a, b in zip(mnist, toy, strict=True) if a != b] == [
+        ("X, _ = mnist.train.next_batch(mb_size)", "X = next_batch(mb_size)")]
     # ... and checked: the package's tensors from the same seed, and train()'s after the loop.
     source = "\n".join(cell.source for cell in code_cells(nb))
     assert "init_params(" in source and "train(" in source
     assert source.count("torch.equal(") >= 4
+
+
+# The cells that only read the study's committed files (docs/study) carry this tag. They need
+# nothing from the cells before them but ROOT, so they run here in a moment, without MNIST or
+# training, and must print exactly what the committed notebook shows.
+COMMITTED_DATA = "committed-data"
+READS_THE_STUDY = ("STUDY", "read_rows(", "run_log(")  # the study's path and its two readers
+
+
+def test_the_cells_that_read_committed_files_still_print_their_committed_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cells = code_cells(nb)
+    tagged = [cell for cell in cells if COMMITTED_DATA in cell.metadata.get("tags", [])]
+    # Every cell that reads the study is tagged, and only those are: none escapes the check.
+    assert tagged == [cell for cell in cells if any(s in cell.source for s in READS_THE_STUDY)]
+    assert len(tagged) == 4  # the losses' ceiling, the losses, 3s and 8s, the configurations
+    namespace = {"ROOT": ROOT}  # what the set-up cell defines that these cells use
+    for cell in tagged:
+        where = f"cell [{cell.execution_count}]"
+        assert cell.outputs and all(o.output_type == "stream" and o.name == "stdout"
+                                    for o in cell.outputs), f"{where}: text on stdout only"
+        committed = "".join(o.text for o in cell.outputs)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(cell.source, where, "exec"), namespace)  # its asserts run too
+        # A rerun of the study that changes a number fails here: execute the notebook again
+        # and read its text against the new output.
+        assert printed.getvalue() == committed, f"{where} prints something else from the files"
 
 
 def test_the_notebook_links_its_pictures_and_names_no_machine_paths():

@@ -2,7 +2,10 @@
 of the grids."""
 
 import io
+import itertools
+import math
 import os
+from collections import Counter
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -14,25 +17,36 @@ from .losslog import read_losses
 from .monitor import read_quality
 
 
-def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None):
-    """losses.png: D_loss and G_loss, and D's mean outputs on real and generated images; with
-    quality.csv rows, a third panel: digits covered and classifier score over iterations, and
-    the iteration of the best generator (best.pt) marked."""
+def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None, window=None):
+    """losses.png: D_loss and G_loss, and D's mean outputs on real and generated images, each
+    beside its value at the GAN's equilibrium (D = 1/2 everywhere: D_loss = 2 ln 2, G_loss =
+    ln 2); with quality.csv rows, a third panel: digits covered and classifier score over
+    iterations, and the iteration of the best generator (best.pt) marked.
+
+    window: the iterations each losses.csv row averages (--log-every); None reads it from the
+    rows' spacing. Returns the figure it saved."""
     columns = read_losses(csv_path)
     quality = read_quality(quality_path) if quality_path else {"iteration": []}
+    it = columns["iteration"]
+    window = window or _window(it)
     panels = 3 if quality["iteration"] else 2
     fig = Figure(figsize=(8, 3 * panels))
     FigureCanvasAgg(fig)
     top, bottom, *third = fig.subplots(panels, 1, sharex=True)
-    it = columns["iteration"]
-    top.plot(it, columns["D_loss"], label="D_loss")
-    top.plot(it, columns["G_loss"], label="G_loss")
-    top.set_ylabel("loss (window mean)")
+    top.set_title(f"Each point: the mean over a window of {window:,} iterations" if window
+                  else "Each point: the mean over a window of iterations")
+    for key, level, name, color in (("D_loss", 2 * math.log(2), "2 ln 2", "tab:blue"),
+                                    ("G_loss", math.log(2), "ln 2", "tab:orange")):
+        top.plot(it, columns[key], color=color, label=key)
+        top.axhline(level, color=color, linestyle="--", linewidth=1,
+                    label=f"{key} at equilibrium, {name}")
+    top.set_ylabel("loss (nats)")
     top.legend()
     bottom.plot(it, columns["D_real"], label="mean D(x), real")
     bottom.plot(it, columns["D_fake"], label="mean D(G(z)), generated")
-    bottom.axhline(0.5, color="grey", linewidth=0.5)  # D's output at the GAN's equilibrium
+    bottom.axhline(0.5, color="black", linestyle="--", linewidth=1, label="D at equilibrium, 1/2")
     bottom.set_ylim(0, 1)
+    bottom.set_ylabel("D's mean output")
     bottom.legend()
     if third:
         # The losses stay level while the samples drift to a few digits: this panel shows it.
@@ -48,6 +62,16 @@ def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None):
     fig.axes[-1].set_xlabel("iteration")
     fig.tight_layout()
     save_atomic(png_path, lambda tmp: fig.savefig(tmp, format="png"))
+    return fig
+
+
+def _window(iterations):
+    """The iterations a losses.csv row averages: the commonest gap between rows (a run's last
+    row may average fewer), or, for one row, the iterations up to it; None for no rows."""
+    if len(iterations) > 1:
+        gaps = Counter(int(b - a) for a, b in itertools.pairwise(iterations))
+        return max(gaps, key=lambda gap: (gaps[gap], gap))
+    return int(iterations[0]) + 1 if iterations else None
 
 
 def write_gif(frames, gif_path, ms_per_frame=200):
