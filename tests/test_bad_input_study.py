@@ -134,6 +134,7 @@ def test_configuration_names_that_are_not_one_folder_of_their_own(tmp_path, caps
 
 # Item 3: a run whose flags changed is moved aside whole, in one rename, and trained anew.
 
+@pytest.mark.slow  # the study trained again: about 12 s
 def test_a_run_whose_flags_changed_is_moved_aside_whole(finished, mnist_dir, tmp_path,
                                                         monkeypatch, capsys):
     pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")

@@ -84,6 +84,7 @@ def test_help_shows_the_posts_defaults(capsys):
         assert flag in text and f"(default: {default})" in text, flag
 
 
+@pytest.mark.slow  # a real process on a pseudo-terminal: about 12 s
 def test_progress_bar_on_a_terminal_only(mnist_dir, tmp_path):
     stdout, terminal = train_on_a_terminal(mnist_dir, tmp_path / "a")
     assert "30/30" in terminal and "it/s" in terminal and "D_loss=" in terminal

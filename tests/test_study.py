@@ -47,6 +47,7 @@ def done(mnist_dir, tmp_path_factory):
     return tmp, path
 
 
+@pytest.mark.slow  # four runs trained and evaluated: about 30 s
 def test_a_tiny_study_end_to_end(done, capsys):
     tmp, _ = done
     results = rows(tmp / "study" / "results.csv")
