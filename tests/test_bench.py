@@ -5,9 +5,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 
+@pytest.mark.slow  # the post's code, the package and two ensembles timed: about 10 s
 def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
     out = tmp_path / "bench.json"
     r = subprocess.run(

@@ -199,7 +199,8 @@ def test_without_a_classifier_the_run_goes_on_and_says_why(tmp_path):
     assert quality_rows(tmp_path / "out") == [list(COLUMNS)]
 
 
-@pytest.mark.parametrize("stop_at", [7, 12], ids=["mid-run", "after-a-finished-run"])
+@pytest.mark.parametrize("stop_at", [7, pytest.param(12, marks=pytest.mark.slow)],
+                         ids=["mid-run", "after-a-finished-run"])
 def test_resumed_watched_run_is_bit_identical(watched_and_unwatched, tmp_path, stop_at):
     root, (whole, whole_lines), _ = watched_and_unwatched
     run(tmp_path, root / "cache", iterations=stop_at)  # the cached classifier, as "on" made it
