@@ -19,7 +19,7 @@ import shlex
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..run.ensemble_folder import NAME, is_ensemble, read_seeds, same_seeds
 from ..run.flags import seeds_text
-from .folder import train_argv
+from .folder import move_aside, train_argv
 
 
 class Ensemble:
@@ -64,11 +64,7 @@ class Ensemble:
                 return None
         except CheckpointError:
             pass
-        n = 1
-        while os.path.lexists(f"{path}.old-{n}"):
-            n += 1
-        os.rename(path, f"{path}.old-{n}")
-        return (f"{path} named other seeds; moved it to {path}.old-{n}, training seeds "
+        return (f"{path} named other seeds; moved it to {move_aside(path)}, training seeds "
                 f"{seeds_text(self.seeds)} as one ensemble")
 
     def command_line(self):

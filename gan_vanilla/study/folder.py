@@ -142,14 +142,8 @@ class StudyRun:
         return None
 
     def move_aside(self):
-        """Rename the run's folder to the first free name beside it, seed-N.old-1, -2, ...
-        One rename: the old run is all there or all moved, never half-deleted, and every file
-        and folder it wrote (TensorBoard's too) goes with it."""
-        n = 1
-        while os.path.lexists(f"{self.dir}.old-{n}"):
-            n += 1
-        os.rename(self.dir, f"{self.dir}.old-{n}")
-        return f"{self.dir}.old-{n}"
+        """The run's folder moved aside whole (move_aside, below): seed-N.old-1, -2, ..."""
+        return move_aside(self.dir)
 
     def trained(self):
         """Whether the checkpoint holds every iteration the run asks for."""
@@ -170,6 +164,17 @@ class StudyRun:
     def write_record(self, train_seconds):
         write_json(self.record, {"flags": self.flags, "seed": self.seed,
                                  "train_seconds": train_seconds})
+
+
+def move_aside(path):
+    """Rename `path` to the first free name beside it, PATH.old-1, -2, ...; returns it. One
+    rename: what it held is all there or all moved, never half-deleted (a run's folder with
+    every file it wrote, TensorBoard's too; or an earlier ensemble's ensemble.json)."""
+    n = 1
+    while os.path.lexists(f"{path}.old-{n}"):
+        n += 1
+    os.rename(path, f"{path}.old-{n}")
+    return f"{path}.old-{n}"
 
 
 def train_argv(study, who, out_dir, flags):
