@@ -31,8 +31,10 @@ def test_evaluate_end_to_end_on_the_fixture(mnist_dir, tmp_path, capsys):
     assert 0.1 <= r["parzen_sigma"] <= 1.0 and r["parzen_se"] > 0
     assert (out / "evaluation.png").read_bytes()[:4] == b"\x89PNG"
 
-    # The reference row: real training images beat 20 iterations of training by far.
+    # The reference row: real training images beat 20 iterations of training by far. Its
+    # JSON replaces the earlier evaluation's, and says so.
     assert evaluate_main(["--real", *args, "--png", str(tmp_path / "real.png")]) == 0
+    assert f"  wrote {report}, replacing the earlier one\n" in capsys.readouterr().out
     real = json.loads(report.read_text())
     assert real["source"] == "real" and real["parzen_ll"] > r["parzen_ll"]
     assert real["frechet_distance"] < r["frechet_distance"]

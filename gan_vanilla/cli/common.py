@@ -2,13 +2,16 @@
 errors into one line and an exit code, and the check of an output path before any work."""
 
 import functools
+import json
 import os
 import sys
+import zipfile
 
 from ..files.mnist import MNISTError
 from ..files.tables import DamagedFile
 from ..run.checkpoint import CheckpointError
 from ..run.device import UnknownDevice, denormals_flushed
+from ..run.outputs import own_file
 
 
 class UserError(Exception):
@@ -58,18 +61,81 @@ def written(error):
     return name.removesuffix(".part")
 
 
-def check_output(path, image=False):
-    """Refuse, before any work, a path that cannot take the file: a missing folder, a folder
-    in its place, or (for an image) a suffix that names no format matplotlib writes."""
+def check_output(path, kind=None):
+    """Refuse, before any work, a path the file must not go to: a missing folder; anything
+    there that is not a regular file (a folder, a device, a pipe); one of a run's own files
+    (run/outputs.py), there or not yet; a checkpoint, wherever it lies; a file of another kind
+    than the one written (kind: "image", "evaluation" for evaluate's JSON, or None to leave
+    that unchecked); for an image, a suffix that names no format matplotlib writes. Returns
+    whether a file is there already, which the write replaces (the user's earlier output of
+    that kind): the command says so."""
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise UserError(f"cannot write {path}: folder {folder} does not exist")
     if os.path.isdir(path):
         raise UserError(f"cannot write {path}: it is a folder")
-    if image:
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise UserError(f"cannot write {path}: it is not a regular file (a device, a pipe or "
+                        f"a socket); name a file")
+    if own_file(path):
+        raise UserError(f"cannot write {path}: {os.path.basename(path)} is one of the run's own "
+                        f"files in {folder} (the train command writes it); give another name")
+    if kind == "image":
         from ..grid import image_format
 
         try:
             image_format(path)
         except ValueError as e:
             raise UserError(f"cannot write {path}: {e}") from None
+    if not os.path.exists(path):
+        return False
+    if _holds_a_checkpoint(path):
+        raise UserError(f"cannot write {path}: it holds a checkpoint, which it would replace; "
+                        f"give another name")
+    if kind is not None and not _of_kind(path, kind):
+        what = "image" if kind == "image" else "evaluation (evaluate --json)"
+        raise UserError(f"cannot write {path}: it holds something other than an earlier {what}, "
+                        f"which it would replace; give another name, or move it away")
+    return True
+
+
+def wrote(path, replaced):
+    """The line that says a file was written, and whether it replaced an earlier one."""
+    return f"wrote {path}" + (", replacing the earlier one" if replaced else "")
+
+
+def _holds_a_checkpoint(path):
+    """torch.save's archive (a zip holding data.pkl): a checkpoint, or best.pt, or another
+    model's weights."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith("data.pkl") for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+# How each image format matplotlib writes begins; a format not named here (raw, rgba, pgf)
+# has no mark of its own, and any file with its suffix passes for one.
+IMAGE_STARTS = {"png": (b"\x89PNG",), "jpg": (b"\xff\xd8",), "jpeg": (b"\xff\xd8",),
+                "tif": (b"II*\x00", b"MM\x00*"), "tiff": (b"II*\x00", b"MM\x00*"),
+                "pdf": (b"%PDF",), "ps": (b"%!PS",), "eps": (b"%!PS", b"\xc5\xd0\xd3\xc6"),
+                "svg": (b"<?xml", b"<svg"), "svgz": (b"\x1f\x8b",), "webp": (b"RIFF",)}
+
+
+def _of_kind(path, kind):
+    """Whether the file at `path` is of the kind about to be written over it: an image of its
+    suffix's format (avif: an ISO media file), or the JSON of an evaluation."""
+    try:
+        if kind == "evaluation":
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            return isinstance(data, dict) and "parzen_ll" in data
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except (OSError, ValueError):  # ValueError: not JSON, or not UTF-8
+        return False
+    suffix = os.path.splitext(path)[1][1:].lower() or "png"
+    if suffix == "avif":
+        return head[4:8] == b"ftyp"
+    starts = IMAGE_STARTS.get(suffix)
+    return starts is None or head.startswith(starts)

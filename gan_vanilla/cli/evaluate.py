@@ -8,7 +8,7 @@ from ..data import read_data_sets
 from ..files.atomic import write_json
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
-from .common import UserError, check_output, command
+from .common import UserError, check_output, command, wrote
 
 
 def _classifier_parser_flags(parser):
@@ -83,9 +83,10 @@ def main(argv=None):
     png = args.png or ("evaluation-real.png" if args.real else os.path.join(
         os.path.dirname(args.checkpoint) or ".",
         "evaluation-best.png" if checkpoint.get("kind") == "best" else "evaluation.png"))
-    check_output(png, image=True)  # the outputs first, then the work, then the writes
+    # The outputs first, then the work, then the writes.
+    replaced = {png: check_output(png, "image")}
     if args.json:
-        check_output(args.json)
+        replaced[args.json] = check_output(args.json, "evaluation")
     classifier, accuracy, _ = _classifier(mnist, args, log)
     if args.real:
         samples = real_samples(mnist, args.samples, args.seed)
@@ -103,7 +104,8 @@ def main(argv=None):
     write_report_png(samples, logits, png)
     if args.json:
         write_json(args.json, results)
-    print(f"  wrote {png}" + (f" and {args.json}" if args.json else ""))
+    for path, earlier in replaced.items():
+        print(f"  {wrote(path, earlier)}")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
-from .common import check_output, command
+from .common import check_output, command, wrote
 
 
 def parser():
@@ -29,7 +29,7 @@ def main(argv=None):
 
     args = parser().parse_args(argv)
     state = load_checkpoint(args.checkpoint, generator_only=True)
-    check_output(args.out, image=True)
+    replaced = check_output(args.out, "image")
     draw(state, args.n, args.seed, args.out, args.interpolate)
-    print(f"wrote {args.out}")
+    print(wrote(args.out, replaced))
     return 0
