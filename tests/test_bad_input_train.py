@@ -603,3 +603,49 @@ def test_a_seed_out_of_bounds_is_named_as_one(text, says, capsys):
     with pytest.raises(SystemExit) as e:
         train_main(["--seeds", text])
     assert e.value.code == 2 and says in capsys.readouterr().err
+
+
+# Issue 34: nothing a user owns is overwritten or mislabelled.
+
+
+def test_a_checkpoint_whose_bytes_changed_is_refused_on_every_load(finished_run, tmp_path,
+                                                                   capsys):
+    ckpt = finished_run / "checkpoint.pt"
+    data = bytearray(ckpt.read_bytes())
+    data[10000:12000] = bytes(2000)  # inside Wzh's numbers; the archive itself stays whole
+    ckpt.write_bytes(bytes(data))
+    torch.load(ckpt, weights_only=True)  # which torch reads without a word
+    says = (f"checkpoint {ckpt} is damaged: its tensors are not the ones it was saved with "
+            f"(their digest differs: bytes changed on disk or in a copy); restore it from a "
+            f"copy, or move it away\n")
+    assert sample_main(["--checkpoint", str(ckpt), "--out", str(tmp_path / "s.png")]) == 1
+    assert one_clear_line(capsys, "gan-vanilla-sample").endswith(says)
+    assert not (tmp_path / "s.png").exists()
+    before = snapshot(finished_run)
+    assert train_main(["--resume", str(ckpt), "--iterations", "5", "--quiet"]) == 1
+    assert one_clear_line(capsys).endswith(says)
+    assert snapshot(finished_run) == before
+
+
+def test_best_pt_carries_the_digest_and_a_checkpoint_without_one_still_loads(finished_run,
+                                                                             tmp_path, capsys):
+    from gan_vanilla.run.best import BestGenerator
+
+    state = load_checkpoint(finished_run / "checkpoint.pt")
+    BestGenerator(str(tmp_path), Settings(**state["settings"]), torch.zeros(16, 100)).consider(
+        2, {"frechet_distance_validation": 1.0, "frechet_distance": 1.0, "classes_covered": 1,
+            "classifier_score": 1.0}, state["params"])
+    best = tmp_path / "best.pt"
+    assert load_checkpoint(best, generator_only=True)["digest"]
+    data = bytearray(best.read_bytes())
+    data[10000:12000] = bytes(2000)
+    best.write_bytes(bytes(data))
+    assert sample_main(["--checkpoint", str(best), "--out", str(tmp_path / "s.png")]) == 1
+    assert "is damaged: its tensors are not the ones it was saved with" in one_clear_line(
+        capsys, "gan-vanilla-sample")
+    # A checkpoint written before checkpoints carried a digest loads, and goes on.
+    old = tmp_path / "old" / "checkpoint.pt"
+    old.parent.mkdir()
+    torch.save({k: v for k, v in state.items() if k != "digest"}, old)
+    assert train_main(["--resume", str(old), "--iterations", "4", "--quiet"]) == 0
+    assert load_checkpoint(old)["iteration"] == 4

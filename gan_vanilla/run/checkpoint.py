@@ -1,6 +1,8 @@
-"""Checkpoints: written atomically, read back with a clear message when they are not ours."""
+"""Checkpoints: written atomically, with a digest of their tensors, and read back with a clear
+message when they are not ours or a bit of them changed."""
 
 import glob
+import hashlib
 import io
 import os
 import zipfile
@@ -20,10 +22,38 @@ class CheckpointError(Exception):
 
 
 def save_checkpoint(state, path):
-    """Write `state` to `path` atomically: a crash leaves either the old file or the new one."""
+    """Write `state` to `path` atomically: a crash leaves either the old file or the new one.
+    It carries the digest of its tensors, which every load checks."""
+    state = {"format": FORMAT, "version": VERSION, **state}
+    state["digest"] = tensor_digest(state)
     buffer = io.BytesIO()  # not a file name: torch would name the archive inside after it
-    torch.save({"format": FORMAT, "version": VERSION, **state}, buffer)
+    torch.save(state, buffer)
     save_bytes(path, buffer.getvalue())
+
+
+def tensor_digest(state):
+    """SHA-256 of every tensor in `state` (but a "digest" of its own), each with where it lies,
+    its dtype and its shape, in the order of their keys. torch's archive holds the tensors'
+    bytes unchecked: a bit changed on disk, or in a copy, would load as other weights and
+    train on. A checkpoint's tensors are a few megabytes: hashing them takes milliseconds."""
+    digest = hashlib.sha256()
+    for where, tensor in _tensors({k: v for k, v in state.items() if k != "digest"}):
+        digest.update(f"{where} {tensor.dtype} {tuple(tensor.shape)};".encode())
+        digest.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
+    return digest.hexdigest()
+
+
+def _tensors(value, where=""):
+    """(key path, tensor) for every tensor inside dicts and lists, dicts in the order of their
+    keys (as text: a solver's state is keyed by numbers)."""
+    if isinstance(value, torch.Tensor):
+        yield where, value
+    elif isinstance(value, dict):
+        for key in sorted(value, key=str):
+            yield from _tensors(value[key], f"{where}/{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _tensors(item, f"{where}/{i}")
 
 
 def load_checkpoint(path, generator_only=False):
@@ -52,6 +82,10 @@ def load_checkpoint(path, generator_only=False):
             f"checkpoint {path} has format version {state.get('version')}; "
             f"this gan-vanilla reads version {VERSION}"
         )
+    if "digest" in state and tensor_digest(state) != state["digest"]:  # none before the digest
+        raise CheckpointError(f"checkpoint {path} is damaged: its tensors are not the ones it "
+                              f"was saved with (their digest differs: bytes changed on disk or "
+                              f"in a copy); restore it from a copy, or move it away")
     if state.get("kind") == "best" and not generator_only:
         beside = os.path.join(os.path.dirname(path), "checkpoint.pt")
         raise CheckpointError(f"{path} holds the best generator alone, not a run to continue; "
