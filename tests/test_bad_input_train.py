@@ -461,13 +461,19 @@ def _members(out, seeds):
     ('{"seeds": [-1, 2]}', "it names -1, which is not a seed"),
     ('{"seeds": []}', "it names no seeds"),
     ('{"seeds": "1-2"}', "it names no seeds"),
-], ids=["twice", "true", "negative", "empty", "text"])
+    ("[1, 2]", 'it holds [1, 2], not an object with the key "seeds"'),
+    ('{"seeds": [1, 2], "lr": 0.1}', 'it holds the key "lr", which an ensemble\'s does not'),
+    ("{not json", "it cannot be read as JSON (Expecting property name"),
+], ids=["twice", "true", "negative", "empty", "text", "a-bare-list", "another-key", "not-json"])
 def test_ensemble_json_is_checked_as_seeds_are(ensemble_copy, capsys, content, says):
     (ensemble_copy / "ensemble.json").write_text(content)
     before = _snapshot_all(ensemble_copy)
     assert train_main(["--resume", str(ensemble_copy), "--iterations", "5"]) == 1
     err = one_clear_line(capsys)
-    assert "ensemble.json is damaged" in err and says in err
+    assert f"{ensemble_copy / 'ensemble.json'} is damaged or not a gan-vanilla ensemble's: " \
+           f"{says}" in err
+    assert err.endswith('; repair it (an ensemble\'s is {"seeds": [...]}, its members\' seeds) '
+                        'or move it away\n')
     assert _snapshot_all(ensemble_copy) == before
 
 

@@ -61,3 +61,14 @@ def test_the_one_table_reader_checks_each_value_by_its_kind(tmp_path):
         write_table(path, [(*columns, "extra"), bad])
         with pytest.raises(DamagedFile, match="is damaged: line 2 .* is not a row"):
             read_table(path, columns, "a table", "a row", kinds, exact=False)
+
+
+def test_an_error_that_names_no_file_is_not_said_to_be_a_write(capsys):
+    from gan_vanilla.cli.common import command
+
+    @command("prog")
+    def main():
+        raise OSError("image file is truncated")  # PIL's, reading a figure: no write at all
+
+    assert main() == 1
+    assert capsys.readouterr().err == "prog: error: image file is truncated\n"

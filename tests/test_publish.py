@@ -272,6 +272,9 @@ def test_a_figure_is_compared_pixel_by_pixel_with_the_one_drawn(tmp_path):
     assert "is not the figure its data give" in figure_differs(png("off.png", (0, 0, 1)), drawn)
     assert figure_differs(png("old.png", (9, 9, 9), "Matplotlib version3.7.0"), drawn) is None
     assert figure_differs(str(tmp_path / "gone.png"), drawn).endswith("gone.png is missing")
+    torn = tmp_path / "torn.png"  # a figure cut short: named, not taken for a failed write
+    torn.write_bytes((tmp_path / "drawn.png").read_bytes()[:60])
+    assert figure_differs(str(torn), drawn).startswith(f"{torn} is damaged or not an image (")
 
 
 def test_check_fails_when_the_samples_are_not_of_the_configurations(published, capsys):

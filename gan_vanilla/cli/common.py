@@ -25,9 +25,10 @@ FIXABLE = (UserError, MNISTError, CheckpointError, DamagedFile, UnknownDevice)
 def command(prog, fixable=()):
     """A command's main, with the one error tail every command shares: an error the user can
     fix (FIXABLE, and `fixable`) becomes `PROG: error: MESSAGE` on stderr and exit 1; a write
-    that failed names the file and why, exit 1. Anything else is a bug and keeps its
-    traceback. The command runs with the CPU's denormal floats flushed, as training does
-    (run/device.py), and leaves the calling thread's setting as it found it."""
+    that failed names the file and why, exit 1 (an OSError that names no file was no write of
+    ours, and is said as it is). Anything else is a bug and keeps its traceback. The command
+    runs with the CPU's denormal floats flushed, as training does (run/device.py), and leaves
+    the calling thread's setting as it found it."""
 
     def wrap(main):
         @functools.wraps(main)
@@ -38,7 +39,9 @@ def command(prog, fixable=()):
             except (*FIXABLE, *fixable) as e:
                 error(prog, e)
             except OSError as e:
-                error(prog, f"could not write {written(e)}: {e.strerror or e}")
+                name = written(e)
+                error(prog, f"could not write {name}: {e.strerror or e}" if name else
+                      f"{e.strerror or e}")
             return 1
 
         return run
@@ -53,10 +56,10 @@ def error(prog, message):
 def written(error):
     """The file a failed write was for. Every write goes through files.atomic.save_atomic: a
     failed os.replace names the .part file, then (filename2) the file itself; a failed write
-    names the .part file alone."""
+    names the .part file alone. None when it names no file."""
     name = error.filename2 or error.filename
     if not name:
-        return "an output file"
+        return None
     name = os.fsdecode(name)
     return name.removesuffix(".part")
 

@@ -25,18 +25,31 @@ def write_seeds(out_dir, seeds):
 
 def read_seeds(out_dir):
     """The seeds ensemble.json names, checked as --seeds is (flags.seeds_problem);
-    CheckpointError, saying what is wrong, when it is not an ensemble's."""
+    CheckpointError, saying what is wrong, when it is not an ensemble's: not JSON, not an
+    object of "seeds" alone, or not a list of seeds."""
     path = os.path.join(out_dir, NAME)
     try:
         with open(path) as f:
-            seeds = json.load(f)["seeds"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise CheckpointError(f"{path} is damaged or not a gan-vanilla ensemble's") from None
-    problem = seeds_problem(seeds)
+            data = json.load(f)
+    except (OSError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
+        problem = f"cannot be read as JSON ({e.strerror if isinstance(e, OSError) else e})"
+    else:
+        problem = _problem(data)
     if problem:
         raise CheckpointError(f"{path} is damaged or not a gan-vanilla ensemble's: it "
-                              f"{problem}; repair it or move it away")
-    return seeds
+                              f"{problem}; repair it (an ensemble's is {{\"seeds\": [...]}}, its "
+                              f"members' seeds) or move it away")
+    return data["seeds"]
+
+
+def _problem(data):
+    """What is wrong with ensemble.json's content, or None."""
+    if not isinstance(data, dict) or "seeds" not in data:
+        return f"holds {json.dumps(data)[:40]}, not an object with the key \"seeds\""
+    unknown = sorted(set(data) - {"seeds"})
+    if unknown:
+        return f"holds the key {json.dumps(unknown[0])}, which an ensemble's does not"
+    return seeds_problem(data["seeds"])
 
 
 def same_seeds(a, b):

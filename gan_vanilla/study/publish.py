@@ -332,12 +332,18 @@ def figure_differs(committed, drawn):
 
     if not os.path.exists(committed):
         return f"{committed} is missing"
-    with Image.open(committed) as old, Image.open(drawn) as new:
-        if old.info.get("Software") != new.info.get("Software"):
-            return None
-        if old.size != new.size or old.convert("RGBA").tobytes() != new.convert("RGBA").tobytes():
-            return (f"{committed} is not the figure its data give (drawn before they changed, "
-                    "or changed by hand)")
+    with Image.open(drawn) as new:
+        try:
+            with Image.open(committed) as old:
+                if old.info.get("Software") != new.info.get("Software"):
+                    return None
+                pixels = old.size == new.size and old.convert("RGBA").tobytes() == (
+                    new.convert("RGBA").tobytes())
+        except (OSError, ValueError) as e:  # truncated, or not an image: PIL says which
+            return f"{committed} is damaged or not an image ({e})"
+    if not pixels:
+        return (f"{committed} is not the figure its data give (drawn before they changed, "
+                "or changed by hand)")
     return None
 
 
