@@ -1,5 +1,6 @@
 """Atomic writes (files/atomic.py): a write that fails leaves no `.part` file and the old file as
-it was."""
+it was, and a failure that is no write is not said to be one. The one table reader and writer
+(files/tables.py): values checked by their kind, a log's rows each of its own iteration."""
 
 import pytest
 import torch
@@ -61,6 +62,18 @@ def test_the_one_table_reader_checks_each_value_by_its_kind(tmp_path):
         write_table(path, [(*columns, "extra"), bad])
         with pytest.raises(DamagedFile, match="is damaged: line 2 .* is not a row"):
             read_table(path, columns, "a table", "a row", kinds, exact=False)
+
+
+def test_a_log_never_holds_an_iteration_twice(tmp_path):
+    """append_row is where every log's rows are added (losses.csv, quality.csv): a row of an
+    iteration the log already holds is not written again."""
+    from gan_vanilla.files.tables import append_row, write_table
+
+    path = tmp_path / "quality.csv"
+    write_table(path, [("iteration", "x")])
+    assert [append_row(path, row) for row in ((12, 0.5), (15, 0.25), (15, 0.25), (9, 1))] == [
+        True, True, False, False]
+    assert path.read_text() == "iteration,x\n12,0.5\n15,0.25\n"
 
 
 def test_an_error_that_names_no_file_is_not_said_to_be_a_write(capsys):

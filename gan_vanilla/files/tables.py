@@ -5,6 +5,7 @@ instead of surfacing later as a wrong number or a traceback."""
 
 import csv
 import io
+import os
 
 from .atomic import save_text
 
@@ -28,9 +29,31 @@ def write_table(path, rows):
 
 
 def append_row(path, row):
-    """One more row at the end of a table (a run's log, as it goes)."""
+    """One more row at the end of a table (a run's log, as it goes), whose rows go up in their
+    first value, the iteration: a row of an iteration the table already holds is not written
+    again (an ensemble whose members measured apart owes one of them a measurement the other
+    made). Returns whether it wrote the row."""
+    last = _last_first_value(path)
+    if last is not None and int(row[0]) <= last:
+        return False
     with open(path, "a", newline="") as f:
         csv.writer(f).writerow(row)
+    return True
+
+
+def _last_first_value(path, tail=4096):
+    """The first value of a table's last row, as an integer; None for a table without rows
+    (its last line the header) or without the file."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - tail))
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return None
+    try:
+        return int(lines[-1].split(b",", 1)[0]) if lines else None
+    except ValueError:  # the header
+        return None
 
 
 def read_table(path, columns, what, row_is, kinds=None, exact=True):

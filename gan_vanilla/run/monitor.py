@@ -121,7 +121,9 @@ class QualityMonitor:
         at its end), so a resume that fails leaves it as it was.
 
         A run stopped while the classifier trained for the measurement after its last
-        iteration owes that measurement (self.owed); the caller makes it before the loop."""
+        iteration owes that measurement (self.owed); the caller makes it before the loop. (An
+        ensemble makes it for every member; one that measured it when it ran alone keeps the
+        row it has: a log never holds an iteration twice, files/tables.append_row.)"""
         pending = []
         for k, path in enumerate(self.paths):
             rows = []
@@ -182,7 +184,8 @@ class QualityMonitor:
         self.finish()
         for k, (path, name, row) in enumerate(zip(self.paths, self.names, rows, strict=True)):
             row["iteration"] = it
-            append_row(path, [it, *(_fmt(row[c]) for c in COLUMNS[1:])])
+            if not append_row(path, [it, *(_fmt(row[c]) for c in COLUMNS[1:])]):
+                continue  # a member that measured this iteration alone, before (start)
             self.log(name + quality_line(it, row))
             self.collapsed[k], line = next_state(self.collapsed[k], row["class_histogram"], it)
             if line is not None:
