@@ -204,7 +204,7 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
                     samples = G(z_G)  # the G step's z through the updated G, as there
                 for m in run.members:  # the run itself; or each member (m.k indexes it)
                     log(m.prefix + report_line(it, D_loss[m.k].item(), G_loss[m.k].item()))
-                    grids.save(samples[m.k][:16], m.path(f"{c:03d}.png"))
+                    grids.save(samples[m.k][:16], m.grid(c))  # out/000.png, out/001.png, ...
                 c += 1
 
             # Beyond the post: the loss log, the quality monitor, the progress bar,

@@ -2,6 +2,8 @@
 nothing lost."""
 
 import json
+import re
+import shlex
 import shutil
 
 import pytest
@@ -655,3 +657,77 @@ def test_best_pt_carries_the_digest_and_a_checkpoint_without_one_still_loads(fin
     torch.save({k: v for k, v in state.items() if k != "digest"}, old)
     assert train_main(["--resume", str(old), "--iterations", "4", "--quiet"]) == 0
     assert load_checkpoint(old)["iteration"] == 4
+
+
+def test_members_at_different_iterations_go_on_as_the_refusals_say(ensemble_copy, capsys):
+    ens = str(ensemble_copy)
+    # Seed 1 goes on alone with another --sample-every: grids at 4 and 6 besides 0's.
+    assert train_main(["--resume", f"{ens}/seed-1/checkpoint.pt", "--iterations", "7",
+                       "--sample-every", "2", "--quiet"]) == 0
+    capsys.readouterr()
+    before = _snapshot_all(ensemble_copy)
+    assert train_main(["--resume", ens, "--iterations", "9", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert err.endswith(f"the members of {ens} (1-2) stand at different iterations (seed 1 at 7, "
+                        f"seed 2 at 3), so they cannot go on as one ensemble; bring each one "
+                        f"behind to iteration 7 alone first: --resume {ens}/seed-2/checkpoint.pt "
+                        f"--iterations 7\n")
+    assert _snapshot_all(ensemble_copy) == before
+    # Each way out, typed as the line gives it.
+    assert train_main(shlex.split(err.rsplit("first: ", 1)[1])) == 0
+    assert train_main(["--resume", ens, "--iterations", "9", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    assert "were trained with different settings (sample_every; sample_every: 2 for seed 1, " \
+           "1000 for seed 2)" in err
+    typed = re.search(r"type the value they all go on with, e\.g\. (.*), and every member", err)
+    assert train_main(["--resume", ens, "--iterations", "9", *shlex.split(typed[1])]) == 0
+    # Each member numbers its own grids: seed 1 wrote 4 (at 0, 4, 6 and 8), seed 2 two (0, 8).
+    members = _members(ensemble_copy, (1, 2))
+    assert [(s["iteration"], s["grid_counter"]) for s in members.values()] == [(9, 4), (9, 2)]
+    for seed, grids in ((1, 4), (2, 2)):
+        assert sorted(p.name for p in (ensemble_copy / f"seed-{seed}").glob("0*.png")) == [
+            f"{c:03d}.png" for c in range(grids)]
+
+
+@pytest.mark.parametrize("foreign", ["checkpoint", "config"])
+def test_a_member_of_another_run_is_refused_by_name_and_the_way_out_works(
+        ensemble_copy, mnist_dir, tmp_path, capsys, foreign):
+    ens, member = ensemble_copy, ensemble_copy / "seed-1"
+    before = _snapshot_all(ens)
+    # The refusal that led here once offered --overwrite; now neither way takes the folder.
+    args = ["--data-dir", str(mnist_dir), "--seed", "5", "--iterations", "3", "--quality-every",
+            "0", "--quiet"]
+    for extra in ([], ["--overwrite"]):
+        assert train_main([*args, "--out-dir", str(member), *extra]) == 1
+        assert one_clear_line(capsys).endswith(
+            f"{member} holds seed 1 of the ensemble in {ens}; a new run, or another run's "
+            f"resume, needs a folder of its own (--overwrite too): give another --out-dir (that "
+            f"member goes on alone with --resume {member / 'checkpoint.pt'}, the ensemble with "
+            f"--resume {ens})\n")
+    assert _snapshot_all(ens) == before
+    # What that --overwrite left: seed 5's run in seed 1's folder; or, stopped before its
+    # first checkpoint, its config.json beside seed 1's checkpoint.
+    assert train_main([*args, "--out-dir", str(tmp_path / "five")]) == 0
+    if foreign == "checkpoint":
+        shutil.rmtree(member)
+        shutil.copytree(tmp_path / "five", member)
+    else:
+        shutil.copy(tmp_path / "five" / "config.json", member / "config.json")
+    before = _snapshot_all(ens)
+    assert train_main(["--resume", str(ens), "--iterations", "5", "--quiet"]) == 1
+    err = one_clear_line(capsys)
+    why = ("its checkpoint.pt is a run of seed 5" if foreign == "checkpoint" else
+           "its config.json is of a run of seed 5")
+    assert f"error: {member} holds another run than seed 1 of the ensemble in {ens} ({why}), " \
+           f"so the ensemble cannot go on with it; move it out of {ens} (mv {member} " \
+           f"{ens}.seed-1.old-1), then train seed 1 again to the other members' iteration: " \
+           f"--seed 1 --out-dir {member} --iterations 3 " in err
+    assert _snapshot_all(ens) == before
+    # The way out, typed as the line gives it; then the ensemble goes on, each member its own.
+    shutil.move(*shlex.split(re.search(r"\(mv (.*?)\)", err)[1]))
+    assert train_main(shlex.split(err.split("iteration: ", 1)[1])) == 0
+    assert train_main(["--resume", str(ens), "--iterations", "5", "--quiet"]) == 0
+    members = _members(ens, (1, 2))
+    assert [(s["iteration"], s["settings"]["seed"]) for s in members.values()] == [(5, 1),
+                                                                                   (5, 2)]
+    assert json.loads((member / "config.json").read_text())["seed"] == 1

@@ -236,6 +236,55 @@ def test_the_quality_monitor_watches_every_member(tmp_path):
         assert sum(line.startswith(f"seed {seed}: Quality-") for line in lines) == 2
 
 
+def test_members_that_went_on_apart_go_on_as_one_as_each_would_alone(tmp_path):
+    """Seeds 1 and 2 trained as an ensemble to iteration 6; seed 2 then resumed alone to 10
+    with --sample-every 1 --mb-size 32 --quality-every 3 (it writes more grids, stands
+    elsewhere in its epoch and measures iteration 9), seed 1 alone to 10 as it was; then the
+    ensemble resumed to 13 with those flags typed for both. Each member numbers its own grids,
+    takes its own batches and measures each iteration once (seed 1 owes iteration 9, which
+    seed 2 has): each is its single run on the same schedule, straight on."""
+    from gan_vanilla.measure.classifier import DEFAULTS
+    from gan_vanilla.run.monitor import read_quality
+
+    small = {**DEFAULTS, "channels": (4, 8), "epochs": 1}  # trains in seconds
+    first = dict(sample_every=3, quality_every=0, classifier_cache=str(tmp_path / "cache"))
+    alone = {1: {}, 2: dict(sample_every=1, mb_size=32, quality_every=3)}
+    together = dict(sample_every=2, mb_size=32, quality_every=3)
+
+    def run(folder, seed, iterations, changes, seeds=None, resume=None):
+        settings = dataclasses.replace(BASE, seed=seed, out_dir=str(folder),
+                                       iterations=iterations, **{**first, **changes})
+        train(settings, in_memory_mnist(seed=seed), CPU, log=lambda line: None, seeds=seeds,
+              resume=resume, classifier_settings=small)
+
+    def checkpoint(folder):
+        return load_checkpoint(folder / "checkpoint.pt")
+
+    out, seeds = tmp_path / "apart", [1, 2]
+    run(out, 0, 6, {}, seeds)
+    for seed in seeds:
+        member = out / f"seed-{seed}"
+        run(member, seed, 10, alone[seed], resume=checkpoint(member))
+    run(out, 0, 13, together, seeds, [checkpoint(out / f"seed-{s}") for s in seeds])
+    for seed, measured, grids in ((1, [9, 12], 6), (2, [6, 9, 12], 8)):
+        single, member = tmp_path / f"single-{seed}", out / f"seed-{seed}"
+        run(single, seed, 6, {})
+        run(single, seed, 10, alone[seed], resume=checkpoint(single))
+        run(single, seed, 13, {**alone[seed], **together}, resume=checkpoint(single))
+        assert sorted(files(member)) == sorted(files(single)), seed  # the grids, the logs
+        mine, theirs = checkpoint(member), checkpoint(single)
+        assert (mine["iteration"], mine["grid_counter"]) == (theirs["iteration"],
+                                                             theirs["grid_counter"]) == (13, grids)
+        for name in PARAM_NAMES:
+            torch.testing.assert_close(mine["params"][name], theirs["params"][name], atol=ATOL,
+                                       rtol=RTOL, msg=f"seed {seed}, {name}")
+        mine, theirs = (read_losses(f / "losses.csv") for f in (member, single))
+        assert mine["iteration"] == theirs["iteration"]
+        assert mine["D_loss"] == pytest.approx(theirs["D_loss"], rel=1e-4)
+        mine, theirs = (read_quality(f / "quality.csv")["iteration"] for f in (member, single))
+        assert mine == theirs == measured, seed
+
+
 def test_training_md_says_what_members_json_measured():
     """docs/training.md quotes scripts/members.py's measurement of a member against its
     single run (docs/members.json); a new measurement that moves a figure fails here until

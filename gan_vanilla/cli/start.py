@@ -15,6 +15,7 @@ from ..run.ensemble_folder import (
     is_ensemble,
     load_members,
     member_dir,
+    member_of,
     read_seeds,
     same_seeds,
 )
@@ -225,8 +226,9 @@ def check_folders(start, args):
                             f"a single run needs a folder of its own: give another --out-dir "
                             f"(a member goes on alone with --resume "
                             f"{member_dir(out, 'S')}/checkpoint.pt)")
-        refuse_to_replace_a_run(start.checkpoint_path(), start.settings, args,
-                                _continued(start, args, None))
+        continued = _continued(start, args, None)
+        refuse_to_replace_a_member(start.checkpoint_path(), continued)
+        refuse_to_replace_a_run(start.checkpoint_path(), start.settings, args, continued)
         return
     single = os.path.join(out, "checkpoint.pt")
     if os.path.exists(single):
@@ -252,6 +254,22 @@ def _continued(start, args, seed):
 
 def _member(settings, seed):
     return settings if seed is None else dataclasses.replace(settings, seed=seed)
+
+
+def refuse_to_replace_a_member(checkpoint_path, continued):
+    """A single run whose --out-dir is one member's folder of an ensemble, holding that
+    member's checkpoint, may only continue that member (--resume it, or --auto-resume the same
+    run): anything else, --overwrite too, would leave the ensemble a member of another run."""
+    owner = member_of(os.path.dirname(checkpoint_path))
+    if owner is None or not os.path.exists(checkpoint_path) or (
+            continued and os.path.exists(continued)
+            and os.path.samefile(continued, checkpoint_path)):
+        return
+    ensemble, seed = owner
+    raise UserError(f"{os.path.dirname(checkpoint_path)} holds seed {seed} of the ensemble in "
+                    f"{ensemble}; a new run, or another run's resume, needs a folder of its own "
+                    f"(--overwrite too): give another --out-dir (that member goes on alone with "
+                    f"--resume {checkpoint_path}, the ensemble with --resume {ensemble})")
 
 
 def refuse_to_replace_a_run(checkpoint_path, settings, args, continued=None):

@@ -60,12 +60,14 @@ def stacked_solver_state(state_dicts, names):
 
 
 def stacked_checkpoint(states):
-    """The members' checkpoints as one state for restore_state (run/checkpoint.py)."""
-    for key in ("iteration", "grid_counter"):
-        found = sorted({s[key] for s in states})
-        if len(found) > 1:
-            raise ValueError(f"the members' checkpoints are at different {key.replace('_', ' ')}s "
-                             f"({', '.join(map(str, found))})")
+    """The members' checkpoints as one state for restore_state (run/checkpoint.py). They stand
+    at one iteration; their grid counters may differ (a member that went on alone with
+    another --sample-every): the first member's is the loop's, and each member numbers its
+    grids from its own (run/session.py, Member.grid_offset)."""
+    found = sorted({s["iteration"] for s in states})
+    if len(found) > 1:
+        raise ValueError(f"the members' checkpoints are at different iterations "
+                         f"({', '.join(map(str, found))})")
     return {**states[0],
             "params": {name: stacked_of(name, [s["params"][name] for s in states])
                        for name in states[0]["params"]},

@@ -69,7 +69,11 @@ class StackedDataSet(DataSet):
     Each member shuffles with its own generator, as its single run's DataSet does, but the
     members share one position: they take batches of one size from splits of one size, so
     every member's epoch ends at the same iteration. `perm` holds each member's order as a
-    row, (K, N): a batch is one slice of it and one gather from the images they share."""
+    row, (K, N): a batch is one slice of it and one gather from the images they share.
+
+    Members brought to one iteration apart, with different --mb-size (each resumed alone),
+    stand at different places in their epochs: those (`apart`) take each its own batch, as
+    its single run does, and the batches are stacked."""
 
     def __init__(self, train, seeds):
         self.images, self.labels = train.images, train.labels
@@ -77,6 +81,13 @@ class StackedDataSet(DataSet):
         self.members = [DataSet(train.images, train.labels, seed=s) for s in seeds]
         self.perm = None  # (K, N): this epoch's order of each member
         self.index_in_epoch = 0
+        self.apart = False
+
+    def next_batch(self, batch_size):
+        if not self.apart:
+            return super().next_batch(batch_size)
+        images, labels = zip(*(m.next_batch(batch_size) for m in self.members), strict=True)
+        return torch.stack(images), torch.stack(labels)
 
     def _shuffle(self):
         for m in self.members:
@@ -86,16 +97,16 @@ class StackedDataSet(DataSet):
     def state_dict(self, k):
         """Member k's position, as its single run's DataSet.state_dict gives it."""
         m = self.members[k]
-        m.index_in_epoch = self.index_in_epoch
+        if not self.apart:
+            m.index_in_epoch = self.index_in_epoch
         return m.state_dict()
 
     def load_state_dicts(self, states):
         for m, state in zip(self.members, states, strict=True):
             m.load_state_dict(state)
         positions = {m.index_in_epoch for m in self.members}
-        if len(positions) > 1:
-            raise ValueError(f"the members' batches stand at different places "
-                             f"({sorted(positions)}) and cannot be stacked")
-        self.index_in_epoch = positions.pop()
-        self.perm = (None if self.members[0].perm is None else
-                     torch.stack([m.perm for m in self.members]))
+        self.apart = len(positions) > 1
+        if not self.apart:
+            self.index_in_epoch = positions.pop()
+            self.perm = (None if self.members[0].perm is None else
+                         torch.stack([m.perm for m in self.members]))

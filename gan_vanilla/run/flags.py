@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import re
+import shlex
 
 from ..settings import Settings
 
@@ -260,7 +261,7 @@ def typed_form(field, value):
         return name if value else f"--no-{name[2:]}"
     if action.nargs == 0:  # store_true
         return name if value else None
-    return f"{name} {value}"
+    return f"{name} {shlex.quote(str(value))}"
 
 
 def settings_from_args(args):

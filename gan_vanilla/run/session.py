@@ -53,9 +53,16 @@ class Member:
     prefix: str = ""  # begins the member's terminal lines: "seed 3: "
     best: object = None  # its BestGenerator, with the quality monitor on
     board: object = None  # its TensorBoard writer, with --tensorboard
+    # Its grids' number less the loop's counter c: 0, but for a member that wrote more or
+    # fewer grids when it went on alone with another --sample-every.
+    grid_offset: int = 0
 
     def path(self, name):
         return os.path.join(self.settings.out_dir, name)
+
+    def grid(self, c):
+        """The loop's grid number c as this member's file: out/000.png, out/001.png, ..."""
+        return self.path(f"{c + self.grid_offset:03d}.png")
 
 
 def members_of(settings, seeds=None):
@@ -138,6 +145,7 @@ class Run:
         self.start, self.grid_counter = restore_state(state, self.params, self.G_solver,
                                                       self.D_solver, self.settings.lr)
         for m, member_state in zip(self.members, states, strict=True):
+            m.grid_offset = member_state["grid_counter"] - self.grid_counter
             if m.best is not None and member_state.get("best"):  # older checkpoints have none
                 m.best.load_state_dict(member_state["best"])
 
@@ -154,7 +162,7 @@ class Run:
         if it % s.sample_every == 0:
             for m in self.members:
                 if m.board is not None:
-                    m.board.grid(it, self.grids.png_of(m.path(f"{grid_counter - 1:03d}.png")))
+                    m.board.grid(it, self.grids.png_of(m.grid(grid_counter - 1)))
         if self.monitor.due(it, s.iterations):
             self._measured(it, self.monitor.measure(it, G))
         self.losses.record(it, D_loss, G_loss, D_real, D_fake)
@@ -215,7 +223,8 @@ class Run:
                 self.mnist.train.state_dict() if one else self.mnist.train.state_dict(m.k),
                 self.losses.state_dict(i),
                 rng_state(self.device) if one else self.stack.rng_state(m.k),
-                iteration, self.grid_counter, m.settings, m.best and m.best.state_dict())
+                iteration, self.grid_counter + m.grid_offset, m.settings,
+                m.best and m.best.state_dict())
             save_checkpoint(state, m.path("checkpoint.pt"))
             if self.resumed and self.saved_at is None:
                 write_config(m.settings, self.device, m.path("config.json"))
@@ -255,7 +264,7 @@ class Run:
                 self.grids.call(plot_losses, m.path("losses.csv"), m.path("losses.png"),
                                 m.path("quality.csv"), best and best["iteration"])
                 frames = self.grids.frames([m.path(f"{i:03d}.png")
-                                            for i in range(self.grid_counter)])
+                                            for i in range(self.grid_counter + m.grid_offset)])
                 self.grids.call(write_gif, frames, m.path("progress.gif"))
         self.grids.close()
         return False
