@@ -28,6 +28,7 @@ from gan_vanilla.cli.study import main
 from gan_vanilla.cli.train import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.study import runner
+from gan_vanilla.study.ensembles import plan
 from gan_vanilla.study.plan import load_study
 
 from .conftest import ROOT, in_process, tiny_study
@@ -323,10 +324,17 @@ def test_one_study_at_a_time_in_a_folder(study, capsys):
     folder, path = study
     before = snapshot(folder / "study")
     with runner.lock(str(folder / "study")):  # as another study holds it
-        for argv in ([path], [path, "--collect"]):
+        for argv in ([path], [path, "--collect"], [path, "--only", "a"]):
             assert main(argv) == 1
             assert (f"another study is running in {folder / 'study'} (process {os.getpid()}); "
                     "wait for it to finish, or stop it") in refused(capsys)
+    # Lines of --list (--only) run side by side, never beside a whole study.
+    with runner.lock(str(folder / "study"), shared=True):
+        assert main([path]) == 1
+        assert (f"another study is running in {folder / 'study'} (lines of its --list)"
+                in refused(capsys))
+        assert main([path, "--only", "a", "--seeds", "1"]) == 0
+        assert "1 run, 1 done, 0 to run" in capsys.readouterr().out
     assert snapshot(folder / "study") == before
 
 
@@ -436,7 +444,8 @@ def test_sigterm_stops_the_runs_through_the_study(finished, mnist_dir, tmp_path)
     assert not os.path.exists(f"/proc/{children[0]}")  # the study waited for its run
 
 
-# Issue 26: a line of --list never loses a run, whoever runs it and however often.
+# Issue 26: a line of --list never loses a run, whoever runs it and however often. Issue 34:
+# each line does what the study would do, from the folders as they are when it runs.
 
 
 def _list(path, capsys, *extra):
@@ -444,38 +453,106 @@ def _list(path, capsys, *extra):
     return capsys.readouterr().out.splitlines()
 
 
-def _train_part(line):
-    """The train command of a --list line, as arguments (what follows gan-vanilla-train)."""
-    return shlex.split(line.split(" && ")[0])[1:]
+def _run_line(line):
+    """A line of --list, run as a scheduler would run it (its study in this process)."""
+    argv = shlex.split(line)
+    assert argv[0] == "gan-vanilla-study"
+    return main(argv[1:])
 
 
 @pytest.mark.parametrize("extra", [["--ensembles"], ["--no-ensembles"]],
                          ids=["ensemble", "single"])
 def test_a_list_line_run_twice_or_after_a_stop_never_loses_a_run(mnist_dir, tmp_path, capsys,
-                                                                 extra):
+                                                                 monkeypatch, extra):
     text = STUDY.replace("quality-every = 2", "quality-every = 0")
     path = write_study(tmp_path, mnist_dir, tmp_path / "cache", text)
     lines = _list(path, capsys, *extra)
-    assert all("--overwrite" not in line and "--auto-resume" in line for line in lines)
-    argv = _train_part(lines[0])
+    assert lines == ([f"gan-vanilla-study {path} --only a --seeds 0-1 {extra[0]}"] if
+                     extra == ["--ensembles"] else
+                     [f"gan-vanilla-study {path} --only a --seeds {s} {extra[0]}" for s in (0, 1)])
+    in_process(monkeypatch)
     runs = tmp_path / "study" / "runs" / "a"
-    seeds = [0, 1] if "--seeds" in argv else [0]
-    # Stopped at iteration 2 (as by a signal), then the line, requeued: it goes on from 2.
-    stopped = [*argv[: argv.index("--iterations") + 1], "2",
-               *argv[argv.index("--iterations") + 2:]]
-    assert train_main(stopped) == 0
-    assert train_main(argv) == 0
+    # Stopped at iteration 2 (as by a signal, the study's record written), then the lines,
+    # requeued: each goes on from 2.
+    study = load_study(path)
+    for work in plan(study.runs, extra == ["--ensembles"]):
+        argv = work.train_argv()
+        assert train_main([*argv[: argv.index("--iterations") + 1], "2",
+                           *argv[argv.index("--iterations") + 2:]]) == 0
+    for run in study.runs:
+        run.write_record(1.0)
+    for line in lines:
+        assert _run_line(line) == 0
     capsys.readouterr()
-    for s in seeds:
+    for s in (0, 1):
         run = runs / f"seed-{s}"
         assert load_checkpoint(run / "checkpoint.pt")["iteration"] == 3
         # losses.csv (a row an iteration) holds every iteration once: it went on, not anew
         assert [r["iteration"] for r in rows(run / "losses.csv")] == ["0", "1", "2"]
-    # Run again once finished: nothing to do, nothing touched.
+        assert (run / "evaluation.json").exists()
+    # Run again once finished: nothing to do, nothing touched; nothing is left to list.
     before = snapshot(runs)
-    assert train_main(argv) == 0
-    assert "nothing to train" in capsys.readouterr().err
+    for line in lines:
+        assert _run_line(line) == 0
+    assert capsys.readouterr().out.count(" done, 0 to run") == len(lines)
     assert snapshot(runs) == before
+    assert _list(path, capsys, *extra) == []
+
+
+def test_every_line_of_list_does_what_the_study_does_once_an_ensemble_gained_seeds(
+        finished, mnist_dir, tmp_path, capsys, monkeypatch):
+    """Seeds 0 and 1 trained as one ensemble and evaluated; the study file now names seeds
+    0-3. The study moves the earlier ensemble.json aside and trains 2-3 as one ensemble;
+    every line of --list, run (and run again), does the same, and replaces nothing done."""
+    text = STUDY.replace("quality-every = 2", "quality-every = 0")
+    path = write_study(tmp_path, mnist_dir, finished / "cache", text)
+    in_process(monkeypatch)
+    assert main([path, "--ensembles"]) == 0
+    grown = text.replace("seeds = [0, 1]", "seeds = [0, 1, 2, 3]")
+    path = write_study(tmp_path, mnist_dir, finished / "cache", grown)
+    # The same state for the study itself, in a folder of its own.
+    shutil.copytree(tmp_path / "study", tmp_path / "whole")
+    whole = write_tiny(tmp_path, mnist_dir, finished / "cache", grown, name="whole.toml",
+                       out="whole")
+    runs = tmp_path / "study" / "runs" / "a"
+    done = {s: snapshot(runs / f"seed-{s}") for s in (0, 1)}
+    capsys.readouterr()
+    lines = _list(path, capsys, "--ensembles")
+    assert lines == [f"gan-vanilla-study {path} --only a --seeds 2-3 --ensembles"]
+    for line in [*lines, *lines]:  # and once more, as a requeued job
+        assert _run_line(line) == 0
+    assert main([whole, "--ensembles"]) == 0
+    assert {s: snapshot(runs / f"seed-{s}") for s in (0, 1)} == done
+    for folder in (runs, tmp_path / "whole" / "runs" / "a"):
+        assert json.loads((folder / "ensemble.json").read_text()) == {"seeds": [2, 3]}
+        assert json.loads((folder / "ensemble.json.old-1").read_text()) == {"seeds": [0, 1]}
+        assert not (folder / "ensemble.json.old-2").exists()
+    by_lines, by_study = (sorted(str(p.relative_to(f)) for p in f.rglob("*") if p.is_file())
+                          for f in (runs, tmp_path / "whole" / "runs" / "a"))
+    assert by_lines == by_study
+    for s in (2, 3):
+        mine, theirs = (load_checkpoint(f / f"seed-{s}" / "checkpoint.pt") for f in (
+            runs, tmp_path / "whole" / "runs" / "a"))
+        assert mine["iteration"] == theirs["iteration"] == 3
+        assert all(torch.equal(mine["params"][k], theirs["params"][k]) for k in mine["params"])
+    assert main([path, "--collect"]) == 0
+    assert [r["seed"] for r in rows(tmp_path / "study" / "results.csv")] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--only", "b"], "study file {path} has no configuration 'b'; it has a"),
+    (["--only", "a", "--seeds", "0,7"], "configuration 'a' of {path} has no seed 7; its seeds "
+                                        "are 0-1"),
+], ids=["configuration", "seed"])
+def test_only_names_runs_of_the_study_file(mnist_dir, tmp_path, capsys, argv, says):
+    path = write_study(tmp_path, mnist_dir, tmp_path / "cache")
+    assert main([path, *argv]) == 1
+    assert says.format(path=path) in refused(capsys)
+    assert not (tmp_path / "study").exists()
+    for bad in (["--seeds", "0"], ["--only", "a", "--collect"]):
+        with pytest.raises(SystemExit) as e:
+            main([path, *bad])
+        assert e.value.code == 2
 
 
 def test_a_new_ensemble_moves_aside_the_file_of_an_earlier_one(finished, mnist_dir, tmp_path,

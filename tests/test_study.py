@@ -116,20 +116,20 @@ def test_list_prints_runnable_commands_and_collect_gathers(mnist_dir, tmp_path, 
     path = write_study(tmp_path, mnist_dir)
     assert main([path, "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and not (tmp_path / "study").exists()  # --list runs nothing
-    assert all(line.startswith("gan-vanilla-train ") and " && gan-vanilla-evaluate " in line
-               for line in lines)
-    assert "--seed 1" in lines[3] and "--beta1 0.5" in lines[3]
-    assert "evaluation-best.json" in lines[3]  # and best.pt's evaluation, where there is one
+    assert not (tmp_path / "study").exists()  # --list runs nothing
+    # One line a run (on the CPU, no ensembles): the study itself, for that run alone.
+    assert lines == [f"gan-vanilla-study {path} --only {config} --seeds {seed} --no-ensembles"
+                     for config in ("post", "beta-half") for seed in (0, 1)]
     # A scheduler runs a line as it is (the console scripts, as pip installs them).
     bin_dir = os.path.dirname(sys.executable)
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    if shutil.which("gan-vanilla-train", path=env["PATH"]) is None:
+    if shutil.which("gan-vanilla-study", path=env["PATH"]) is None:
         pytest.skip("the console scripts are not installed")
     done = subprocess.run(lines[3], shell=True, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    # study-run.json is the study's own record; a scheduler's run writes none, so --collect
-    # takes an evaluation whose checkpoint holds the run's flags.
+    assert "beta-half seed 1: done" in done.stdout
+    assert main([path, "--list"]) == 0  # what is left
+    assert capsys.readouterr().out.splitlines() == lines[:3]
     assert main([path, "--collect"]) == 0
     results = rows(tmp_path / "study" / "results.csv")
     assert [(r["configuration"], r["seed"]) for r in results] == [("beta-half", "1")]
@@ -192,6 +192,12 @@ def test_a_study_of_ensembles(done, mnist_dir, tmp_path, capsys, monkeypatch):
                        "--classifier-cache", str(tmp_path / "cache")]) == 0
     for run in load_study(path).runs[:2]:
         run.write_record(1.0)  # the study's record of each, written before it trained
+    # Each configuration's line: post's goes on as one ensemble, beta-half's starts as one.
+    capsys.readouterr()
+    assert main([path, "--ensembles", "--list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"gan-vanilla-study {path} --only {config} --seeds 0-1 --ensembles"
+        for config in ("post", "beta-half")]
     assert main([path, "--ensembles"]) == 0
     assert started.count("train") == 2 and started.count("evaluate") == 8
     assert "4 to run, 1 at a time" in capsys.readouterr().out
@@ -205,6 +211,4 @@ def test_a_study_of_ensembles(done, mnist_dir, tmp_path, capsys, monkeypatch):
         for metric in ("parzen_ll", "classifier_score", "frechet_distance"):
             assert float(mine[metric]) == pytest.approx(float(theirs[metric]), rel=1e-3)
     assert main([path, "--ensembles", "--list"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and all(" --seeds 0-1 " in line for line in lines)
-    assert lines[1].count("gan-vanilla-evaluate") == 4  # each member's last and best
+    assert capsys.readouterr().out == ""  # nothing is left to do

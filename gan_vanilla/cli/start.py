@@ -176,8 +176,8 @@ def _resumed_run(args, argv):
 def _found_in_out_dir(start):
     """--auto-resume: where --out-dir already holds the run this command line describes, go
     on from its checkpoint, or do nothing when it is finished. A scheduler can requeue the
-    same line (a study's --list) as often as it likes: it never starts a finished or a
-    stopped run again, and never replaces another."""
+    same line (a study's train command) as often as it likes: it never starts a finished or
+    a stopped run again, and never replaces another."""
     out, settings = start.settings.out_dir, start.settings
     if start.seeds is None:
         path = os.path.join(out, "checkpoint.pt")

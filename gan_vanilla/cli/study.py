@@ -7,10 +7,11 @@ import shlex
 import sys
 
 from ..run import flags as train_flags
+from ..run.flags import seeds_text
 from ..study.ensembles import Ensemble, ensembles_on
 from ..study.plan import StudyError, check_before_running, load_study
 from ..study.report import collect
-from ..study.runner import StudyStopped, lock, run_study
+from ..study.runner import StudyStopped, lock, run_study, work_of
 from .common import command
 
 PROG = "gan-vanilla-study"
@@ -34,32 +35,45 @@ def main(argv=None):
                         "when the runs train on CUDA)")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--list", action="store_true",
-                      help="print each run's commands, one run (or ensemble) per line, and "
-                      "stop")
+                      help="print what is left to do, one shell line per run (or ensemble) "
+                      "that runs this study for it alone (--only, --seeds), and stop")
     what.add_argument("--collect", action="store_true",
                       help="only gather the results of the runs that are done")
+    parser.add_argument("--only", metavar="CONFIG",
+                        help="run only this configuration's runs, as the whole study would, "
+                        "and gather nothing: what a line of --list runs")
+    parser.add_argument("--seeds", type=train_flags.parse_seeds, metavar="LIST",
+                        help="with --only: only these seeds of it, e.g. 2-3")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.seeds is not None and args.only is None:
+        parser.error("--seeds picks seeds of the configuration --only names: give --only too")
+    if args.only is not None and args.collect:
+        parser.error("--only runs some runs and gathers nothing; --collect gathers every run's "
+                     "results: give one of them")
     note = lambda line: print(f"{PROG}: {line}", file=sys.stderr)  # noqa: E731
     failed = 0
     try:
         study = load_study(args.study, data_dir=args.data_dir)
-        ensembles = study.ensembles if args.ensembles is None else args.ensembles
+        if args.only is not None:
+            study.keep_only(args.only, args.seeds)
+        ensembles = ensembles_on(study, study.ensembles if args.ensembles is None else
+                                 args.ensembles)
         if args.list:
-            return _list(study, ensembles_on(study, ensembles))
+            return _list(study, ensembles, args.data_dir)
         if args.collect and not os.path.isdir(study.out_dir):
             raise StudyError(f"nothing to collect: {study.out_dir} does not exist")
         if not args.collect:
             check_before_running(study)
-        with lock(study.out_dir):
+        with lock(study.out_dir, shared=args.only is not None):
             if not args.collect:
                 failed = run_study(study, args.jobs, ensembles=ensembles)
-            written = collect(study, log=note)
+            written = [] if args.only is not None else collect(study, log=note)
     except StudyStopped as e:
+        again = shlex.join([PROG, *(sys.argv[1:] if argv is None else argv)])
         print(f"{PROG}: {e}; each run in training stopped at its next iteration and wrote its "
-              f"checkpoint. The same command continues: {PROG} {shlex.quote(args.study)}",
-              file=sys.stderr)
+              f"checkpoint. The same command continues: {again}", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:  # Ctrl-C before the runs or while collecting (atomic writes)
         print(f"{PROG}: stopped; no run was in progress, and every file written is whole",
@@ -70,18 +84,23 @@ def main(argv=None):
     return 1 if failed else 0
 
 
-def _list(study, ensembles):
-    """Every run's commands, for a scheduler; with ensembles, a configuration's seeds on one
-    line (its train command, then each member's evaluations)."""
-    work = study.runs
-    if ensembles:
-        by_config = {}
-        for run in study.runs:
-            by_config.setdefault(run.config, []).append(run)
-        work = [Ensemble(runs) if len(runs) > 1 else runs[0] for runs in by_config.values()]
+def _list(study, ensembles, data_dir):
+    """What is left to do, for a scheduler: one line per run, or per ensemble, of the work the
+    study would do now (runner.work_of). Each line runs this study for those runs alone
+    (--only, --seeds), so it does exactly what the whole study would do for them from the
+    folders as they are when it runs: moving aside a run of other flags or an earlier
+    ensemble's ensemble.json, training (or going on), evaluating; run again, it goes on or
+    does nothing, and it never replaces a run that is done. --ensembles or --no-ensembles, as
+    chosen here, so that another machine does the same; --data-dir, where one was given."""
+    _, work = work_of(study, ensembles)
     try:
         for item in work:
-            print(item.command_line(), flush=True)
+            runs = item.runs if isinstance(item, Ensemble) else [item]
+            line = [PROG, study.path, "--only", runs[0].config, "--seeds",
+                    seeds_text([run.seed for run in runs]),
+                    "--ensembles" if ensembles else "--no-ensembles",
+                    *(["--data-dir", data_dir] if data_dir is not None else [])]
+            print(shlex.join(line), flush=True)
     except BrokenPipeError:  # `--list | head`: the reader has what it wanted
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more is printed)
     return 0

@@ -14,7 +14,6 @@ time (scripts/bench.py), so off there unless the study file or --ensembles asks.
 """
 
 import os
-import shlex
 
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..run.ensemble_folder import NAME, is_ensemble, read_seeds, same_seeds
@@ -66,13 +65,6 @@ class Ensemble:
             pass
         return (f"{path} named other seeds; moved it to {move_aside(path)}, training seeds "
                 f"{seeds_text(self.seeds)} as one ensemble")
-
-    def command_line(self):
-        """The ensemble as one shell line: its train command, then every member's
-        evaluations, as --list prints them."""
-        train = " ".join(shlex.quote(a) for a in ["gan-vanilla-train", *self.train_argv()])
-        return " && ".join([train, *(run.command_line().split(" && ", 1)[1]
-                                     for run in self.runs)])
 
 
 def ensembles_on(study, setting):

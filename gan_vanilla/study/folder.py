@@ -5,7 +5,6 @@ is moved aside for a run of other flags."""
 
 import json
 import os
-import shlex
 
 from ..files.atomic import write_json
 from ..run.checkpoint import CheckpointError, load_checkpoint
@@ -46,18 +45,6 @@ class StudyRun:
         if self.study.classifier_cache:
             argv += ["--classifier-cache", self.study.classifier_cache]
         return argv
-
-    def command_line(self):
-        """The run as one shell line: what --list prints for a scheduler."""
-        train = " ".join(shlex.quote(a) for a in ["gan-vanilla-train", *self.train_argv()])
-        evaluate = " ".join(shlex.quote(a) for a in ["gan-vanilla-evaluate",
-                                                     *self.evaluate_argv()])
-        if not self.settings.quality_every:
-            return f"{train} && {evaluate}"
-        best = " ".join(shlex.quote(a) for a in ["gan-vanilla-evaluate",
-                                                 *self.evaluate_argv(best=True)])
-        # best.pt is there unless the quality monitor could not be had.
-        return f"{train} && {evaluate} && {{ test ! -e {shlex.quote(self.best)} || {best}; }}"
 
     def read_evaluation(self, best=False):
         """(evaluation.json's numbers, None); (None, why the study cannot use it); or (None,
@@ -117,8 +104,8 @@ class StudyRun:
 
     def mismatch(self):
         """None when the run in the folder was trained with exactly this run's flags; else
-        why not. The study's record says so; for a run a scheduler ran from --list (no
-        record), the checkpoint's settings do."""
+        why not. The study's record says so; for a run trained without one (by hand, or by a
+        line of an earlier --list), the checkpoint's settings do."""
         record = self.recorded()
         if record:
             return None if record.get("flags") == self.flags else "its flags changed"
@@ -179,9 +166,9 @@ def move_aside(path):
 
 def train_argv(study, who, out_dir, flags):
     """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
-    LIST, ensembles.py): into out_dir with its flags. --auto-resume: the same line starts the
-    run, continues it after a stop, and does nothing once it is finished, so that a line of
-    --list can be run again (a requeued job) without losing a run."""
+    LIST, ensembles.py): into out_dir with its flags. --auto-resume: the same command starts
+    the run, continues it after a stop, and does nothing once it is finished, so that the
+    study, or a line of its --list, can be run again (a requeued job) without losing a run."""
     argv = ["--data-dir", study.data_dir, *who, "--quiet"]
     if study.classifier_cache:
         argv += ["--classifier-cache", study.classifier_cache]

@@ -34,7 +34,7 @@ import tomllib
 import unicodedata
 
 from ..run import flags as train_flags
-from ..run.flags import settings_from_args, train_parser
+from ..run.flags import seeds_text, settings_from_args, train_parser
 from .folder import StudyRun
 
 TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "configurations",
@@ -63,6 +63,19 @@ class Study:
     @property
     def configurations(self):
         return list(dict.fromkeys(run.config for run in self.runs))
+
+    def keep_only(self, config, seeds=None):
+        """Leave the runs of one configuration (of `seeds` alone, when given): what a line of
+        --list runs (--only, --seeds). StudyError when the file names no such runs."""
+        if config not in self.configurations:
+            raise StudyError(f"study file {self.path} has no configuration {config!r}; it has "
+                             f"{', '.join(self.configurations)}")
+        runs = [run for run in self.runs if run.config == config]
+        missing = sorted(set(seeds or ()) - {run.seed for run in runs})
+        if missing:
+            raise StudyError(f"configuration {config!r} of {self.path} has no seed "
+                             f"{missing[0]}; its seeds are {seeds_text([r.seed for r in runs])}")
+        self.runs = [run for run in runs if seeds is None or run.seed in seeds]
 
 
 def load_study(path, data_dir=None):

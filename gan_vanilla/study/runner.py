@@ -2,10 +2,11 @@
 process of its own; one study at a time in a folder, and a signal passed on to the runs.
 
 Every run is two commands, train and evaluate, each a process of its own, so that a run is
-exactly what a user would type (`--list` prints them) and a crash or Ctrl-C loses only the
-iterations since the last checkpoint. A run whose evaluation was written for exactly its
-flags is done; a run with a checkpoint goes on from it (--auto-resume); a run whose folder
-holds a run with other flags is moved aside, whole, and trained anew.
+exactly what a user would type and a crash or Ctrl-C loses only the iterations since the last
+checkpoint. A run whose evaluation was written for exactly its flags is done; a run with a
+checkpoint goes on from it (--auto-resume); a run whose folder holds a run with other flags
+is moved aside, whole, and trained anew. A line of --list runs all this for some of the runs
+(--only CONFIG --seeds LIST), so that it does what the whole study would do for them.
 """
 
 import contextlib
@@ -33,19 +34,25 @@ class StudyStopped(Exception):
 
 
 @contextlib.contextmanager
-def lock(out_dir):
+def lock(out_dir, shared=False):
     """Hold the study folder's lock: one study at a time runs or collects there, since both
     write results.csv. The lock file holds the holder's process id, for the message of the
-    one refused; the lock itself goes with the process, however it ends."""
+    one refused; the lock itself goes with the process, however it ends. shared: the lines of
+    --list (--only), which run side by side, each its own runs, and never beside a whole
+    study or a --collect."""
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, LOCK), "a+") as f:
         try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(f, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0)
-            holder = f.read().strip() or "unknown"
-            raise StudyError(f"another study is running in {out_dir} (process {holder}); wait "
-                             "for it to finish, or stop it") from None
+            pid = f.read().strip()  # none where lines of --list hold it
+            holder = f"process {pid}" if pid else "lines of its --list"
+            raise StudyError(f"another study is running in {out_dir} ({holder}); wait for it "
+                             "to finish, or stop it") from None
+        if shared:
+            yield
+            return
         f.truncate(0)
         f.write(f"{os.getpid()}\n")
         f.flush()
@@ -109,13 +116,12 @@ def run_study(study, jobs=1, log=print, ensembles=None):
     Stopped once they have; the same command continues."""
     import concurrent.futures
 
-    todo = [run for run in study.runs if not run.matches() or run.evaluations_owed(log)]
-    on = ensembles_on(study, study.ensembles if ensembles is None else ensembles)
-    work = plan(todo, on)
+    todo, work = work_of(study, ensembles, log)
     together = sum(len(item.runs) for item in work if isinstance(item, Ensemble))
     ensembles_made = _count(sum(isinstance(item, Ensemble) for item in work), "ensemble")
-    log(f"study {study.path}: {len(study.runs)} runs, {len(study.runs) - len(todo)} done, "
-        f"{len(todo)} to run, {jobs} at a time, in {study.out_dir}"
+    log(f"study {study.path}: {_count(len(study.runs), 'run')}, "
+        f"{len(study.runs) - len(todo)} done, {len(todo)} to run, {jobs} at a time, in "
+        f"{study.out_dir}"
         + (f"; {together} of them as {ensembles_made}" if together else ""))
     threads = max(1, (os.cpu_count() or 1) // jobs)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
@@ -142,6 +148,14 @@ def run_study(study, jobs=1, log=print, ensembles=None):
     if children.signum is not None:
         raise StudyStopped(children.signum)
     return failed
+
+
+def work_of(study, ensembles=None, log=None):
+    """(the runs not done, the work they make: each a run or an Ensemble), as the study does
+    it from the folders as they are; log: says why an evaluation is owed again."""
+    todo = [run for run in study.runs if not run.matches() or run.evaluations_owed(log)]
+    return todo, plan(todo, ensembles_on(study, study.ensembles if ensembles is None else
+                                         ensembles))
 
 
 def _train_and_evaluate(run, children, env, log):
