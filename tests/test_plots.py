@@ -30,6 +30,24 @@ def test_losses_csv_has_a_row_per_window(run_dir):
         assert D_loss > 0 and G_loss > 0 and 0 < D_real < 1 and 0 < D_fake < 1
 
 
+def test_each_row_is_the_mean_of_its_windows_iterations_the_last_partial_one_too(
+        run_dir, mnist_dir, tmp_path):
+    """A row of losses.csv is the mean of the iterations of its window, checked against the
+    same run logged every iteration; the last window, 20 to 24, holds 5 iterations, not 10."""
+    from gan_vanilla.run.losslog import read_losses
+
+    each = tmp_path / "each"
+    assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(each), "--iterations",
+                       "25", "--sample-every", "10", "--log-every", "1", "--quiet"]) == 0
+    rows, one = read_losses(run_dir / "losses.csv"), read_losses(each / "losses.csv")
+    assert one["iteration"] == list(range(25))
+    for i, (first, last) in enumerate(((0, 9), (10, 19), (20, 24))):
+        for column in ("D_loss", "G_loss", "D_real", "D_fake"):
+            values = one[column][first : last + 1]
+            assert rows[column][i] == pytest.approx(sum(values) / len(values), rel=1e-5), (
+                last, column)
+
+
 def test_losses_png_and_progress_gif(run_dir):
     assert Image.open(run_dir / "losses.png").format == "PNG"
     gif = Image.open(run_dir / "progress.gif")

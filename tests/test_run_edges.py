@@ -1,7 +1,8 @@
 """A training run's edges that a hard try found: a failed resume leaves TensorBoard's files as
 they were, a lost losses.csv is said, a folder in a file's place is named as that file, the
-classifier's cache folder is checked before the classifier trains, and train() called from
-Python runs with denormals flushed as the train command does."""
+classifier's cache folder is checked before the classifier trains, train() called from
+Python runs with denormals flushed as the train command does, and weights gone NaN are never
+saved as a checkpoint."""
 
 import dataclasses
 
@@ -91,3 +92,30 @@ def test_train_from_python_runs_with_denormals_flushed(tmp_path):
     train(settings, in_memory_mnist(), torch.device("cpu"), log=log)
     assert flushed == [True, True]
     assert not denormals_are_flushed()  # and the caller's setting is back
+
+
+def test_weights_gone_nan_are_never_saved_as_the_last_good_checkpoint(tmp_path, monkeypatch):
+    """A NaN in G's weights, made by the G step of an iteration that ends with a checkpoint:
+    that iteration's losses are finite (computed before the step) and D's outputs too, so
+    only Run.save's check of the weights stands between it and checkpoint.pt."""
+    from gan_vanilla.run import session
+    from gan_vanilla.run.checkpoint import load_checkpoint
+    from gan_vanilla.run.losslog import Diverged
+
+    after = session.Run.after
+
+    def after_a_nan(run, it, *rest):
+        if it == 3:  # a checkpoint of iteration 4 is written next
+            with torch.no_grad():
+                run.params["Whx"][0, 0] = float("nan")
+        return after(run, it, *rest)
+
+    monkeypatch.setattr(session.Run, "after", after_a_nan)
+    out = tmp_path / "out"
+    settings = dataclasses.replace(Settings(), iterations=8, checkpoint_every=2,
+                                   sample_every=100, quality_every=0, out_dir=str(out))
+    with pytest.raises(Diverged, match="the weights became NaN or infinite at iteration 3"):
+        train(settings, in_memory_mnist(), torch.device("cpu"), log=lambda line: None)
+    state = load_checkpoint(out / "checkpoint.pt")
+    assert state["iteration"] == 2
+    assert all(torch.isfinite(t).all() for t in state["params"].values())
