@@ -105,3 +105,30 @@ def test_evaluate_json_replaces_only_an_earlier_evaluation(finished_run, mnist_d
         "(evaluate --json), which it would replace; give another name, or move it away\n")
     assert json.loads(settings.read_text()) == {"lr": 0.001}
     assert not (tmp_path / "cache").exists()
+
+
+def test_every_file_a_run_writes_is_named_as_its_own(tmp_path):
+    """run/outputs.py names a run's own files once: each file and folder a run with the
+    quality monitor (best.pt, best.png, quality.csv) and TensorBoard leaves is one of them."""
+    import dataclasses
+
+    import torch
+
+    from gan_vanilla.measure.classifier import DEFAULTS
+    from gan_vanilla.run.outputs import own_file
+    from gan_vanilla.settings import Settings
+    from gan_vanilla.train import train
+
+    from .conftest import in_memory_mnist
+
+    pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
+    out = tmp_path / "run"
+    settings = dataclasses.replace(Settings(), iterations=5, sample_every=2, quality_every=2,
+                                   log_every=2, tensorboard=True, out_dir=str(out),
+                                   classifier_cache=str(tmp_path / "cache"))
+    train(settings, in_memory_mnist(), torch.device("cpu"), log=lambda line: None,
+          classifier_settings={**DEFAULTS, "channels": (4, 8), "epochs": 1})
+    written = {p.name for p in out.iterdir()}
+    assert written >= {"checkpoint.pt", "best.pt", "best.png", "quality.csv", "losses.csv",
+                       "002.png", "progress.gif", "tensorboard"}
+    assert [name for name in written if not own_file(str(out / name))] == []
