@@ -126,16 +126,24 @@ IMAGE_STARTS = {"png": (b"\x89PNG",), "jpg": (b"\xff\xd8",), "jpeg": (b"\xff\xd8
 
 
 def _of_kind(path, kind):
-    """Whether the file at `path` is of the kind about to be written over it: an image of its
-    suffix's format (avif: an ISO media file), or the JSON of an evaluation."""
+    """Whether the file at `path` may be an earlier output of the kind about to be written over
+    it: empty; for an image, one of its suffix's format (avif: an ISO media file); for an
+    evaluation, JSON that holds one of an evaluation's numbers, or that cannot be read as JSON
+    (an evaluation damaged, which the study evaluates again: study/folder.py)."""
+    from ..study.folder import EVALUATION_KEYS
+
     try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if not head:
+            return True
         if kind == "evaluation":
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
-            return isinstance(data, dict) and "parzen_ll" in data
-        with open(path, "rb") as f:
-            head = f.read(16)
-    except (OSError, ValueError):  # ValueError: not JSON, or not UTF-8
+            return isinstance(data, dict) and any(key in data for key in EVALUATION_KEYS)
+    except ValueError:  # not JSON, or not UTF-8
+        return True
+    except OSError:
         return False
     suffix = os.path.splitext(path)[1][1:].lower() or "png"
     if suffix == "avif":
