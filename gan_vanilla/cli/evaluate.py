@@ -76,17 +76,17 @@ def main(argv=None):
         parser.error("give --checkpoint PATH, or --real for the real-data reference row")
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     checkpoint = None if args.real else load_checkpoint(args.checkpoint, generator_only=True)
+    png = args.png or ("evaluation-real.png" if args.real else os.path.join(
+        os.path.dirname(args.checkpoint) or ".",
+        "evaluation-best.png" if checkpoint.get("kind") == "best" else "evaluation.png"))
+    # The outputs first, then the work (MNIST, the classifier, the samples), then the writes.
+    replaced = {png: check_output(png, "image")}
+    if args.json:
+        replaced[args.json] = check_output(args.json, "evaluation")
     mnist = read_data_sets(args.data_dir, download=True)
     if args.real and args.samples > mnist.train.num_examples:
         raise UserError(f"--samples {args.samples} is more than the "
                         f"{mnist.train.num_examples} training images")
-    png = args.png or ("evaluation-real.png" if args.real else os.path.join(
-        os.path.dirname(args.checkpoint) or ".",
-        "evaluation-best.png" if checkpoint.get("kind") == "best" else "evaluation.png"))
-    # The outputs first, then the work, then the writes.
-    replaced = {png: check_output(png, "image")}
-    if args.json:
-        replaced[args.json] = check_output(args.json, "evaluation")
     classifier, accuracy, _ = _classifier(mnist, args, log)
     if args.real:
         samples = real_samples(mnist, args.samples, args.seed)
