@@ -72,7 +72,7 @@ def member_of(folder):
     except CheckpointError:
         return None
     seed = next((s for s in seeds if name == f"seed-{s}"), None)
-    return None if seed is None else (os.path.dirname(folder) or ".", seed)
+    return None if seed is None else (parent, seed)
 
 
 def load_members(out_dir, seeds):
