@@ -5,10 +5,12 @@ not what the files give)."""
 import os
 import sys
 
-# Run from a checkout without installing: the package sits one folder up.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Run from a checkout without installing: the package sits one folder up, the docs' tooling in
+# docs/tools/.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "docs")]
 
-from gan_vanilla.cli.reproduction import main  # noqa: E402
+from tools.cli_reproduction import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,10 +6,12 @@ run and logs D(G(z)), G's saturation and the gradients over its first 15,000 ite
 import os
 import sys
 
-# Run from a checkout without installing: the package sits one folder up.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Run from a checkout without installing: the package sits one folder up, the docs' tooling in
+# docs/tools/.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "docs")]
 
-from gan_vanilla.cli.dynamics import main  # noqa: E402
+from tools.cli_dynamics import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,10 +5,10 @@ renders its facts and refuses a name no module gives."""
 
 import pytest
 
-from gan_vanilla.study.pages import render
-from gan_vanilla.study.pages.files import PageError
-from gan_vanilla.study.pages.seeds import _coverage_story, _under
-from gan_vanilla.study.pages.wide_runs import _count, _stuck_from
+from tools.build import render
+from tools.study_files import PageError
+from tools.seeds import _coverage_story, _under
+from tools.wide_facts import _count, _stuck_from
 
 
 def test_a_seeds_coverage_is_told_as_it_moves():
@@ -77,7 +77,7 @@ def losses_of(d_loss):
 def test_the_losses_of_good_and_bad_seeds_are_compared_as_the_data_lie(seven, word):
     """The page once said the seeds ending with nine digits and those ending with seven "span
     the same ranges" where they only overlap: the word now follows the numbers."""
-    from gan_vanilla.study.pages.seeds import losses
+    from tools.seeds import losses
 
     rows = [{"configuration": "post", "seed": 0, "classes_covered": 9},
             {"configuration": "post", "seed": 1, "classes_covered": 7}]
@@ -103,7 +103,7 @@ def quality_of(tops):
 def test_what_the_monitor_says_follows_its_shares(tops, said, cleared):
     """monitor.md says what the run's alarm did from the run's own quality.csv, through the
     monitor's rule (run/monitor.py): a share of 20.05% keeps it raised, 19.9% clears it."""
-    from gan_vanilla.study.pages.monitor_md import _cleared, _nearest_to_cleared, _said
+    from tools.monitor_page import _cleared, _nearest_to_cleared, _said
 
     q = quality_of(tops)
     assert _said(q) == said
@@ -112,7 +112,7 @@ def test_what_the_monitor_says_follows_its_shares(tops, said, cleared):
 
 
 def test_spearman_ranks_ties_as_their_mean():
-    from gan_vanilla.study.pages.monitor_md import spearman
+    from tools.monitor_page import spearman
 
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)

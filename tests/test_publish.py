@@ -9,12 +9,12 @@ import shutil
 
 import pytest
 
-from gan_vanilla.cli.reproduction import main
+from tools.cli_reproduction import main
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.study import report
-from gan_vanilla.study.dynamics import COLUMNS as DYNAMICS_COLUMNS
-from gan_vanilla.study.dynamics import SAMPLE_COLUMNS
+from tools.dynamics import COLUMNS as DYNAMICS_COLUMNS
+from tools.dynamics import SAMPLE_COLUMNS
 
 from .conftest import ROOT
 
@@ -257,7 +257,7 @@ def test_a_figure_is_compared_pixel_by_pixel_with_the_one_drawn(tmp_path):
     data a pixel apart), so the check holds on every machine."""
     from PIL import Image, PngImagePlugin
 
-    from gan_vanilla.study.publish import figure_differs
+    from tools.publish import figure_differs
 
     def png(name, pixel, software="Matplotlib version3.11.2"):
         image = Image.new("RGB", (4, 3), (255, 255, 255))
@@ -375,7 +375,7 @@ def test_the_samples_figures_labels_fit_however_long_the_name():
     is now as wide as the widest label."""
     import numpy as np
 
-    from gan_vanilla.study.publish import samples_figure
+    from tools.publish import samples_figure
 
     names = ["post", "h512-lr-quarter", "a-configuration-with-a-much-longer-name"]
     fig = samples_figure([(f"{n}\nseed 0", np.zeros((30, 28, 28))) for n in names])

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from gan_vanilla.cli.reproduction import main
+from tools.cli_reproduction import main
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.settings import Settings

@@ -6,7 +6,7 @@ words by hand is refused, naming it, once the files no longer support it."""
 
 import pytest
 
-from gan_vanilla.study import words
+from tools import words
 
 
 @pytest.mark.parametrize("a, b, expected", [

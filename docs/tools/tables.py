@@ -5,14 +5,14 @@ import math
 import os
 import statistics
 
-from ...files.tables import DamagedFile
-from ...run.losslog import COLUMNS as LOSS_COLUMNS
-from ..publish import LOSSES, wide_logs
-from ..report import DECIMALS, LABELS, METRICS, failed, spread, table
-from ..report import repeats as repeated
-from ..wide import wide_table
-from ..words import fixed, verdict
-from .files import BASELINE, PageError
+from gan_vanilla.files.tables import DamagedFile
+from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from .publish import LOSSES, wide_logs
+from gan_vanilla.study.report import DECIMALS, LABELS, METRICS, failed, spread, table
+from gan_vanilla.study.report import repeats as repeated
+from .wide import wide_table
+from .words import fixed, verdict
+from .study_files import BASELINE, PageError
 
 LOSSES_FROM = 10000  # the losses' ranges leave out the first iterations, where G starts
 FLOOR_LOSS = -math.log(1e-12)  # 27.63: a G_loss above it is D(G(z)) below 1e-12 on geometric mean

@@ -4,13 +4,13 @@ ten seeds give (their evaluation, their losses, their quality monitor over train
 import inspect
 import statistics
 
-from ...data import read_data_sets
-from ...measure.evaluate import evaluate
-from ...run.losslog import COLUMNS as LOSS_COLUMNS
-from ...run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's coverage threshold too
-from ...run.monitor import SAMPLES as MONITORED
-from ..publish import DIGEST_EVERY, SAMPLES_MEASURED, SAMPLES_PER_CONFIGURATION
-from ..words import (
+from gan_vanilla.data import read_data_sets
+from gan_vanilla.measure.evaluate import evaluate
+from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's coverage threshold too
+from gan_vanilla.run.monitor import SAMPLES as MONITORED
+from .publish import DIGEST_EVERY, SAMPLES_MEASURED, SAMPLES_PER_CONFIGURATION
+from .words import (
     claim,
     flip,
     how_far,
@@ -22,7 +22,7 @@ from ..words import (
     power,
     span,
 )
-from .files import BASELINE
+from .study_files import BASELINE
 from .tables import LOSSES_FROM, loss_ranges
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table

@@ -29,10 +29,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ..model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
-from ..run.device import denormals_flushed
-from ..settings import Settings
-from ..train import make_iteration, setup
+from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
+from gan_vanilla.run.device import denormals_flushed
+from gan_vanilla.settings import Settings
+from gan_vanilla.train import make_iteration, setup
 
 SAMPLES = 2000  # z per measurement, as the quality monitor draws
 NOISE_SEED = 2017  # the measurements' own generator: the same z at every measurement

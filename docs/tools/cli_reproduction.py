@@ -5,10 +5,10 @@ reproduction.py)."""
 import argparse
 import sys
 
-from ..study import reproduction
-from ..study.pages.files import PageError
-from ..study.publish import PublishError
-from .common import command
+from . import reproduction
+from .study_files import PageError
+from .publish import PublishError
+from gan_vanilla.cli.common import command
 
 PROG = "reproduction"
 

@@ -10,10 +10,10 @@ and says what is not what it would write, or which run of results.csv lacks its 
 
 import os
 
-from ..files.atomic import save_text
+from gan_vanilla.files.atomic import save_text
 from . import publish
-from .pages import render_pages
-from .pages.files import StudyFiles
+from .build import render_pages
+from .study_files import StudyFiles
 
 PAGES = ("docs/REPRODUCTION.md", "docs/monitor.md")
 

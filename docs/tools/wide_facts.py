@@ -5,10 +5,10 @@ spread, and binary_cross_entropy's gradient floor coming later; then the full ru
 import math
 import statistics
 
-from ..dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
-from ..report import failed
-from ..wide import SHOWN
-from ..words import (
+from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
+from gan_vanilla.study.report import failed
+from .wide import SHOWN
+from .words import (
     claim,
     either,
     fixed,
@@ -23,7 +23,7 @@ from ..words import (
     span,
     times,
 )
-from .files import BASELINE
+from .study_files import BASELINE
 from .seeds import f0, f1, f2
 from .tables import FLOOR_LOSS, floor_from
 

@@ -7,8 +7,8 @@ import math
 import re
 import statistics
 
-from ...data import read_data_sets
-from ...run.monitor import (
+from gan_vanilla.data import read_data_sets
+from gan_vanilla.run.monitor import (
     CLEARED_AT_MOST,
     DOMINANT_ABOVE,
     MISSING_BELOW,
@@ -16,9 +16,9 @@ from ...run.monitor import (
     SAMPLES,
     next_state,
 )
-from ...settings import Settings
-from ..words import claim, iteration, listing, number, percent_against, percents, span
-from .files import BASELINE, PageError
+from gan_vanilla.settings import Settings
+from .words import claim, iteration, listing, number, percent_against, percents, span
+from .study_files import BASELINE, PageError
 from .seeds import f2
 
 REPORT = re.compile(r"Iter-(\d+); D_loss: (\S+); G_loss: (\S+)$")

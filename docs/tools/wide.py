@@ -8,10 +8,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..files.atomic import save_atomic
-from ..files.tables import DamagedFile, columns_of, read_table
+from gan_vanilla.files.atomic import save_atomic
+from gan_vanilla.files.tables import DamagedFile, columns_of, read_table
 from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
-from .report import table
+from gan_vanilla.study.report import table
 from .words import percents
 
 # The iterations the table shows: early (where the wide runs part from the post's), and the end.

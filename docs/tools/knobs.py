@@ -4,8 +4,8 @@ what keeping the best generator buys."""
 
 import statistics
 
-from ..report import BETTER, LABELS, METRICS, failed, table
-from ..words import (
+from gan_vanilla.study.report import BETTER, LABELS, METRICS, failed, table
+from .words import (
     claim,
     either,
     iteration,
@@ -19,7 +19,7 @@ from ..words import (
     times,
     verdict,
 )
-from .files import BASELINE
+from .study_files import BASELINE
 from .seeds import f0, f1, f2
 from .tables import monitor_means, repeating, same_rows
 

@@ -5,10 +5,10 @@ logs in docs/study/wide/."""
 import os
 import sys
 
-from ..data import read_data_sets
-from ..files.tables import write_table
-from ..run import flags
-from ..study.dynamics import (
+from gan_vanilla.data import read_data_sets
+from gan_vanilla.files.tables import write_table
+from gan_vanilla.run import flags
+from .dynamics import (
     COLUMNS,
     REAL,
     SAMPLE_COLUMNS,
@@ -16,7 +16,7 @@ from ..study.dynamics import (
     image_numbers,
     train_and_measure,
 )
-from .common import check_output, command
+from gan_vanilla.cli.common import check_output, command
 
 PROG = "wide_diagnostics"
 

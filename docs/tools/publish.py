@@ -27,11 +27,11 @@ import tempfile
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..files.atomic import save_atomic, save_bytes, save_text
-from ..files.tables import DamagedFile, read_table, write_table
-from ..run.losslog import COLUMNS as LOSS_COLUMNS
-from ..run.monitor import read_quality
-from .report import COLUMNS, plot_curves, plot_metrics, summary_files
+from gan_vanilla.files.atomic import save_atomic, save_bytes, save_text
+from gan_vanilla.files.tables import DamagedFile, read_table, write_table
+from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.monitor import read_quality
+from gan_vanilla.study.report import COLUMNS, plot_curves, plot_metrics, summary_files
 from .wide import plot_wide
 
 RUNS = "runs"
@@ -191,8 +191,8 @@ def draw_samples(study_dir, rows, study_docs):
     image_numbers: saturated pixels, spread across z, brightness)."""
     import torch
 
-    from ..model import make_G
-    from ..run.checkpoint import CheckpointError, load_checkpoint
+    from gan_vanilla.model import make_G
+    from gan_vanilla.run.checkpoint import CheckpointError, load_checkpoint
     from .dynamics import SAMPLE_COLUMNS, image_numbers
 
     first = {}

@@ -13,17 +13,17 @@ import os
 
 import jinja2
 
-from ..words import Unsupported
-from . import knobs, monitor_md, seeds, tables, wide_runs
-from .files import PageError, StudyFiles
+from .words import Unsupported
+from . import knobs, monitor_page, seeds, tables, wide_facts
+from .study_files import PageError, StudyFiles
 
 # The facts a template can use, by name: each computed only when a template first asks, so
 # that a page that uses the tables alone needs no more than the tables' files.
 FACTS = {"runs": seeds.runs, "seeds": seeds.seeds, "losses": seeds.losses,
          "watch": seeds.watch, "published": seeds.published, "earlier": seeds.earlier,
          "knobs": knobs.knobs, "smaller": knobs.smaller, "longer": knobs.longer,
-         "sharp": knobs.sharp, "best": knobs.best, "wide": wide_runs.wide,
-         "width": wide_runs.width, "ends": wide_runs.ends, "monitor": monitor_md.monitor}
+         "sharp": knobs.sharp, "best": knobs.best, "wide": wide_facts.wide,
+         "width": wide_facts.width, "ends": wide_facts.ends, "monitor": monitor_page.monitor}
 
 
 class Section:

@@ -8,6 +8,8 @@ fixed decimal would round it to.
 
 import math
 
+from gan_vanilla.study.normal import how_far, listing  # noqa: F401 (the pages' words too)
+
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -32,14 +34,6 @@ def number(n):
 def iteration(it):
     """An iteration as the pages write it: 10000 -> '10,000'."""
     return f"{int(it):,}"
-
-
-def listing(items, last="and"):
-    """['a'] -> 'a'; ['a', 'b'] -> 'a and b'; ['a', 'b', 'c'] -> 'a, b and c'."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
 def span(values, fmt):
@@ -140,18 +134,6 @@ def side(word, better):
     if word == "within":
         return "within"
     return "good" if (word == "above") == (better == "higher") else "bad"
-
-
-def how_far(values, reference):
-    """Where a reference figure lies against a range of values: 'far above' or 'far below'
-    when it lies outside the range by more than the range is wide, 'above' or 'below' when
-    outside by less, 'within' inside."""
-    low, high = min(values), max(values)
-    if low <= reference <= high:
-        return "within"
-    gap = reference - high if reference > high else low - reference
-    where = "above" if reference > high else "below"
-    return f"far {where}" if gap > high - low else where
 
 
 def flip(word):

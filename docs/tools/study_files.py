@@ -1,0 +1,130 @@
+"""The committed files the generated pages are written from (docs/study/), each read once and
+checked: a file that is missing or damaged stops the generator with one line naming it.
+
+    results.csv        one row per run (scripts/study.py), the baseline's runs among them
+    real.json          evaluate --real --json: real training images, the reference row
+    runs/CONFIGURATION/seed-N/{quality.csv, losses-every-1000.csv, config.json}
+    wide/*.csv         scripts/wide_diagnostics.py's logs of the wide runs' first iterations
+    samples.csv        the samples of each configuration's first seed, in numbers
+    published.csv      figures quoted from papers, each with its source
+    earlier.csv        the figures an earlier version of REPRODUCTION.md gave, with its commit
+    rerun/post-seed-0/ the default train command run again (seed 0): what it printed, its
+                       quality.csv and its losses digest (docs/monitor.md's example)
+"""
+
+import os
+from functools import cached_property
+
+from gan_vanilla.files.tables import OPTIONAL, columns_of, read_table
+from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.monitor import read_quality
+from gan_vanilla.study.results import StudyResults
+
+from .dynamics import SAMPLE_COLUMNS
+from .publish import LOSSES, QUALITY, WIDE, wide_logs
+from .wide import read_log
+
+BASELINE = "post"  # the configuration every other one is compared with
+RERUN = os.path.join("rerun", "post-seed-0")  # the baseline's seed 0, trained again
+
+
+class PageError(Exception):
+    """A committed file is not what the pages are written from; the message says how."""
+
+
+class StudyFiles(StudyResults):
+    """docs/study/'s files, each read (and checked) the first time a page asks for it: those
+    compare reads too (StudyResults), and those of the pages alone."""
+
+    @cached_property
+    def rows(self):
+        rows = super().rows
+        if not any(r["configuration"] == BASELINE for r in rows):
+            raise PageError(f"{self.path('results.csv')} has no run of the configuration "
+                            f"'{BASELINE}', which every other one is compared with")
+        return rows
+
+    def losses(self, config, seed):
+        """A run's losses digest (every 1,000th row of its losses.csv), as columns."""
+        return _read_losses(self.run_file(config, seed, LOSSES))
+
+    @cached_property
+    def versions(self):
+        """Each run's config.json 'versions' (python, torch, ...), in the rows' order."""
+        return [self.config(r["configuration"], r["seed"]).get("versions", {})
+                for r in self.rows]
+
+    @cached_property
+    def wide(self):
+        """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed."""
+        return {os.path.basename(path)[:-4].replace("-seed-", " seed "): read_log(path)
+                for path in wide_logs(self.folder)}
+
+    @cached_property
+    def wide_real(self):
+        return {c: values[0] for c, values in read_log(self.path(WIDE, "real.csv")).items()}
+
+    @cached_property
+    def samples(self):
+        """samples.csv: {configuration: {column: float}}."""
+        rows = _read_table(self.path("samples.csv"), "the samples' numbers",
+                           ("configuration", "seed", "samples", *SAMPLE_COLUMNS),
+                           {"configuration": str})
+        return {r["configuration"]: {k: float(v) for k, v in r.items() if k != "configuration"}
+                for r in rows}
+
+    @cached_property
+    def published(self):
+        """published.csv: {(source, model, figure): (value, plus_minus or None)} with the
+        source of each; the page quotes them, it never measures them."""
+        rows = _read_table(self.path("published.csv"), "figures quoted from papers",
+                           ("table", "model", "figure", "value", "plus_minus", "source"),
+                           {"table": str, "model": str, "figure": str, "plus_minus": OPTIONAL,
+                            "source": str})
+        return {(r["table"], r["model"]): {
+            **r, "value": float(r["value"]),
+            "plus_minus": float(r["plus_minus"]) if r["plus_minus"] else None} for r in rows}
+
+    def published_table(self, table):
+        return [r for key, r in self.published.items() if key[0] == table]
+
+    @cached_property
+    def earlier(self):
+        """earlier.csv: the seeds an earlier page gave, {seed: row}."""
+        rows = _read_table(self.path("earlier.csv"), "an earlier page's figures",
+                           ("seed", "parzen_ll", "classes_covered", "source"),
+                           {"seed": int, "classes_covered": int, "source": str})
+        return {int(r["seed"]): {**r, "parzen_ll": float(r["parzen_ll"]),
+                                 "classes_covered": int(r["classes_covered"])} for r in rows}
+
+    @cached_property
+    def rerun_printed(self):
+        """The lines the rerun printed on the terminal (docs/study/README.md says which)."""
+        path = self.path(RERUN, "printed.txt")
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") \
+                from None
+
+    @cached_property
+    def rerun_quality(self):
+        return read_quality(self.path(RERUN, QUALITY))
+
+    @cached_property
+    def rerun_losses(self):
+        return _read_losses(self.path(RERUN, LOSSES))
+
+
+def _read_table(path, what, columns, kinds):
+    """A committed table, checked by the one table reader (files/tables.py)."""
+    return read_table(path, columns, f"{what} ({os.path.basename(path)})",
+                      "a row with a value of its kind in each column", kinds, exact=False)
+
+
+def _read_losses(path):
+    """A losses digest (every 1,000th row of a run's losses.csv), as columns of floats."""
+    return columns_of(read_table(path, LOSS_COLUMNS, "a digest of a gan-vanilla loss log",
+                                 "an iteration and four numbers", {"iteration": int}),
+                      LOSS_COLUMNS)
