@@ -10,7 +10,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "docs")]
 
-from tools.cli_reproduction import main  # noqa: E402
+from tools.build import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,8 +6,8 @@ renders its facts and refuses a name no module gives."""
 import pytest
 
 from tools.build import render
-from tools.study_files import PageError
 from tools.seeds import _coverage_story, _under
+from tools.study_files import PageError
 from tools.wide_facts import _count, _stuck_from
 
 

@@ -9,11 +9,11 @@ import os
 
 import pytest
 
-from tools.cli_reproduction import main
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.settings import Settings
 from gan_vanilla.study.report import COLUMNS
+from tools.build import main
 
 from .conftest import ROOT
 

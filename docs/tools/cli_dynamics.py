@@ -5,9 +5,11 @@ logs in docs/study/wide/."""
 import os
 import sys
 
+from gan_vanilla.cli.common import check_output, command
 from gan_vanilla.data import read_data_sets
 from gan_vanilla.files.tables import write_table
 from gan_vanilla.run import flags
+
 from .dynamics import (
     COLUMNS,
     REAL,
@@ -16,7 +18,6 @@ from .dynamics import (
     image_numbers,
     train_and_measure,
 )
-from gan_vanilla.cli.common import check_output, command
 
 PROG = "wide_diagnostics"
 

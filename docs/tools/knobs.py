@@ -5,6 +5,10 @@ what keeping the best generator buys."""
 import statistics
 
 from gan_vanilla.study.report import BETTER, LABELS, METRICS, failed, table
+
+from .seeds import f0, f1, f2
+from .study_files import BASELINE
+from .tables import monitor_means, repeating, same_rows
 from .words import (
     claim,
     either,
@@ -19,9 +23,6 @@ from .words import (
     times,
     verdict,
 )
-from .study_files import BASELINE
-from .seeds import f0, f1, f2
-from .tables import monitor_means, repeating, same_rows
 
 # The configurations the page discusses by name (studies/knobs.toml).
 DCGAN, SMALL, BETA1 = "dcgan-adam", "lr-2e-4", "beta1-half"

@@ -17,9 +17,10 @@ from gan_vanilla.run.monitor import (
     next_state,
 )
 from gan_vanilla.settings import Settings
-from .words import claim, iteration, listing, number, percent_against, percents, span
-from .study_files import BASELINE, PageError
+
 from .seeds import f2
+from .study_files import BASELINE, PageError
+from .words import claim, iteration, listing, number, percent_against, percents, span
 
 REPORT = re.compile(r"Iter-(\d+); D_loss: (\S+); G_loss: (\S+)$")
 QUALITY = re.compile(r"Quality-(\d+); ")

@@ -9,7 +9,10 @@ from gan_vanilla.measure.evaluate import evaluate
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's coverage threshold too
 from gan_vanilla.run.monitor import SAMPLES as MONITORED
+
 from .publish import DIGEST_EVERY, SAMPLES_MEASURED, SAMPLES_PER_CONFIGURATION
+from .study_files import BASELINE
+from .tables import LOSSES_FROM, loss_ranges
 from .words import (
     claim,
     flip,
@@ -22,8 +25,6 @@ from .words import (
     power,
     span,
 )
-from .study_files import BASELINE
-from .tables import LOSSES_FROM, loss_ranges
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
 

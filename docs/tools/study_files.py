@@ -21,10 +21,9 @@ from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import StudyResults
 
 from .dynamics import SAMPLE_COLUMNS
-from .publish import LOSSES, QUALITY, WIDE, wide_logs
-from .wide import read_log
 
 BASELINE = "post"  # the configuration every other one is compared with
+LOSSES = "losses-every-1000.csv"  # each run's losses digest (publish.py)
 RERUN = os.path.join("rerun", "post-seed-0")  # the baseline's seed 0, trained again
 
 
@@ -57,12 +56,16 @@ class StudyFiles(StudyResults):
     @cached_property
     def wide(self):
         """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed."""
-        return {os.path.basename(path)[:-4].replace("-seed-", " seed "): read_log(path)
-                for path in wide_logs(self.folder)}
+        from .wide import name, read_log, wide_logs
+
+        return {name(path): read_log(path) for path in wide_logs(self.folder)
+                if not path.endswith("real.csv")}
 
     @cached_property
     def wide_real(self):
-        return {c: values[0] for c, values in read_log(self.path(WIDE, "real.csv")).items()}
+        from .wide import read_log
+
+        return {c: values[0] for c, values in read_log(self.path("wide", "real.csv")).items()}
 
     @cached_property
     def samples(self):
@@ -110,7 +113,7 @@ class StudyFiles(StudyResults):
 
     @cached_property
     def rerun_quality(self):
-        return read_quality(self.path(RERUN, QUALITY))
+        return read_quality(self.path(RERUN, "quality.csv"))
 
     @cached_property
     def rerun_losses(self):

@@ -2,17 +2,16 @@
 that returns Markdown; the template places them (`{{ tables.knobs }}`)."""
 
 import math
-import os
 import statistics
 
 from gan_vanilla.files.tables import DamagedFile
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
-from .publish import LOSSES, wide_logs
 from gan_vanilla.study.report import DECIMALS, LABELS, METRICS, failed, spread, table
 from gan_vanilla.study.report import repeats as repeated
-from .wide import wide_table
+
+from .study_files import BASELINE, LOSSES, PageError
+from .wide import wide_logs, wide_table
 from .words import fixed, verdict
-from .study_files import BASELINE, PageError
 
 LOSSES_FROM = 10000  # the losses' ranges leave out the first iterations, where G starts
 FLOOR_LOSS = -math.log(1e-12)  # 27.63: a G_loss above it is D(G(z)) below 1e-12 on geometric mean
@@ -20,7 +19,7 @@ FLOOR_LOSS = -math.log(1e-12)  # 27.63: a G_loss above it is D(G(z)) below 1e-12
 
 def _one(value, metric):
     """One run's figure, as the study's summary writes it."""
-    return fixed(DECIMALS[metric])(value)
+    return fixed(value, DECIMALS[metric])
 
 
 def _spread(values, metric):
@@ -290,10 +289,8 @@ def wide_ends(s):
 
 def wide(s):
     """The wide runs' logs (docs/study/wide/), as a table (wide.py)."""
-    paths = wide_logs(s.folder)
-    real = s.path("wide", "real.csv")
     try:
-        return wide_table([*paths, *([real] if os.path.exists(real) else [])])
+        return wide_table(wide_logs(s.folder))
     except DamagedFile as e:
         raise PageError(str(e)) from None
 

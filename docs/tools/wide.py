@@ -10,12 +10,28 @@ from matplotlib.ticker import FuncFormatter
 
 from gan_vanilla.files.atomic import save_atomic
 from gan_vanilla.files.tables import DamagedFile, columns_of, read_table
-from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
 from gan_vanilla.study.report import table
+
+from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
 from .words import percents
 
 # The iterations the table shows: early (where the wide runs part from the post's), and the end.
 SHOWN = (300, 1000, 3000, 15000)
+
+
+def wide_logs(docs):
+    """docs/study/wide/'s run logs (h128-seed-0.csv, ...), by width then seed, then real.csv
+    where it is."""
+    folder = os.path.join(docs, "wide")
+    names = [n for n in os.listdir(folder) if n.endswith(".csv")] if os.path.isdir(folder) else []
+
+    def key(name):  # h128-seed-0 < h512-seed-0 < h512-seed-1 < h1200-seed-0 < h512-lr-...
+        run, _, seed = name[:-4].partition("-seed-")
+        width = run[1:]
+        return (name == "real.csv", (0, int(width), run) if width.isdigit() else (1, 0, run),
+                int(seed) if seed.isdigit() else 0)
+
+    return [os.path.join(folder, n) for n in sorted(names, key=key)]
 
 
 def read_log(path):

@@ -5,8 +5,12 @@ spread, and binary_cross_entropy's gradient floor coming later; then the full ru
 import math
 import statistics
 
-from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
 from gan_vanilla.study.report import failed
+
+from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
+from .seeds import f0, f1, f2
+from .study_files import BASELINE
+from .tables import FLOOR_LOSS, floor_from
 from .wide import SHOWN
 from .words import (
     claim,
@@ -18,14 +22,10 @@ from .words import (
     overlap_words,
     percents,
     power,
-    power_of_ten_below,
     size_words,
     span,
     times,
 )
-from .study_files import BASELINE
-from .seeds import f0, f1, f2
-from .tables import FLOOR_LOSS, floor_from
 
 AT = (100, 300, 1000)  # the early measurements the prose quotes, as G saturates
 LATE_FROM = 2000  # "over the measurements from 2,000 iterations on": past the early climb
@@ -41,7 +41,7 @@ def sd(value):
 
 def grad(value):
     """A gradient's size: one decimal from 0.1, one significant digit below."""
-    return f"{value:.1f}" if value >= 0.1 else fixed(2)(value) if value >= 1e-3 else \
+    return f"{value:.1f}" if value >= 0.1 else fixed(value, 2) if value >= 1e-3 else \
         f"{value:.0e}"
 
 
@@ -140,7 +140,7 @@ def wide(s):
         "late_from": iteration(LATE_FROM),
         "grad_late_1200": span([statistics.median(v) for v in late], grad),
         "post_grad_late": f1(statistics.median(post_late)), "post_grad_min": f1(min(post_late)),
-        "before": power_of_ten_below(before), "first_clamped_1200": iteration(first_1200),
+        "before": f"1e{math.floor(before)}", "first_clamped_1200": iteration(first_1200),
         **_floor(logs, {w: by[f"h{v}"] for w, v in zip(("h512", "h1200"), widths,
                                                      strict=True)}, post),
     }
