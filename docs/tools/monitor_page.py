@@ -18,7 +18,7 @@ from gan_vanilla.run.monitor import (
 )
 from gan_vanilla.settings import Settings
 
-from .seeds import f2
+from .words import f2
 from .study_files import BASELINE, PageError
 from .words import claim, iteration, listing, number, percent_against, percents, span
 

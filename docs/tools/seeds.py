@@ -1,128 +1,77 @@
 """The facts of docs/REPRODUCTION.md's first half: the study's settings, and what the post's
-ten seeds give (their evaluation, their losses, their quality monitor over training)."""
+ten seeds give (their evaluation, their losses, their quality monitor over training).
+
+Each function of facts computes them as local names, raw, and returns them all (locals()):
+the template names them and writes them with the filters of words.py,
+`{{ seeds.parzen|span(0) }}`, as the other facts modules do."""
 
 import inspect
 import statistics
 
 from gan_vanilla.data import read_data_sets
 from gan_vanilla.measure.evaluate import evaluate
-from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
-from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's coverage threshold too
-from gan_vanilla.run.monitor import SAMPLES as MONITORED
+from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's threshold too
+from gan_vanilla.run.monitor import SAMPLES
 
-from .publish import DIGEST_EVERY, SAMPLES_MEASURED, SAMPLES_PER_CONFIGURATION
+from . import publish
 from .study_files import BASELINE
 from .tables import LOSSES_FROM, loss_ranges
-from .words import (
-    claim,
-    flip,
-    how_far,
-    iteration,
-    listing,
-    number,
-    overlap_words,
-    percents,
-    power,
-    span,
-)
+from .words import claim, how_far, iteration, listing, number, overlap_words, weakest
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
 
 
-def f0(v):  # the pages' figures with 0, 1 or 2 decimals
-    return f"{v:.0f}"
-
-
-def f1(v):
-    return f"{v:.1f}"
-
-
-def f2(v):
-    return f"{v:.2f}"
-
-
 def runs(s):
-    """The settings every run shares, the study's size, and what an evaluation measures."""
-    post = s.settings[BASELINE]
+    """The settings every run shares (`post`: the baseline's config.json), the study's size,
+    and what an evaluation measures (`real`: real.json records evaluate's settings)."""
+    post, real = s.settings[BASELINE], s.real
+    seeds, first_seed = len(s.of(BASELINE)), min(r["seed"] for r in s.of(BASELINE))
     torch = sorted({v.get("torch", "?").split("+")[0] for v in s.versions})
-    return {
-        "iterations": iteration(post["iterations"]),
-        "mb_size": post["mb_size"], "Z_dim": post["Z_dim"], "h_dim": post["h_dim"],
-        "lr": power(post["lr"]), "beta1": power(post["beta1"]),
-        "quality_every": iteration(post["quality_every"]),
-        "log_every": post["log_every"],
-        "digest_every": iteration(DIGEST_EVERY),
-        # The study evaluates every run with evaluate's defaults, as real.json records them.
-        "evaluated": iteration(s.real["samples"]), "noise_seed": s.real["seed"],
-        "accuracy": f"{100 * s.real['classifier_test_accuracy']:.2f}%",
-        "covered_at": f"{100 * COVERED_AT:g}%",
-        "torch": listing(torch),
-        "monitored": iteration(MONITORED),
-        "samples_drawn": SAMPLES_PER_CONFIGURATION, "samples_measured": iteration(SAMPLES_MEASURED),
-        "last_grid": f"{post['iterations'] // post['sample_every'] - 1:03d}.png",
-        "first_seed": min(r["seed"] for r in s.of(BASELINE)),
-        "seeds": number(len(s.of(BASELINE))),
-        **parzen_split(),
-    }
-
-
-def _paper(s):
-    return {r["model"]: r["value"] for r in s.published_table(TABLE1)}
+    last_grid = f"{post['iterations'] // post['sample_every'] - 1:03d}.png"
+    covered_at, monitored, digest_every = COVERED_AT, SAMPLES, publish.DIGEST_EVERY
+    drawn, measured = publish.SAMPLES_PER_CONFIGURATION, publish.SAMPLES_MEASURED
+    # How many validation images choose the Parzen window, of how many the split holds out.
+    chosen_on = inspect.signature(evaluate).parameters["parzen_validation"].default
+    held_out = inspect.signature(read_data_sets).parameters["validation_size"].default
+    return locals()
 
 
 def seeds(s):
     """The post's seeds at their last iteration: Parzen against the paper's table and real
     images, the classifier's counts, its score and distance."""
     post, real = s.of(BASELINE), s.real
-    parzen = [r["parzen_ll"] for r in post]
-    paper = _paper(s)
-    lowest_model = min(paper, key=paper.get)
-    passing = [r["seed"] for r in post if r["parzen_ll"] > paper[lowest_model]]
+    parzen, score, fd, covered = ([r[m] for r in post] for m in (
+        "parzen_ll", "classifier_score", "frechet_distance", "classes_covered"))
     mean = statistics.fmean(parzen)
+    paper = {r["model"]: r["value"] for r in s.published_table(TABLE1)}
     claim(mean < min(paper.values()), "below every row of the paper's table")
+    lowest = min(paper, key=paper.get)
+    passing = [r["seed"] for r in post if r["parzen_ll"] > paper[lowest]]
     if not passing:
-        passes = f"no seed reaches the {lowest_model}'s {paper[lowest_model]:g}"
+        passes = f"no seed reaches the {lowest}'s {paper[lowest]:g}"
     else:
-        who = "only " * (len(passing) == 1) + ("seed " if len(passing) == 1 else "seeds ")
+        who = "only seed " if len(passing) == 1 else "seeds "
         passes = (f"{who}{listing(passing)} pass{'es' * (len(passing) == 1)} the "
-                  f"{lowest_model}'s {paper[lowest_model]:g}")
+                  f"{lowest}'s {paper[lowest]:g}")
     spread = max(parzen) - min(parzen)
-    leads = {"DBN": paper["DBN"] - paper["Stacked CAE"],
-             "adversarial": paper["Adversarial nets"] - paper["Deep GSN"]}
+    leads = (paper["DBN"] - paper["Stacked CAE"], paper["Adversarial nets"] - paper["Deep GSN"])
+    spread_word = ("more than" if spread > max(leads) else
+                   "less than" if spread < min(leads) else "about as much as")
+    real_far = how_far(parzen, real["parzen_ll"])
+    fd_far = "far from" if how_far(fd, real["frechet_distance"]).startswith("far") else \
+        "away from"
 
     shares = {d: [r[f"share_{d}"] for r in post] for d in range(10)}
-    top_two = sorted(shares, key=lambda d: -statistics.fmean(shares[d]))[:2]
+    top_two = sorted(sorted(shares, key=lambda d: -statistics.fmean(shares[d]))[:2])
+    top_two_share = [sum(r[f"share_{d}"] for d in top_two) for r in post]
+    top_two_everywhere = all(top_two == sorted(sorted(
+        range(10), key=lambda d, r=r: -r[f"share_{d}"])[:2]) for r in post)
     rarest = min(shares, key=lambda d: max(shares[d]))
-    under = {d: sum(v < COVERED_AT for v in shares[d]) for d in shares}
-    first = next(r for r in post if r["seed"] == min(x["seed"] for x in post))
+    under = _under({d: sum(v < COVERED_AT for v in shares[d]) for d in shares}, len(post))
+    first = min(post, key=lambda r: r["seed"])
     above_even = [d for d in range(10) if first[f"share_{d}"] >= 0.1]
-    score = [r["classifier_score"] for r in post]
-    fd = [r["frechet_distance"] for r in post]
-    return {
-        "parzen": span(parzen, f0), "parzen_mean": f0(mean),
-        "passes": passes,
-        "real_parzen": f0(real["parzen_ll"]),
-        "real_parzen_far": flip(how_far(parzen, real["parzen_ll"])),
-        "seed_spread": f0(spread),
-        "dbn_lead": f0(leads["DBN"]), "adversarial_lead": f0(leads["adversarial"]),
-        "spread_word": ("more than" if spread > max(leads.values()) else
-                        "less than" if spread < min(leads.values()) else "about as much as"),
-        "first": first["seed"],
-        "first_digits": listing(f"{d}s" for d in above_even),
-        "first_digits_count": number(len(above_even)),
-        "first_digits_share": percents([sum(first[f"share_{d}"] for d in above_even)]),
-        "top_two": listing(f"{d}s" for d in sorted(top_two)),
-        "top_two_share": percents([sum(r[f"share_{d}"] for d in top_two) for r in post]),
-        "top_two_everywhere": all(sorted(top_two) == sorted(
-            sorted(range(10), key=lambda d, r=r: -r[f"share_{d}"])[:2]) for r in post),
-        "rarest": f"{rarest}s", "rarest_share": percents(shares[rarest]).replace(" to ", " and "),
-        "under": _under(under, len(post)),
-        "score": span(score, f1), "real_score": f1(real["classifier_score"]),
-        "fd": span(fd, f0), "real_fd": f1(real["frechet_distance"]),
-        "fd_far": ("far from" if how_far(fd, real["frechet_distance"]).startswith("far")
-                   else "away from"),
-        "covered": span([r["classes_covered"] for r in post], f0),
-    }
+    first_share = sum(first[f"share_{d}"] for d in above_even)
+    return locals()
 
 
 def _under(counts, seeds):
@@ -141,34 +90,26 @@ def _under(counts, seeds):
 
 
 def losses(s):
-    """The losses digest of the post's seeds after LOSSES_FROM: their ranges, and whether the
-    seeds that end with the most digits and those with the fewest span different ranges."""
-    post = s.of(BASELINE)
-    ranges = {r["seed"]: loss_ranges(s, r["seed"]) for r in post}
-    every = {c: [v for seed in ranges.values() for v in seed[c]] for c in LOSS_COLUMNS[1:]}
+    """The losses digest of the post's seeds after tables.LOSSES_FROM: their ranges, and
+    whether the seeds that end with the most digits and those with the fewest span different
+    ranges (`ranges`: the weakest claim both columns support)."""
+    post, skipped = s.of(BASELINE), LOSSES_FROM
+    by_seed = {r["seed"]: loss_ranges(s, r["seed"]) for r in post}
+    every = {c: [v for seed in by_seed.values() for v in seed[c]] for c in ("D_loss", "D_fake")}
     covered = [r["classes_covered"] for r in post]
-    most = [r["seed"] for r in post if r["classes_covered"] == max(covered)]
-    fewest = [r["seed"] for r in post if r["classes_covered"] == min(covered)]
-    words = {c: overlap_words([v for seed in most for v in ranges[seed][c]],
-                              [v for seed in fewest for v in ranges[seed][c]])
-             for c in ("D_loss", "D_fake")}
-    order = ("the same ranges", "overlapping ranges", "separate ranges")
-    word = max(words.values(), key=order.index)  # the weakest claim both columns support
-    return {
-        "from": iteration(LOSSES_FROM),
-        "window": s.settings[BASELINE]["log_every"],
-        "D_loss": span(every["D_loss"], f2), "D_fake": span(every["D_fake"], f2),
-        "most": number(max(covered)), "fewest": number(min(covered)),
-        "ranges": word, "apart": word == "separate ranges",
-    }
+    most, fewest = ([r["seed"] for r in post if r["classes_covered"] == f(covered)]
+                    for f in (max, min))
+    ranges = weakest(overlap_words([v for seed in most for v in by_seed[seed][c]],
+                                   [v for seed in fewest for v in by_seed[seed][c]])
+                     for c in ("D_loss", "D_fake"))
+    return locals()
 
 
 def watch(s):
     """The quality monitor over the post's seeds: the measurements where every seed draws all
     ten digits, when each first loses one after them, their best and last scores, and the
     seed that loses least."""
-    post = s.of(BASELINE)
-    q = {r["seed"]: s.quality(BASELINE, r["seed"]) for r in post}
+    q = {r["seed"]: s.quality(BASELINE, r["seed"]) for r in s.of(BASELINE)}
     its = sorted(set.intersection(*(set(x["iteration"]) for x in q.values())))
 
     def at(seed, column, it):
@@ -180,27 +121,14 @@ def watch(s):
     drops = {seed: next((it for it in its if it > all_ten[-1]
                          and at(seed, "classes_covered", it) < 10), None) for seed in q}
     claim(None not in drops.values(), "After that the digits go, one seed after another")
-    last = its[-1]
     best = {seed: max(x["classifier_score"]) for seed, x in q.items()}
     end = {seed: x["classifier_score"][-1] for seed, x in q.items()}
     least = min(q, key=lambda seed: best[seed] - end[seed])
-    half = min(its, key=lambda it: abs(it - last / 2))
+    least_story = _coverage_story(q[least], all_ten[-1])
+    half = min(its, key=lambda it: abs(it - its[-1] / 2))
     claim(all(end[seed] < at(seed, "classifier_score", half) for seed in q),
           "The second half of the post's iterations makes the samples less varied")
-    covered = [r["classes_covered"] for r in post]
-    score = [r["classifier_score"] for r in post]
-    return {
-        "all_ten": listing(iteration(it) for it in all_ten),
-        "early": span(early, f1),
-        "first_drop": iteration(min(drops.values())),
-        "last_drop": ("only at the last measurement" if max(drops.values()) == last else
-                      f"at {iteration(max(drops.values()))} iterations"),
-        "best": span(best.values(), f1), "end": span(end.values(), f1),
-        "least": least, "least_story": _coverage_story(q[least], all_ten[-1]),
-        "least_best": f2(best[least]), "least_end": f2(end[least]),
-        "covered": span(covered, f0), "score": span(score, f1),
-        "half": iteration(half),
-    }
+    return locals()
 
 
 def _coverage_story(q, after):
@@ -221,54 +149,32 @@ def _coverage_story(q, after):
 
 
 def published(s):
-    """The papers' figures the page quotes (published.csv), as the table and sentences use
-    them."""
-    rows = s.published_table(TABLE1)
-    table1 = ["| model | Parzen (nats) |", "|---|---|"]
-    table1 += [f"| {r['model']} | {r['value']:g} ± {r['plus_minus']:g} |" for r in rows]
-    lucic = {r["model"]: r for r in s.published_table("Lucic et al. 2018")}
-    return {
-        "table1": "\n".join(table1),
-        "lucic_mm": _pm(lucic["minimax GAN"]), "lucic_ns": _pm(lucic["non-saturating GAN"]),
-    }
-
-
-def _pm(row):
-    return f"{row['value']:g} ± {row['plus_minus']:g}"
+    """The papers' figures the page quotes (published.csv): the GAN paper's table, and
+    Lucic et al.'s rows by model."""
+    table1 = "\n".join(["| model | Parzen (nats) |", "|---|---|", *(
+        f"| {r['model']} | {r['value']:g} ± {r['plus_minus']:g} |"
+        for r in s.published_table(TABLE1))])
+    lucic = {r["model"]: f"{r['value']:g} ± {r['plus_minus']:g}"
+             for r in s.published_table("Lucic et al. 2018")}
+    return locals()
 
 
 def earlier(s):
     """The seeds an earlier version of the page gave (earlier.csv), beside this study's."""
-    old = s.earlier
-    now = {r["seed"]: r for r in s.of(BASELINE)}
+    old, now = s.earlier, {r["seed"]: r for r in s.of(BASELINE)}
     seeds = sorted(old)
-    parzen = [r["parzen_ll"] for r in s.of(BASELINE)]
-    covered = [r["classes_covered"] for r in s.of(BASELINE)]
+    parzen, covered = ([r[m] for r in s.of(BASELINE)] for m in ("parzen_ll", "classes_covered"))
     inside = all(min(parzen) <= old[k]["parzen_ll"] <= max(parzen) for k in seeds)
     outside = [k for k in seeds if not min(covered) <= old[k]["classes_covered"] <= max(covered)]
-    return {
-        "seeds": f"{seeds[0]} to {seeds[-1]}",
-        "parzen": listing(f"{old[k]['parzen_ll']:.1f}" for k in seeds),
-        "covered": listing(str(old[k]["classes_covered"]) for k in seeds),
-        "now": ", ".join(
-            (f"seed {k} gave {now[k]['parzen_ll']:.1f} nats and {now[k]['classes_covered']:.0f}"
-             " digits in this study" if k == seeds[0] else
-             f"seed {k} {now[k]['parzen_ll']:.1f} and {now[k]['classes_covered']:.0f}")
-            for k in seeds if k in now),
-        "parzen_inside": "fall inside" if inside else "do not all fall inside",
-        "covered_outside": listing(f"seed {k}'s {number(old[k]['classes_covered'])} digits"
-                                   for k in outside),
-        "covered_where": listing(
-            "above" if old[k]["classes_covered"] > max(covered) else "below" for k in outside),
-        "commit": old[seeds[0]]["source"], "count": number(len(seeds)),
-    }
-
-
-
-def parzen_split():
-    """How many validation images choose the Parzen window, out of how many the split holds
-    out (the code's defaults: measure/evaluate.py, data.py)."""
-    return {"chosen_on": iteration(inspect.signature(evaluate).parameters[
-                "parzen_validation"].default),
-            "held_out": iteration(inspect.signature(read_data_sets).parameters[
-                "validation_size"].default)}
+    old_parzen, old_covered = ([old[k][m] for k in seeds]
+                               for m in ("parzen_ll", "classes_covered"))
+    now_said = ", ".join(
+        (f"seed {k} gave {now[k]['parzen_ll']:.1f} nats and {now[k]['classes_covered']:.0f}"
+         " digits in this study" if k == seeds[0] else
+         f"seed {k} {now[k]['parzen_ll']:.1f} and {now[k]['classes_covered']:.0f}")
+        for k in seeds if k in now)
+    outside_said = listing(f"seed {k}'s {number(old[k]['classes_covered'])} digits"
+                           for k in outside)
+    where = listing("above" if old[k]["classes_covered"] > max(covered) else "below"
+                    for k in outside)
+    return locals()

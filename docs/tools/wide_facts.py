@@ -8,7 +8,7 @@ import statistics
 from gan_vanilla.study.report import failed
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
-from .seeds import f0, f1, f2
+from .words import f0, f1, f2
 from .study_files import BASELINE
 from .tables import FLOOR_LOSS, floor_from
 from .wide import SHOWN

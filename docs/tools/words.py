@@ -8,6 +8,7 @@ fixed decimal would round it to.
 """
 
 import math
+import statistics
 
 from gan_vanilla.study.normal import how_far, listing
 
@@ -45,11 +46,22 @@ def fixed(value, decimals=0):
     return f"{value:.{decimals}f}"
 
 
+def digits(ds):
+    """[1, 7] -> '1s and 7s'."""
+    return listing(f"{d}s" for d in ds)
+
+
+def names(configs):
+    """['post', 'h512'] -> '`post` and `h512`'."""
+    return listing(f"`{c}`" for c in configs)
+
+
 def span(values, fmt=0):
     """'low to high', each end with `fmt` decimals (or written by `fmt`, a function or the
     name of a filter), or one figure when both ends write the same."""
     write = (FILTERS.get(fmt, fmt) if not isinstance(fmt, int) else
              lambda v: f"{v:.{fmt}f}")
+    values = list(values)
     low, high = write(min(values)), write(max(values))
     return low if low == high else f"{low} to {high}"
 
@@ -162,6 +174,18 @@ def sd(value):
 
 # The templates' filters: `{{ value|name(arguments) }}`.
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
-           "either": either, "power": power, "percents": percents, "listing": listing,
+           "either": either, "power": power, "percents": percents, "listing": listing, "digits": digits, "names": names, "mean": statistics.fmean,
            "percent_against": percent_against, "flip": flip, "how_far": how_far,
            "times": times, "sd": sd, "size_words": size_words}
+
+
+def f0(v):  # TEMPORARY
+    return f"{v:.0f}"
+
+
+def f1(v):
+    return f"{v:.1f}"
+
+
+def f2(v):
+    return f"{v:.2f}"
