@@ -8,7 +8,7 @@ import pytest
 from tools.build import render
 from tools.seeds import _coverage_story, _under
 from tools.study_files import PageError
-from tools.wide_facts import _count, _stuck_from
+from tools.wide import _count, stuck_from
 
 
 def test_a_seeds_coverage_is_told_as_it_moves():
@@ -36,9 +36,9 @@ def test_a_share_of_the_measured_samples_is_said_as_a_count():
 
 def test_a_run_stuck_at_the_floor_from_the_first_measurement_that_stays():
     log = {"iteration": [1000, 1500, 2000, 2500], "clamped": [0.0, 1.0, 1.0, 1.0]}
-    assert _stuck_from(log) == 1500
+    assert stuck_from(log) == 1500
     log["clamped"][-1] = 0.5
-    assert _stuck_from(log) is None
+    assert stuck_from(log) is None
 
 
 def test_a_template_renders_its_facts_and_refuses_an_unknown_name(tmp_path):

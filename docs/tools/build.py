@@ -25,7 +25,7 @@ from gan_vanilla.files.tables import DamagedFile, read_table
 from gan_vanilla.study.report import summary_files
 from gan_vanilla.study.results import run_folder
 
-from . import figures, knobs, monitor_page, publish, seeds, tables, wide_facts
+from . import figures, knobs, monitor_page, publish, seeds, tables, wide
 from .study_files import PageError, StudyFiles
 from .words import FILTERS, Unsupported
 
@@ -36,8 +36,8 @@ PAGES = ("docs/REPRODUCTION.md", "docs/monitor.md")
 FACTS = {"runs": seeds.runs, "seeds": seeds.seeds, "losses": seeds.losses,
          "watch": seeds.watch, "published": seeds.published, "earlier": seeds.earlier,
          "knobs": knobs.knobs, "smaller": knobs.smaller, "longer": knobs.longer,
-         "sharp": knobs.sharp, "best": knobs.best, "wide": wide_facts.wide,
-         "width": wide_facts.width, "ends": wide_facts.ends, "monitor": monitor_page.monitor}
+         "sharp": knobs.sharp, "best": knobs.best, "wide": wide.wide,
+         "width": wide.width, "ends": wide.ends, "monitor": monitor_page.monitor}
 
 
 @command(PROG, fixable=(PageError,))
@@ -190,7 +190,7 @@ def render(page, study):
         raise PageError(f"cannot read {path}")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
-    env.filters.update(FILTERS)
+    env.filters.update(FILTERS, at=wide.at)
     facts = {key: Section(compute, study) for key, compute in FACTS.items()}
     try:
         return env.from_string(source).render(

@@ -21,7 +21,7 @@ from PIL import Image
 
 from gan_vanilla.study.report import plot_curves, plot_metrics
 
-from .wide import plot_wide, wide_logs
+from .wide import plot_wide
 
 TOLERANCE = 0  # the RMS of the pixels' difference allowed, in grey levels of 255
 
@@ -32,10 +32,10 @@ def draw(study, into):
     plot_metrics(rows, configs, os.path.join(into, "metrics.png"), study.real)
     with_curves = [{**r, "curves": study.quality(r["configuration"], r["seed"])} for r in rows]
     plot_curves(with_curves, configs, os.path.join(into, "curves.png"), study.real)
-    logs = wide_logs(study.folder)
-    if logs:
-        plot_wide(logs, os.path.join(into, "wide.png"))
-    return ["metrics.png", "curves.png", *(["wide.png"] if logs else [])]
+    if study.wide:
+        real = os.path.exists(study.path("wide", "real.csv"))
+        plot_wide(study.wide, study.wide_real if real else None, os.path.join(into, "wide.png"))
+    return ["metrics.png", "curves.png", *(["wide.png"] if study.wide else [])]
 
 
 def differ(study):

@@ -4,10 +4,10 @@ what keeping the best generator buys. Local names, raw, as seeds.py says."""
 
 import statistics
 
-from gan_vanilla.study.report import BETTER, METRICS, failed, table
+from gan_vanilla.study.report import BETTER, METRICS, failed, same_rows, table
 
 from .study_files import BASELINE
-from .tables import monitor_means, repeating, same_rows
+from .tables import monitor_means, repeating
 from .words import claim, either, iteration, listing, overlap_words, side, verdict, weakest
 
 # The configurations the page discusses by name (studies/knobs.toml).

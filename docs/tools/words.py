@@ -172,9 +172,17 @@ def sd(value):
     return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.0e}"
 
 
+def grad(value):
+    """A gradient's size: one decimal from 0.1, two decimals from 0.001, one significant digit
+    below."""
+    return (f"{value:.1f}" if value >= 0.1 else fixed(value, 2) if value >= 1e-3 else
+            f"{value:.0e}")
+
+
 # The templates' filters: `{{ value|name(arguments) }}`.
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
            "either": either, "power": power, "percents": percents, "listing": listing, "digits": digits, "names": names, "mean": statistics.fmean,
+           "median": statistics.median, "grad": grad,
            "percent_against": percent_against, "flip": flip, "how_far": how_far,
            "times": times, "sd": sd, "size_words": size_words}
 
