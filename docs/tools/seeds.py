@@ -12,11 +12,12 @@ from gan_vanilla.data import read_data_sets
 from gan_vanilla.measure.evaluate import evaluate
 from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's threshold too
 from gan_vanilla.run.monitor import SAMPLES
+from gan_vanilla.study.normal import how_far
 
 from . import publish
 from .study_files import BASELINE
 from .tables import LOSSES_FROM, loss_ranges
-from .words import claim, how_far, iteration, listing, number, overlap_words, weakest
+from .words import claim, iteration, listing, number, overlap_words, weakest
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
 

@@ -17,8 +17,19 @@ from gan_vanilla.study.report import failed, table
 
 from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
 from .study_files import BASELINE
-from .words import (claim, either, iteration, listing, number, overlap_words, percents, sd,
-                    size_words, span, times)
+from .words import (
+    claim,
+    either,
+    iteration,
+    listing,
+    number,
+    overlap_words,
+    percents,
+    sd,
+    size_words,
+    span,
+    times,
+)
 
 SHOWN = (300, 1000, 3000, 15000)  # the table's iterations: where the runs part, and the end
 AT = (100, 300, 1000)  # the early measurements the prose quotes, as G saturates

@@ -10,7 +10,7 @@ fixed decimal would round it to.
 import math
 import statistics
 
-from gan_vanilla.study.normal import how_far, listing
+from gan_vanilla.study.normal import listing
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -181,19 +181,7 @@ def grad(value):
 
 # The templates' filters: `{{ value|name(arguments) }}`.
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
-           "either": either, "power": power, "percents": percents, "listing": listing, "digits": digits, "names": names, "mean": statistics.fmean,
-           "median": statistics.median, "grad": grad,
-           "percent_against": percent_against, "flip": flip, "how_far": how_far,
-           "times": times, "sd": sd, "size_words": size_words}
-
-
-def f0(v):  # TEMPORARY
-    return f"{v:.0f}"
-
-
-def f1(v):
-    return f"{v:.1f}"
-
-
-def f2(v):
-    return f"{v:.2f}"
+           "either": either, "power": power, "percents": percents, "listing": listing,
+           "digits": digits, "names": names, "percent_against": percent_against, "flip": flip,
+           "times": times, "sd": sd, "grad": grad, "mean": statistics.fmean,
+           "median": statistics.median}
