@@ -21,7 +21,6 @@ import jinja2
 
 from gan_vanilla.cli.common import command
 from gan_vanilla.files.atomic import save_text
-from gan_vanilla.files.tables import DamagedFile, read_table
 from gan_vanilla.study.report import summary_files
 from gan_vanilla.study.results import run_folder
 
@@ -107,7 +106,8 @@ def check(folder, pages):
     if problems:
         return problems
     problems += figures.differ(study)
-    if study.configurations != _sampled(study):
+    if study.configurations != list(study.samples) or not os.path.exists(
+            study.path("samples.png")):
         problems.append(f"{study.path('samples.png')} and samples.csv are not of the "
                         "configurations of results.csv (drawn from the study's checkpoints); "
                         "draw them with python scripts/reproduction.py --from-study "
@@ -129,16 +129,6 @@ def missing_files(study):
             for name in ("quality.csv", "losses-every-1000.csv", "config.json")
             if not os.path.exists(path := os.path.join(
                 run_folder(study.folder, r["configuration"], r["seed"]), name))]
-
-
-def _sampled(study):
-    """The configurations of samples.csv, or None where it cannot be read."""
-    try:
-        return [r["configuration"] for r in read_table(
-            study.path("samples.csv"), ["configuration"], "the samples' numbers",
-            "a configuration's", {"configuration": str}, exact=False)]
-    except DamagedFile:
-        return None
 
 
 def texts_of(study, pages):

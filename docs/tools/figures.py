@@ -33,8 +33,8 @@ def draw(study, into):
     with_curves = [{**r, "curves": study.quality(r["configuration"], r["seed"])} for r in rows]
     plot_curves(with_curves, configs, os.path.join(into, "curves.png"), study.real)
     if study.wide:
-        real = os.path.exists(study.path("wide", "real.csv"))
-        plot_wide(study.wide, study.wide_real if real else None, os.path.join(into, "wide.png"))
+        real = study.wide_real if os.path.exists(study.path("wide", "real.csv")) else None
+        plot_wide(study.wide, real, os.path.join(into, "wide.png"))
     return ["metrics.png", "curves.png", *(["wide.png"] if study.wide else [])]
 
 

@@ -15,12 +15,12 @@ checked: a file that is missing or damaged stops the generator with one line nam
 import os
 from functools import cached_property
 
-from gan_vanilla.files.tables import OPTIONAL, columns_of, read_table
+from gan_vanilla.files.tables import OPTIONAL, DamagedFile, columns_of, read_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import StudyResults
 
-from .dynamics import SAMPLE_COLUMNS
+from .dynamics import COLUMNS, SAMPLE_COLUMNS
 
 BASELINE = "post"  # the configuration every other one is compared with
 LOSSES = "losses-every-1000.csv"  # each run's losses digest (publish.py)
@@ -56,16 +56,24 @@ class StudyFiles(StudyResults):
     @cached_property
     def wide(self):
         """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed."""
-        from .wide import name, read_log, wide_logs
+        folder = self.path("wide")
+        names = [n for n in os.listdir(folder) if n.endswith(".csv") and n != "real.csv"] \
+            if os.path.isdir(folder) else []
 
-        return {name(path): read_log(path) for path in wide_logs(self.folder)
-                if not path.endswith("real.csv")}
+        def key(name):  # h128-seed-0 < h512-seed-0 < h512-seed-1 < h1200-seed-0 < h512-lr-...
+            run, _, seed = name[:-4].partition("-seed-")
+            width = run[1:]
+            return ((0, int(width), run) if width.isdigit() else (1, 0, run),
+                    int(seed) if seed.isdigit() else 0)
+
+        return {n[:-4].replace("-seed-", " seed "): _read_log(os.path.join(folder, n), COLUMNS)
+                for n in sorted(names, key=key)}
 
     @cached_property
     def wide_real(self):
-        from .wide import read_log
-
-        return {c: values[0] for c, values in read_log(self.path("wide", "real.csv")).items()}
+        """wide/real.csv: the same image numbers of real validation images (the reference)."""
+        return {c: v[0] for c, v in _read_log(self.path("wide", "real.csv"),
+                                               SAMPLE_COLUMNS).items()}
 
     @cached_property
     def samples(self):
@@ -76,20 +84,15 @@ class StudyFiles(StudyResults):
         return {r["configuration"]: {k: float(v) for k, v in r.items() if k != "configuration"}
                 for r in rows}
 
-    @cached_property
-    def published(self):
-        """published.csv: {(source, model, figure): (value, plus_minus or None)} with the
-        source of each; the page quotes them, it never measures them."""
+    def published(self, table):
+        """published.csv's rows of one table of a paper (the figures the page quotes, each
+        with its source; it never measures them): value and ± as floats, ± None if none."""
         rows = _read_table(self.path("published.csv"), "figures quoted from papers",
                            ("table", "model", "figure", "value", "plus_minus", "source"),
                            {"table": str, "model": str, "figure": str, "plus_minus": OPTIONAL,
                             "source": str})
-        return {(r["table"], r["model"]): {
-            **r, "value": float(r["value"]),
-            "plus_minus": float(r["plus_minus"]) if r["plus_minus"] else None} for r in rows}
-
-    def published_table(self, table):
-        return [r for key, r in self.published.items() if key[0] == table]
+        return [{**r, "value": float(r["value"]), "plus_minus": float(r["plus_minus"])
+                 if r["plus_minus"] else None} for r in rows if r["table"] == table]
 
     @cached_property
     def earlier(self):
@@ -124,6 +127,15 @@ def _read_table(path, what, columns, kinds):
     """A committed table, checked by the one table reader (files/tables.py)."""
     return read_table(path, columns, f"{what} ({os.path.basename(path)})",
                       "a row with a value of its kind in each column", kinds, exact=False)
+
+
+def _read_log(path, columns):
+    """A log of scripts/wide_diagnostics.py as a dict of columns of floats."""
+    rows = read_table(path, columns, "a log of scripts/wide_diagnostics.py",
+                      f"{len(columns)} numbers")
+    if not rows:
+        raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
+    return columns_of(rows, columns)
 
 
 def _read_losses(path):

@@ -12,10 +12,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from gan_vanilla.files.atomic import save_atomic
-from gan_vanilla.files.tables import DamagedFile, columns_of, read_table
 from gan_vanilla.study.report import failed, table
 
-from .dynamics import BCE_FLOOR, COLUMNS, SAMPLE_COLUMNS, SAMPLES, SATURATED_WITHIN
+from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
 from .study_files import BASELINE
 from .words import (
     claim,
@@ -38,36 +37,6 @@ STEP_TINY = 1e-7  # an Adam step of G this small moves no weight that matters
 BCE_LOG_CLAMP = 100  # binary_cross_entropy clamps its log at -100: a G_loss of 100 at most
 FLOOR_LOSS = -math.log(BCE_FLOOR)  # 27.63: a G_loss above it is D(G(z)) below the floor
 QUARTER = "h512-lr-quarter"  # the pilot at a quarter of the step, and its configuration
-
-
-def wide_logs(docs):
-    """docs/study/wide/'s run logs (h128-seed-0.csv, ...), by width then seed, then real.csv
-    where it is."""
-    folder = os.path.join(docs, "wide")
-    names = [n for n in os.listdir(folder) if n.endswith(".csv")] if os.path.isdir(folder) else []
-
-    def key(name):  # h128-seed-0 < h512-seed-0 < h512-seed-1 < h1200-seed-0 < h512-lr-...
-        run, _, seed = name[:-4].partition("-seed-")
-        width = run[1:]
-        return (name == "real.csv", (0, int(width), run) if width.isdigit() else (1, 0, run),
-                int(seed) if seed.isdigit() else 0)
-
-    return [os.path.join(folder, n) for n in sorted(names, key=key)]
-
-
-def read_log(path):
-    """A log as a dict of columns of floats; DamagedFile names a file that is not one."""
-    expected = SAMPLE_COLUMNS if os.path.basename(path) == "real.csv" else COLUMNS
-    rows = read_table(path, expected, "a log of scripts/wide_diagnostics.py",
-                      f"{len(expected)} numbers")
-    if not rows:
-        raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
-    return columns_of(rows, expected)
-
-
-def name(path):
-    """'h512-seed-0.csv' -> 'h512 seed 0'."""
-    return os.path.basename(path)[:-4].replace("-seed-", " seed ")
 
 
 def at(log, column, it):
