@@ -6,9 +6,10 @@ with `--from-study OUT_DIR`, a finished study's files are first copied there (pu
 Each page is its template (PAGE.j2, beside it) rendered by Jinja2: the template holds the words
 and places the numbers, `{{ seeds.parzen|span(0) }}`, which the facts modules compute from the
 files (seeds.py, knobs.py, wide.py, monitor_page.py: each function of facts returns its local
-names, raw; the tables: tables.py) and the filters write as the pages write numbers (words.py). A name the template uses that no module gives is
-an error (StrictUndefined), never an empty gap; a sentence it words by hand that the files no
-longer support is refused (words.claim).
+names, raw; the tables: tables.py) and the filters write as the pages write numbers
+(words.py). A name the template uses that no module gives is an error (StrictUndefined), never
+an empty gap; a sentence it words by hand that the files no longer support is refused
+(words.claim).
 """
 
 import argparse

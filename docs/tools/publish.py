@@ -1,23 +1,19 @@
 """A finished study into docs/study/, and the digests that tie the committed files to the pages.
 
-`python scripts/reproduction.py --from-study out/study-knobs` copies into docs/study/ what
-docs/REPRODUCTION.md's claims rest on: `results.csv` (with each evaluation's Parzen sigma) and,
-for every run of it,
+`python scripts/reproduction.py --from-study out/study-knobs` copies into docs/study/ what the
+pages rest on: `results.csv` (with each evaluation's Parzen sigma) and, for every run of it,
+`runs/CONFIGURATION/seed-N/`: its quality.csv and config.json as the run wrote them, and
+`losses-every-1000.csv`, every tenth row of its losses.csv (a row is the mean of the 100
+iterations up to it: the windows that end at 999, 1,999, ...). Then, from the study's
+checkpoints, which are not committed: random samples of each configuration's lowest seed
+(samples.png, and samples.csv in numbers), and beside the page the baseline's lowest seed's
+evaluation.png, losses.png and last grid.
 
-    runs/CONFIGURATION/seed-N/quality.csv              the quality monitor's rows, as written
-    runs/CONFIGURATION/seed-N/losses-every-1000.csv    every tenth row of losses.csv
-    runs/CONFIGURATION/seed-N/config.json              the run's settings and versions
-
-(a loss row is the mean of the 100 iterations up to it, so these are the windows that end at
-iterations 999, 1,999, ...); then, from the study's checkpoints, which are not committed,
-random samples of each configuration's lowest seed (samples.png, and samples.csv in numbers),
-and beside the page the baseline's lowest seed's evaluation.png, losses.png and last grid.
-
-files.sha256 (sha256sum's format: `sha256sum -c files.sha256` in docs/study/ checks it too)
-holds the digest of every committed file the pages, the figures and compare read, and of the
-figures drawn from the checkpoints: `--check` fails when one is not the file it was, so that a
-changed value fails even where no page prints it. Each run of the generator writes the digests
-of the files it reads; those of the figures it cannot draw again, only `--from-study` does.
+files.sha256 (sha256sum's format) holds the digest of every committed file the pages, the
+figures and compare read, and of the figures drawn from the checkpoints: `--check` fails when
+one is not the file it was, so that a changed value fails even where no page prints it. Each
+run of the generator writes the digests of the files it reads; those of the figures it cannot
+draw again, only `--from-study` does.
 """
 
 import hashlib
