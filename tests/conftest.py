@@ -163,3 +163,13 @@ def in_process(monkeypatch):
     monkeypatch.setattr(runner.Children, "run", run)
     monkeypatch.setattr(cli_train, "StopOnSignal", NoSignals)
     return started
+
+
+@pytest.fixture
+def committed_docs(tmp_path):
+    """A copy of docs/ (the pages, their templates, the figures and docs/study/) to change:
+    the generator's arguments for it, and its folder."""
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("tools", "*.ipynb"))
+    pages = ["--page", str(docs / "REPRODUCTION.md"), "--page", str(docs / "monitor.md")]
+    return ["--study", str(docs / "study"), *pages], docs

@@ -8,11 +8,10 @@ import math
 import pytest
 import torch
 
-from gan_vanilla.cli.dynamics import main
 from gan_vanilla.model import PARAM_NAMES, init_params, make_D
 from gan_vanilla.settings import Settings
-from gan_vanilla.study.dynamics import COLUMNS, D_logit, measure, train_and_measure
 from gan_vanilla.train import train
+from tools.dynamics import COLUMNS, D_logit, main, measure, train_and_measure
 
 from .conftest import in_memory_mnist, one_clear_line
 

@@ -49,13 +49,13 @@ LAYERS = (
     ("ensemble", "measure"),  # K runs stacked; measuring a generator's samples
     ("run",),  # what a real run needs beyond the post's loop
     ("train",),  # the post's loop
-    ("study",),  # many runs, their tables, the pages made of them
+    ("study",),  # a user's studies: many runs, their tables; is my run normal?
     ("cli",),  # the terminal commands
 )
 FLOOR = {name: floor for floor, names in enumerate(LAYERS) for name in names}
 
 
-def imports_of(module):
+def imports_of(module, within="gan_vanilla."):
     """The package modules `module` imports, at its top or inside a function: each as
     gan_vanilla.X.Y (a name imported from a package counts as its module, where it is one)."""
     path = ROOT_PACKAGE.joinpath(*module.split(".")[1:])
@@ -72,7 +72,7 @@ def imports_of(module):
                 found.add(sub if sub in MODULES else target)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return {m for m in found if m.startswith("gan_vanilla.") and m != module}
+    return {m for m in found if m.startswith(within) and m != module}
 
 
 ROOT_PACKAGE = Path(gan_vanilla.__file__).parent
@@ -101,6 +101,20 @@ def test_no_modules_import_each_other_in_a_circle():
         if m not in state:
             visit(m, [m])
     assert circle == []
+
+
+def test_the_package_never_imports_the_docs_tooling():
+    """What regenerates this repository's pages (docs/tools/, on jinja2, a test extra) is no
+    part of what a user installs: no module of the package imports it, and compare, which
+    reads the committed study, loads neither it nor the training loop."""
+    assert [m for m in MODULES
+            if {n.split(".")[0] for n in imports_of(m, within="")} & {"jinja2", "tools"}] == []
+    r = subprocess.run([sys.executable, "-c", "import sys, gan_vanilla.cli.compare; print("
+                        "' '.join(sorted(m for m in sys.modules if m.startswith(('jinja2', "
+                        "'tools', 'gan_vanilla.train')))))"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == []
 
 
 # A run without the quality monitor, start to end, in a process of its own.

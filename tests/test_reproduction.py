@@ -9,11 +9,12 @@ import os
 
 import pytest
 
-from gan_vanilla.cli.reproduction import main
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import COLUMNS as QUALITY_COLUMNS
 from gan_vanilla.settings import Settings
 from gan_vanilla.study.report import COLUMNS
+from tools.build import main
+from tools.dynamics import SAMPLE_COLUMNS
 
 from .conftest import ROOT
 
@@ -70,7 +71,8 @@ def write_study(folder, rows, page=PAGE):
     write_runs(folder, rows)
     # What --from-study draws from the study's checkpoints, which this folder has none of.
     configs = list(dict.fromkeys(r["configuration"] for r in rows))
-    (folder / "samples.csv").write_text("configuration\n" + "".join(f"{c}\n" for c in configs))
+    (folder / "samples.csv").write_text("configuration,seed,samples," + ",".join(SAMPLE_COLUMNS)
+                                        + "\n" + "".join(f"{c},0,2000,1,1,1,1\n" for c in configs))
     (folder / "samples.png").write_bytes(b"")
     real = {"parzen_ll": 242.05, "parzen_se": 2.12, "parzen_sigma": 0.167, "classes_covered": 10,
             "kl_uniform": 0.0018, "classifier_score": 9.8, "frechet_distance": 3.84,

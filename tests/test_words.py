@@ -1,4 +1,4 @@
-"""The words the data decide on the generated pages (gan_vanilla/study/words.py): each rule
+"""The words the data decide on the generated pages (docs/tools/words.py): each rule
 moves with the numbers. A range that equals another reads "the same ranges" until one end moves;
 a mean inside the baseline's range reads "within" until it leaves it; a share of 1 in 2,000
 reads 0.05%, not 0.1%; a gradient of 4e-32 is never "exactly 0"; and a sentence the template
@@ -6,7 +6,8 @@ words by hand is refused, naming it, once the files no longer support it."""
 
 import pytest
 
-from gan_vanilla.study import words
+from gan_vanilla.study.normal import how_far
+from tools import words
 
 
 @pytest.mark.parametrize("a, b, expected", [
@@ -37,7 +38,7 @@ def test_side_reads_a_verdict_with_the_better_direction(word, better, expected):
     (1 / 2000, "0.05%"),  # one decimal would say 0.1%, twice the figure
     (0.27, "27%"), (0.003, "0.3%"), (0.0386, "4%"), (0.0, "0%"), (1.0, "100%")])
 def test_percent_keeps_a_share_within_a_tenth_of_itself(share, expected):
-    assert words.percent(share) == expected
+    assert words.percents(share) == expected
 
 
 def test_a_range_of_percentages_takes_the_decimals_its_smallest_end_needs():
@@ -63,7 +64,7 @@ def test_size_words_say_exactly_0_only_for_zeros(values, expected):
     ([85.1, 131.7], 242.1, "far above"), ([85.1, 131.7], 150.0, "above"),
     ([85.1, 131.7], 100.0, "within"), ([346.0, 608.4], 3.8, "far below")])
 def test_how_far_a_reference_lies_from_a_range(values, reference, expected):
-    assert words.how_far(values, reference) == expected
+    assert how_far(values, reference) == expected  # compare's word, which the pages use too
     assert words.flip(expected) == {
         "far above": "far below", "above": "below", "within": "within",
         "far below": "far above"}[expected]
@@ -79,8 +80,8 @@ def test_counts_and_lists_as_a_reader_says_them():
     assert [words.power(v) for v in (1e-3, 2.5e-4, 1e-12, 0.5)] == ["1e-3", "2.5e-4", "1e-12",
                                                                     "0.5"]
     assert words.times(4) == "four times" and words.times(0.25) == "a quarter of"
-    assert words.power_of_ten_below(-9.3) == "1e-10"
-    assert words.fixed(2)(0.0018) == "0.002" and words.fixed(2)(0.5169) == "0.52"
+    assert words.fixed(0.0018, 2) == "0.002" and words.fixed(0.5169, 2) == "0.52"
+    assert words.span([0.0004, 0.002], "sd") == "4e-04 to 0.002"
 
 
 def test_a_claim_the_files_no_longer_support_is_refused_by_name():

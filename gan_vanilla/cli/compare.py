@@ -4,15 +4,13 @@ committed study's runs of its settings (gan_vanilla/study/normal.py)."""
 import os
 
 from ..run import flags
-from ..study.normal import NotComparable, compare
-from ..study.pages.files import PageError
-from ..study.words import listing
+from ..study.normal import NotComparable, compare, listing
 from .common import UserError, command
 
 PROG = "gan-vanilla-compare"
 
 
-@command(PROG, fixable=(NotComparable, PageError))
+@command(PROG, fixable=(NotComparable,))
 def main(argv=None):
     parser = flags.parser(
         prog=PROG,

@@ -13,9 +13,8 @@ import os
 
 from ..files.tables import DamagedFile
 from ..run.monitor import read_quality
-from .pages.files import StudyFiles
 from .report import METRICS
-from .words import how_far
+from .results import StudyResults, read_config
 
 # What makes a configuration: the settings that change what is trained, but for its length,
 # which decides only how far the run's numbers reach.
@@ -31,11 +30,31 @@ class NotComparable(Exception):
     """The run and the study cannot be compared; the message says why."""
 
 
+def how_far(values, reference):
+    """Where a reference figure lies against a range of values: 'far above' or 'far below'
+    when it lies outside the range by more than the range is wide, 'above' or 'below' when
+    outside by less, 'within' inside. (docs/REPRODUCTION.md words its figures so too.)"""
+    low, high = min(values), max(values)
+    if low <= reference <= high:
+        return "within"
+    gap = reference - high if reference > high else low - reference
+    where = "above" if reference > high else "below"
+    return f"far {where}" if gap > high - low else where
+
+
+def listing(items, last="and"):
+    """['a'] -> 'a'; ['a', 'b'] -> 'a and b'; ['a', 'b', 'c'] -> 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
 def place(value, values):
-    """Where a run's figure lies among the seeds' figures: the pages' word (words.how_far:
-    'within', 'above', 'below', or 'far above' when it lies outside by more than the seeds'
-    range is wide) and how many seeds lie lower, level and higher: ('within', '2 lower,
-    3 level, 5 higher'), ('above', 'all 10 lower')."""
+    """Where a run's figure lies among the seeds' figures: how_far's word ('within', 'above',
+    'below', or 'far above' when it lies outside by more than the seeds' range is wide) and
+    how many seeds lie lower, level and higher: ('within', '2 lower, 3 level, 5 higher'),
+    ('above', 'all 10 lower')."""
     counts = {"lower": sum(v < value for v in values), "level": sum(v == value for v in values),
               "higher": sum(v > value for v in values)}
     if max(counts.values()) == len(values):
@@ -60,16 +79,10 @@ def read_run(run_dir):
         raise NotComparable(f"{run_dir} holds an ensemble: name one member's folder, e.g. "
                             f"{os.path.join(run_dir, 'seed-S')}")
     config = os.path.join(run_dir, "config.json")
-    try:
-        with open(config, encoding="utf-8") as f:
-            settings = json.load(f)["settings"]
-        if not isinstance(settings, dict):
-            raise TypeError
-    except OSError:
+    if not os.path.exists(config):
         raise NotComparable(f"{run_dir} has no config.json: is it a run's folder (the "
-                            "train command's --out-dir)?") from None
-    except (ValueError, KeyError, TypeError):
-        raise DamagedFile(f"{config} is not a run's config.json") from None
+                            "train command's --out-dir)?")
+    settings = read_config(config)["settings"]
     evaluations = {}
     for kind, name in (("last", "evaluation.json"), ("best", "evaluation-best.json")):
         path = os.path.join(run_dir, name)
@@ -89,7 +102,7 @@ def compare(run_dir, study_dir):
     """The lines that place the run in the study's spread, and the figures that lie
     outside it ([] when every one lies within)."""
     settings, quality, evaluations = read_run(run_dir)
-    study = StudyFiles(study_dir)
+    study = StudyResults(study_dir)
     config = configuration_of(study, settings)
     if config is None:
         wanted = ", ".join(f"{k} {settings.get(k)}" for k in TRAINING)

@@ -217,26 +217,26 @@ def repeats(rows, baseline):
         mine = [r for r in rows if r["configuration"] == config]
         if config == baseline or not all(r["seed"] in base for r in mine):
             continue
-        ends = [_same_until(r["curves"], base[r["seed"]]) for r in mine]
-        if all(e is not None for e in ends):
+        ends = [same_rows(r["curves"], base[r["seed"]]) for r in mine]
+        # They part before the end of every run, so a run that never parts is no repeat.
+        if all(e is not None and e < max(r["curves"]["iteration"])
+               for e, r in zip(ends, mine, strict=True)):
             out[config] = min(ends)
     return out
 
 
-def _same_until(curves, base):
-    """The last iteration up to which two runs' quality rows agree at every iteration they
-    share, when they share some and part afterwards; else None."""
-    rows = {it: [curves[c][k] for c in curves] for k, it in enumerate(curves["iteration"])}
-    theirs = {it: [base[c][k] for c in base] for k, it in enumerate(base["iteration"])}
-    shared = sorted(set(rows) & set(theirs))
-    same = []
-    for it in shared:
-        if rows[it] != theirs[it]:
+def same_rows(a, b):
+    """The last iteration up to which two tables' columns (quality.csv's, a losses digest's)
+    agree at every iteration they share (None if they share none, or differ at the first)."""
+    theirs = {it: k for k, it in enumerate(b["iteration"])}
+    last = None
+    for k, it in enumerate(a["iteration"]):
+        if it not in theirs:
+            continue
+        if any(a[c][k] != b[c][theirs[it]] for c in a):
             break
-        same.append(it)
-    if not same or same[-1] >= max(rows):
-        return None
-    return same[-1]
+        last = it
+    return last
 
 
 def plot_curves(rows, configurations, path, real=None, baseline="post"):

@@ -1,4 +1,5 @@
-"""How the generated pages write a number, and which comparison word the data decide.
+"""How the generated pages write a number, and which comparison word the data decide: the
+templates' filters (`{{ seeds.parzen|span(0) }}`) and the facts' rules.
 
 Each rule is one small function, so that a test can move the data and watch the word change:
 "the same ranges" becomes "overlapping ranges" when one end moves, "within" becomes "above"
@@ -7,6 +8,9 @@ fixed decimal would round it to.
 """
 
 import math
+import statistics
+
+from gan_vanilla.study.normal import listing
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -34,17 +38,31 @@ def iteration(it):
     return f"{int(it):,}"
 
 
-def listing(items, last="and"):
-    """['a'] -> 'a'; ['a', 'b'] -> 'a and b'; ['a', 'b', 'c'] -> 'a, b and c'."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+def fixed(value, decimals=0):
+    """So many decimals; a figure that would round to 0 keeps one significant digit instead
+    (0.0018 with two decimals -> '0.002', not '0.00')."""
+    if value != 0 and round(value, decimals) == 0:
+        return f"{value:.1g}"
+    return f"{value:.{decimals}f}"
 
 
-def span(values, fmt):
-    """'low to high' as fmt writes them, or one figure when both ends write the same."""
-    low, high = fmt(min(values)), fmt(max(values))
+def digits(ds):
+    """[1, 7] -> '1s and 7s'."""
+    return listing(f"{d}s" for d in ds)
+
+
+def names(configs):
+    """['post', 'h512'] -> '`post` and `h512`'."""
+    return listing(f"`{c}`" for c in configs)
+
+
+def span(values, fmt=0):
+    """'low to high', each end with `fmt` decimals (or written by `fmt`, a function or the
+    name of a filter), or one figure when both ends write the same."""
+    write = (FILTERS.get(fmt, fmt) if not isinstance(fmt, int) else
+             lambda v: f"{v:.{fmt}f}")
+    values = list(values)
+    low, high = write(min(values)), write(max(values))
     return low if low == high else f"{low} to {high}"
 
 
@@ -58,16 +76,6 @@ def either(counts, spell=False):
     return span(counts, say)
 
 
-def fixed(decimals):
-    """A formatter with so many decimals; a figure that would round to 0 keeps one
-    significant digit instead (0.0018 with two decimals -> '0.002', not '0.00')."""
-    def fmt(value):
-        if value != 0 and round(value, decimals) == 0:
-            return f"{value:.1g}"
-        return f"{value:.{decimals}f}"
-    return fmt
-
-
 def power(value):
     """A setting or a threshold in powers of ten, as the flags take it: 0.001 -> '1e-3',
     0.00025 -> '2.5e-4', 1e-12 -> '1e-12'; 0.5 -> '0.5'."""
@@ -77,26 +85,18 @@ def power(value):
     return f"{float(mantissa):g}e{int(exponent)}"
 
 
-def _percent_decimals(value, most=4):
-    """The fewest decimals that write a percentage within a tenth of itself."""
-    for decimals in range(most + 1):
-        if abs(float(f"{value:.{decimals}f}") - value) <= 0.1 * abs(value):
-            return decimals
-    return most
-
-
-def percent(share):
-    """A share (0.27) as a percentage, with as few decimals as keep it within a tenth of
-    itself: '27%', and 1 sample of 2,000 '0.05%'."""
-    return percents([share])
-
-
 def percents(shares):
-    """Shares as one percentage or a 'low to high%' range, every end with the decimals the
-    smallest one needs (percent)."""
-    values = [100 * s for s in shares]
-    decimals = max((_percent_decimals(v) for v in values if v), default=0)
-    return span(values, lambda v: f"{v:.{decimals}f}") + "%"
+    """A share (0.27) or shares as one percentage or a 'low to high%' range, every end with
+    the fewest decimals that write the smallest within a tenth of itself: '27%', and 1
+    sample of 2,000 '0.05%'."""
+    values = [100 * s for s in (shares if isinstance(shares, list | tuple) else [shares])]
+
+    def decimals(value):
+        return next((d for d in range(5) if abs(float(f"{value:.{d}f}") - value)
+                     <= 0.1 * abs(value)), 4)
+
+    most = max((decimals(v) for v in values if v), default=0)
+    return span(values, most) + "%"
 
 
 def percent_against(share, threshold):
@@ -122,16 +122,18 @@ def overlap_words(a, b):
     return "separate ranges"
 
 
+def weakest(words):
+    """Of overlap_words' words, the weakest claim all of them support."""
+    order = ("the same ranges", "overlapping ranges", "separate ranges")
+    return max(words, key=order.index)
+
+
 def verdict(values, baseline):
     """'above', 'below' or 'within': where the mean of values falls against the baseline's
     range (a knob moves a figure by more than the seeds do when its mean leaves the range the
     baseline's seeds alone cover)."""
     mean = math.fsum(values) / len(values)
-    if mean > max(baseline):
-        return "above"
-    if mean < min(baseline):
-        return "below"
-    return "within"
+    return "above" if mean > max(baseline) else "below" if mean < min(baseline) else "within"
 
 
 def side(word, better):
@@ -140,18 +142,6 @@ def side(word, better):
     if word == "within":
         return "within"
     return "good" if (word == "above") == (better == "higher") else "bad"
-
-
-def how_far(values, reference):
-    """Where a reference figure lies against a range of values: 'far above' or 'far below'
-    when it lies outside the range by more than the range is wide, 'above' or 'below' when
-    outside by less, 'within' inside."""
-    low, high = min(values), max(values)
-    if low <= reference <= high:
-        return "within"
-    gap = reference - high if reference > high else low - reference
-    where = "above" if reference > high else "below"
-    return f"far {where}" if gap > high - low else where
 
 
 def flip(word):
@@ -167,11 +157,6 @@ def size_words(values):
     return "exactly 0" if top == 0 else f"at most {top:.0e}".replace("e-0", "e-")
 
 
-def power_of_ten_below(log10):
-    """The power of ten just below a figure given as its log10: -9.3 -> '1e-10'."""
-    return f"1e{math.floor(log10)}"
-
-
 def times(ratio):
     """A ratio as a reader says it: 4 -> 'four times', 0.25 -> 'a quarter of', 0.2 -> 'a
     fifth of'."""
@@ -179,3 +164,24 @@ def times(ratio):
         return f"{number(round(ratio))} times"
     parts = {2: "half", 3: "a third of", 4: "a quarter of", 5: "a fifth of", 10: "a tenth of"}
     return parts.get(round(1 / ratio), f"{ratio:.2g} times")
+
+
+def sd(value):
+    """A spread across z: three decimals, or one significant digit below 0.001 (a G that
+    gives one image for every z would read 0.000)."""
+    return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.0e}"
+
+
+def grad(value):
+    """A gradient's size: one decimal from 0.1, two decimals from 0.001, one significant digit
+    below."""
+    return (f"{value:.1f}" if value >= 0.1 else fixed(value, 2) if value >= 1e-3 else
+            f"{value:.0e}")
+
+
+# The templates' filters: `{{ value|name(arguments) }}`.
+FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
+           "either": either, "power": power, "percents": percents, "listing": listing,
+           "digits": digits, "names": names, "percent_against": percent_against, "flip": flip,
+           "times": times, "sd": sd, "grad": grad, "mean": statistics.fmean,
+           "median": statistics.median}

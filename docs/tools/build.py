@@ -1,0 +1,203 @@
+"""scripts/reproduction.py: docs/REPRODUCTION.md, docs/monitor.md and the figures of
+docs/study/, written from the study's committed files in docs/study/; with `--check`, nothing is
+written and every page, figure, summary and digest that is not what the files give is named;
+with `--from-study OUT_DIR`, a finished study's files are first copied there (publish.py).
+
+Each page is its template (PAGE.j2, beside it) rendered by Jinja2: the template holds the words
+and places the numbers, `{{ seeds.parzen|span(0) }}`, which the facts modules compute from the
+files (seeds.py, knobs.py, wide.py, monitor_page.py: each function of facts returns its local
+names, raw; the tables: tables.py) and the filters write as the pages write numbers
+(words.py). A name the template uses that no module gives is an error (StrictUndefined), never
+an empty gap; a sentence it words by hand that the files no longer support is refused
+(words.claim).
+"""
+
+import argparse
+import functools
+import math
+import os
+import sys
+
+import jinja2
+
+from gan_vanilla.cli.common import command
+from gan_vanilla.files.atomic import save_text
+from gan_vanilla.study.report import summary_files
+from gan_vanilla.study.results import run_folder
+
+from . import figures, knobs, monitor_page, publish, seeds, tables, wide
+from .study_files import PageError, StudyFiles
+from .words import FILTERS, Unsupported
+
+PROG = "reproduction"
+PAGES = ("docs/REPRODUCTION.md", "docs/monitor.md")
+# The facts a template can use, by name: each group computed only when a template first asks,
+# so that a page that uses the tables alone needs no more than the tables' files.
+FACTS = {"runs": seeds.runs, "seeds": seeds.seeds, "losses": seeds.losses,
+         "watch": seeds.watch, "published": seeds.published, "earlier": seeds.earlier,
+         "knobs": knobs.knobs, "smaller": knobs.smaller, "longer": knobs.longer,
+         "sharp": knobs.sharp, "best": knobs.best, "wide": wide.wide,
+         "width": wide.width, "ends": wide.ends, "monitor": monitor_page.monitor}
+
+
+@command(PROG, fixable=(PageError,))
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Write docs/REPRODUCTION.md, docs/monitor.md and the figures of docs/study/ "
+        "from the study's committed files; with --from-study, copy a finished study's files "
+        "there first.")
+    parser.add_argument("--study", default="docs/study",
+                        help="the folder with results.csv, real.json, runs/ and wide/ "
+                        "(default: docs/study)")
+    parser.add_argument("--page", action="append", metavar="PAGE",
+                        help="a page to write from its template PAGE.j2 (default: "
+                        f"{' and '.join(PAGES)}); give it once per page")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true",
+                      help="change nothing; exit 1 if a page, a figure or a committed file is "
+                      "not what the files give, or a run of results.csv lacks its files")
+    what.add_argument("--from-study", metavar="OUT_DIR",
+                      help="first copy a finished study's results and per-run files from its "
+                      "folder (e.g. out/study-knobs) into --study, and draw samples.png from "
+                      "its checkpoints")
+    args = parser.parse_args(argv)
+    pages = args.page or list(PAGES)
+    if not args.check:
+        write(args.study, pages, args.from_study)
+        return 0
+    problems = check(args.study, pages)
+    if problems:  # the first problem as one line, and how many more
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        print(f"{PROG}: {problems[0]}{more}", file=sys.stderr)
+        return 1
+    print(f"{', '.join(pages)} and {args.study}'s figures are what {args.study}'s files give")
+    return 0
+
+
+def write(folder, pages, from_study=None, log=print):
+    """Write the pages, the summaries, the figures and the digests from `folder`'s files
+    (after copying a finished study's, from_study); say, for each text, whether it changed.
+    Nothing is written when a run's file is missing or a page cannot be rendered."""
+    page_dir = os.path.dirname(os.path.abspath(pages[0]))
+    if from_study:
+        imported = publish.import_study(from_study, folder, log)
+    study = StudyFiles(folder)
+    missing = missing_files(study)
+    if missing:
+        raise PageError(missing[0])
+    texts = texts_of(study, pages)
+    if from_study:
+        publish.draw_samples(from_study, imported, folder)
+        publish.copy_run_figures(from_study, imported, page_dir)
+    figures.draw(study, folder)
+    publish.write_digests(folder, page_dir, drawn=bool(from_study))
+    for path, text in texts.items():
+        if _read(path) == text:
+            log(f"{path} was up to date")
+        else:
+            save_text(path, text)
+            log(f"wrote {path}")
+
+
+def check(folder, pages):
+    """What is not what `write` would write, each in a sentence; none when all is."""
+    study = StudyFiles(folder)
+    problems = missing_files(study)
+    if problems:
+        return problems
+    problems += figures.differ(study)
+    if study.configurations != list(study.samples) or not os.path.exists(
+            study.path("samples.png")):
+        problems.append(f"{study.path('samples.png')} and samples.csv are not of the "
+                        "configurations of results.csv (drawn from the study's checkpoints); "
+                        "draw them with python scripts/reproduction.py --from-study "
+                        "STUDY_OUT_DIR")
+    for path, text in texts_of(study, pages).items():
+        if _read(path) != text:
+            what = f"what its template and {folder} give" if path in pages else \
+                "the summary of results.csv"
+            problems.append(f"{path} is not {what} (edited by hand, or the files changed); run "
+                            "python scripts/reproduction.py")
+    return problems + publish.changed_files(folder, os.path.dirname(os.path.abspath(pages[0])))
+
+
+def missing_files(study):
+    """A sentence for each file a run of results.csv lacks in docs/study/runs/."""
+    return [f"{path} is missing: results.csv has the run {r['configuration']} seed "
+            f"{r['seed']}; copy the study's files with python scripts/reproduction.py "
+            "--from-study STUDY_OUT_DIR" for r in study.rows
+            for name in ("quality.csv", "losses-every-1000.csv", "config.json")
+            if not os.path.exists(path := os.path.join(
+                run_folder(study.folder, r["configuration"], r["seed"]), name))]
+
+
+def texts_of(study, pages):
+    """{path: text} of every page and of summary.csv and summary.md, as the files give them."""
+    texts = {page: render(page, study) for page in pages}
+    # The summaries as the study writes them (report.py), a run without a time as None.
+    timed = [{**r, "train_seconds": None if math.isnan(r["train_seconds"]) else
+              r["train_seconds"]} for r in study.rows]
+    for name, text in summary_files(timed, study.configurations).items():
+        texts[study.path(name)] = text
+    return texts
+
+
+class Section:
+    """One group of facts (seeds.seeds(study), ...), computed at the first name asked of it;
+    or, with `each`, the tables, each computed when asked."""
+
+    def __init__(self, compute, study, each=False):
+        self._compute, self._study, self._each = compute, study, each
+
+    @functools.cached_property
+    def _facts(self):
+        return self._compute(self._study)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._each:
+            if name not in self._compute:
+                raise NoSuchName(f"no table is called '{name}'; the generator makes "
+                                 f"{', '.join(self._compute)}")
+            return self._compute[name](self._study).rstrip("\n")  # the template spaces them
+        if name not in self._facts:
+            raise NoSuchName(f"{self._compute.__module__}.{self._compute.__name__} gives no "
+                             f"fact '{name}'")
+        return self._facts[name]
+
+
+class NoSuchName(PageError):
+    """A template asks for a fact or a table that no module gives (raised through Jinja2,
+    which would otherwise render an attribute it cannot find as an undefined value)."""
+
+
+def render(page, study):
+    """The page as its template (page + '.j2') and the study's files give it."""
+    path = f"{page}.j2"
+    source = _read(path)
+    if source is None:
+        raise PageError(f"cannot read {path}")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             autoescape=False)
+    env.filters.update(FILTERS, at=wide.at)
+    facts = {key: Section(compute, study) for key, compute in FACTS.items()}
+    try:
+        return env.from_string(source).render(
+            facts, tables=Section(tables.TABLES, study, each=True), study=study,
+            template=os.path.basename(path))
+    except jinja2.TemplateSyntaxError as e:
+        raise PageError(f"{path}, line {e.lineno}: {e.message}") from None
+    except jinja2.UndefinedError as e:
+        raise PageError(f"{path}: {e.message}") from None
+    except (NoSuchName, Unsupported) as e:
+        raise PageError(f"{path}: {e}") from None
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,151 @@
+"""The facts of docs/monitor.md: the monitor's rule (run/monitor.py's own thresholds), the
+example the default command printed (docs/study/rerun/post-seed-0/), how far the rerun's own
+classifier measured from the study's, and how well the best generator's rule agrees with the
+other figures over the study's runs (results.csv). Local names, raw, as seeds.py says."""
+
+import math
+import re
+import statistics
+
+from gan_vanilla.run.monitor import (
+    CLEARED_AT_MOST,
+    DOMINANT_ABOVE,
+    MISSING_BELOW,
+    NAMED_ABOVE,
+    SAMPLES,
+    next_state,
+)
+from gan_vanilla.settings import Settings
+
+from .study_files import BASELINE, PageError
+from .words import claim, iteration, listing
+
+REPORT = re.compile(r"Iter-(\d+); D_loss: (\S+); G_loss: (\S+)$")
+FROM = 10000  # the report lines' ranges leave out the first iterations, where G starts
+
+
+def monitor(s):
+    """The rule's thresholds; what the rerun printed and measured (`q`, its quality.csv, and
+    `last`, its last row), beside the study's run of the same seed (`study_q`)."""
+    printed, q, study_q = s.rerun_printed, s.rerun_quality, s.quality(BASELINE, 0)
+    claim(q["iteration"], "the rerun's quality.csv has rows")
+    claim(s.rerun_losses == s.losses(BASELINE, 0), "the rerun is the study's run of seed 0 "
+          "trained again: its losses digest equals the study's, row for row")
+    quality_every, samples, report_from = Settings().quality_every, SAMPLES, FROM
+    missing, dominant, named, cleared = MISSING_BELOW, DOMINANT_ABOVE, NAMED_ABOVE, CLEARED_AT_MOST
+    one_digit = math.log(10)  # the KL to even shares of samples that are all one digit
+    # The standard error of a share near DOMINANT_ABOVE, in points.
+    wobble = 100 * math.sqrt(DOMINANT_ABOVE * (1 - DOMINANT_ABOVE) / SAMPLES)
+
+    example = "\n".join(_lines_at(printed, int(q["iteration"][0])))
+    alarms = [line for line in printed if "mode collapse" in line]
+    claim(alarms, "The first time the samples concentrate, a line says it in words")
+    alarms, said = "\n".join(alarms), _said(q)
+    late = [(float(m[2]), float(m[3])) for m in map(REPORT.match, printed)
+            if m and int(m[1]) >= FROM]
+    late_d, late_g = [d for d, _ in late], [g for _, g in late]
+    last = {c: v[-1] for c, v in q.items()}
+    top_two = sorted(sorted(range(10), key=lambda d: -last[f"share_{d}"])[:2])
+    top_two_share = sum(last[f"share_{d}"] for d in top_two)
+    rarest = min(range(10), key=lambda d: last[f"share_{d}"])
+    rarest_share = last[f"share_{rarest}"]
+    last_line = _lines_at(printed, int(q["iteration"][-1]), report=False)[0]
+    best = [line for line in printed if line.startswith("best generator:")]
+    claim(len(best) == 1, "At the end one line compares it with the last measurement")
+    study_cleared = _cleared(study_q) is not None
+    near = _nearest_to_cleared(study_q)
+
+    # How far the rerun's measurements (its own classifier) lie from the study's run's (the
+    # study's cached classifier) at the iterations both measured.
+    its = [it for it in q["iteration"] if it in study_q["iteration"]]
+    claim(its, "the rerun and the study's run measured the same iterations")
+
+    def gap(column, relative=False):
+        pairs = [(q[column][q["iteration"].index(it)],
+                  study_q[column][study_q["iteration"].index(it)]) for it in its]
+        return max(abs(a - b) / b if relative else abs(a - b) for a, b in pairs)
+
+    score_gap, fd_gap = gap("classifier_score"), gap("frechet_distance", relative=True)
+    share_gap = max(gap(f"share_{d}") for d in range(10))
+
+    # The Frechet distance's rank correlation with the classifier score and with the KL to
+    # even shares, over every run and over the baseline's seeds alone.
+    def rho(rows, other):
+        return spearman([r["frechet_distance"] for r in rows], [r[other] for r in rows])
+
+    post, runs = s.of(BASELINE), len(s.rows)
+    rho_score, rho_kl = rho(s.rows, "classifier_score"), rho(s.rows, "kl_uniform")
+    post_rho_score, post_rho_kl = rho(post, "classifier_score"), rho(post, "kl_uniform")
+    return locals()
+
+
+def _lines_at(printed, it, report=True):
+    """The report line (with report) and the quality line the run printed at iteration
+    `it`."""
+    starts = (f"Iter-{it};", f"Quality-{it};") if report else (f"Quality-{it};",)
+    lines = [line for line in printed if line.startswith(starts)]
+    if len(lines) != len(starts):
+        raise PageError(f"the rerun's printed lines have no {' and '.join(starts)} line")
+    return lines
+
+
+def _events(q):
+    """[(iteration, 'raised' or 'cleared')]: what the monitor says over the run, as
+    run/monitor.py's next_state says it from quality.csv's shares."""
+    collapsed, events = False, []
+    for k, it in enumerate(q["iteration"]):
+        collapsed, line = next_state(collapsed, [q[f"share_{d}"][k] for d in range(10)], int(it))
+        if line:
+            events.append((it, "cleared" if "cleared" in line else "raised"))
+    return events
+
+
+def _cleared(q):
+    """The first measurement at which the monitor says the samples spread out again, or
+    None."""
+    return next((it for it, what in _events(q) if what == "cleared"), None)
+
+
+def _said(q):
+    """What the monitor says over the run, in words: 'raised at 10,000 iterations, cleared at
+    50,000 and raised again at 80,000'."""
+    words = []
+    for it, what in _events(q):
+        again = " again" * (what == "raised" and any(w.startswith("raised") for w in words))
+        words.append(f"{what}{again} at {iteration(it)}")
+    if words:
+        words[0] += " iterations"
+    return listing(words)
+
+
+def _nearest_to_cleared(q):
+    """(iteration, digit, share): the measurement whose largest share came nearest the
+    CLEARED_AT_MOST that would clear the alarm, with every digit at MISSING_BELOW or more."""
+    options = []
+    for k, it in enumerate(q["iteration"]):
+        shares = [q[f"share_{d}"][k] for d in range(10)]
+        if min(shares) >= MISSING_BELOW:
+            top = max(range(10), key=lambda d: shares[d])
+            options.append((shares[top], it, top))
+    share, it, digit = min(options)
+    return it, digit, share
+
+
+def _ranks(values):
+    """Ranks from 1, ties given their mean rank (Spearman's convention)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    out = [0.0] * len(values)
+    k = 0
+    while k < len(order):
+        j = k
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[k]]:
+            j += 1
+        for m in range(k, j + 1):
+            out[order[m]] = (k + j) / 2 + 1
+        k = j + 1
+    return out
+
+
+def spearman(a, b):
+    """Spearman's rank correlation of two lists."""
+    return statistics.correlation(_ranks(a), _ranks(b))

@@ -1,0 +1,267 @@
+"""A finished study into docs/study/, and the digests that tie the committed files to the pages.
+
+`python scripts/reproduction.py --from-study out/study-knobs` copies into docs/study/ what the
+pages rest on: `results.csv` (with each evaluation's Parzen sigma) and, for every run of it,
+`runs/CONFIGURATION/seed-N/`: its quality.csv and config.json as the run wrote them, and
+`losses-every-1000.csv`, every tenth row of its losses.csv (a row is the mean of the 100
+iterations up to it: the windows that end at 999, 1,999, ...). Then, from the study's
+checkpoints, which are not committed: random samples of each configuration's lowest seed
+(samples.png, and samples.csv in numbers), and beside the page the baseline's lowest seed's
+evaluation.png, losses.png and last grid.
+
+files.sha256 (sha256sum's format) holds the digest of every committed file the pages, the
+figures and compare read, and of the figures drawn from the checkpoints: `--check` fails when
+one is not the file it was, so that a changed value fails even where no page prints it. Each
+run of the generator writes the digests of the files it reads; those of the figures it cannot
+draw again, only `--from-study` does.
+"""
+
+import hashlib
+import json
+import math
+import os
+import shutil
+
+from gan_vanilla.files.atomic import save_atomic, save_text
+from gan_vanilla.files.tables import DamagedFile, read_table, table_text, write_table
+from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.monitor import read_quality
+from gan_vanilla.study.report import COLUMNS
+from gan_vanilla.study.results import CONFIG, QUALITY, read_config, run_folder
+
+from .study_files import LOSSES, PageError
+
+DIGEST_EVERY = 1000  # a losses.csv row every this many iterations
+SAMPLES_SEED = 1  # the noise of samples.png (gan-vanilla-sample's default seed)
+SAMPLES_PER_CONFIGURATION = 30  # drawn in samples.png
+SAMPLES_MEASURED = 2000  # measured in samples.csv, the first 30 of them the ones drawn
+RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the page
+DIGESTS = "files.sha256"
+# Drawn from the study's checkpoints: the generator cannot draw them again from committed files.
+FROM_CHECKPOINTS = ("samples.png", "samples.csv", *RUN_FIGURES)
+# What the generator writes from the committed files, and the words: no digest.
+MADE_HERE = ("metrics.png", "curves.png", "wide.png", "summary.csv", DIGESTS)
+
+
+def losses_digest(path):
+    """The rows of a run's losses.csv whose window ends at a multiple of DIGEST_EVERY
+    iterations (checked as the run's own reader checks them; DamagedFile names a bad line)."""
+    rows = read_table(path, LOSS_COLUMNS, "a gan-vanilla loss log",
+                      "an iteration and four numbers", {"iteration": int})
+    return [[r[c] for c in LOSS_COLUMNS] for r in rows
+            if (int(r["iteration"]) + 1) % DIGEST_EVERY == 0]
+
+
+def import_study(study_dir, docs, log=print):
+    """Copy a finished study's results and per-run files from study_dir (its out_dir) into
+    docs. Everything is read and checked before anything is written. Returns the rows of the
+    new results.csv, as text."""
+    source = os.path.join(study_dir, "results.csv")
+    columns = [c for c in COLUMNS if c != "parzen_sigma"]  # older studies have none
+    try:
+        rows = read_table(source, columns, "a study's results.csv", "a run's figures",
+                          dict.fromkeys(columns, str), exact=False)
+    except DamagedFile as e:
+        raise PageError(f"{e}; is {study_dir} a study's folder (its out_dir)?") from None
+    if not rows:
+        raise PageError(f"{source} has no runs")
+    copies = {}  # {a file in docs: its text}
+    for line, row in enumerate(rows, start=2):
+        run = run_folder(study_dir, row["configuration"], row["seed"])
+        row["parzen_sigma"] = repr(_sigma(run, row, f"{source}, line {line}"))
+        into = run_folder(docs, row["configuration"], row["seed"])
+        try:
+            for name in (QUALITY, CONFIG):
+                with open(os.path.join(run, name), encoding="utf-8", newline="") as f:
+                    copies[os.path.join(into, name)] = f.read()
+            read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
+            read_config(os.path.join(run, CONFIG))
+            copies[os.path.join(into, LOSSES)] = table_text(
+                [LOSS_COLUMNS, *losses_digest(os.path.join(run, "losses.csv"))])
+        except (OSError, UnicodeDecodeError) as e:
+            raise PageError(f"cannot read {getattr(e, 'filename', run)}: "
+                            f"{getattr(e, 'strerror', None) or e}") from None
+        if not copies[os.path.join(into, QUALITY)].strip():
+            raise PageError(f"{os.path.join(run, QUALITY)} is empty")
+    for path, text in copies.items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        save_text(path, text)
+    _remove_other_runs(docs, {os.path.dirname(p) for p in copies}, log)
+    write_table(os.path.join(docs, "results.csv"),
+                [COLUMNS, *([row.get(c, "") for c in COLUMNS] for row in rows)])
+    log(f"copied {len(rows)} runs' results, quality.csv, config.json and losses (every "
+        f"{DIGEST_EVERY:,}th iteration) from {study_dir} into {docs}")
+    return rows
+
+
+def _sigma(run, row, where):
+    """The Parzen sigma of the run's evaluation.json, whose Parzen figure must be the row's."""
+    evaluation = os.path.join(run, "evaluation.json")
+    try:
+        with open(evaluation, encoding="utf-8") as f:
+            ev = json.load(f)
+        parzen, sigma = float(ev["parzen_ll"]), float(ev["parzen_sigma"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        why = getattr(e, "strerror", None) or (f"no {e}" if isinstance(e, KeyError) else e)
+        raise PageError(f"cannot read the Parzen sigma of {row['configuration']} seed "
+                        f"{row['seed']} from {evaluation}: {why}") from None
+    if parzen != float(row["parzen_ll"]):
+        raise PageError(f"{where}: its Parzen figure is not the one {evaluation} holds; gather "
+                        "the study again (scripts/study.py STUDY.toml --collect)")
+    return sigma
+
+
+def _remove_other_runs(docs, keep, log):
+    """Per-run folders of runs no longer in results.csv: they would back no row."""
+    root = os.path.join(docs, "runs")
+    for config in sorted(os.listdir(root)):
+        for seed in sorted(os.listdir(os.path.join(root, config))):
+            folder = os.path.join(root, config, seed)
+            if folder not in keep and os.path.isdir(folder):
+                shutil.rmtree(folder)
+                log(f"removed {folder}: no row of results.csv is its run")
+        if not os.listdir(os.path.join(root, config)):
+            os.rmdir(os.path.join(root, config))
+
+
+def draw_samples(study_dir, rows, docs):
+    """samples.png: SAMPLES_PER_CONFIGURATION random samples (noise seed SAMPLES_SEED) of each
+    configuration's lowest seed's last generator, a row of panels per configuration: random
+    draws, not picks by class, so what most samples of a run look like. And samples.csv: the
+    same generators' first SAMPLES_MEASURED samples in numbers (dynamics.image_numbers:
+    saturated pixels, spread across z, brightness)."""
+    import torch
+
+    from gan_vanilla.model import make_G
+    from gan_vanilla.run.checkpoint import load_checkpoint
+
+    from .dynamics import SAMPLE_COLUMNS, image_numbers
+
+    first = {}
+    for r in rows:
+        first[r["configuration"]] = min(int(r["seed"]), first.get(r["configuration"], math.inf))
+    panels, numbers = [], []
+    for config, seed in first.items():
+        checkpoint = os.path.join(run_folder(study_dir, config, seed), "checkpoint.pt")
+        params = load_checkpoint(checkpoint, generator_only=True)["params"]
+        z = torch.randn(SAMPLES_MEASURED, params["Wzh"].shape[0],
+                        generator=torch.Generator().manual_seed(SAMPLES_SEED))
+        with torch.no_grad():
+            samples = make_G(params)(z)  # (SAMPLES_MEASURED, X_dim)
+        measured = image_numbers(samples)
+        numbers.append([config, seed, SAMPLES_MEASURED,
+                        *(f"{measured[c]:.6g}" for c in SAMPLE_COLUMNS)])
+        images = samples[:SAMPLES_PER_CONFIGURATION].reshape(-1, 28, 28)  # (n, 28, 28)
+        panels.append((f"{config}\nseed {seed}", images.numpy()))
+    fig = samples_figure(panels)
+    save_atomic(os.path.join(docs, "samples.png"),
+                lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    write_table(os.path.join(docs, "samples.csv"),
+                [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
+
+
+def samples_figure(panels):
+    """A row of images per (label, images (n, 28, 28)) in two lines, the label left of it:
+    the left margin is as wide as the widest label, so that no label is cut."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 1.25 * len(panels) + 0.4))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    labels = []
+    for ax, (label, images) in zip(axes, panels, strict=True):
+        per_row = math.ceil(len(images) / 2)
+        canvas = np.ones((2 * 30 - 2, per_row * 30 - 2))
+        for k, image in enumerate(images):
+            y, x = (k // per_row) * 30, (k % per_row) * 30
+            canvas[y:y + 28, x:x + 28] = image
+        ax.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        labels.append(ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right",
+                              va="center", fontsize=8))
+    fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "
+                 f"generator (noise seed {SAMPLES_SEED}), not chosen by class", fontsize=9)
+    renderer = fig.canvas.get_renderer()
+    widest = max(t.get_window_extent(renderer).width for t in labels)  # pixels at fig.dpi
+    fig.subplots_adjust(left=(widest + 0.15 * fig.dpi) / (fig.get_figwidth() * fig.dpi),
+                        right=0.98, bottom=0.01, top=1 - 0.5 / fig.get_figheight(),
+                        hspace=0.15)
+    return fig
+
+
+def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
+    """The page's figures of one run, from the baseline's lowest seed: its evaluation.png,
+    losses.png and last grid (as sample.png), copied beside the page."""
+    run = run_folder(study_dir, baseline,
+                     min(int(r["seed"]) for r in rows if r["configuration"] == baseline))
+    grids = sorted(n for n in os.listdir(run) if len(n) == 7 and n[:3].isdigit()
+                   and n.endswith(".png"))
+    if not grids:
+        raise PageError(f"{run} has no grid (000.png, 001.png, ...)")
+    for name, target in zip(("evaluation.png", "losses.png", grids[-1]), RUN_FIGURES,
+                            strict=True):
+        source = os.path.join(run, name)
+        if not os.path.exists(source):
+            raise PageError(f"{source} is missing")
+        save_atomic(os.path.join(page_dir, target),
+                    lambda tmp, source=source: shutil.copyfile(source, tmp))
+
+
+def committed_files(docs, page_dir):
+    """Every file in docs (docs/study/) the generator reads or cannot draw again, and the run
+    figures beside the page: their paths relative to docs, as files.sha256 names them."""
+    found = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
+    for root, _, names in os.walk(docs):
+        found.update(os.path.relpath(os.path.join(root, n), docs) for n in names
+                     if n not in MADE_HERE and not n.endswith((".md", ".j2")))
+    return sorted(found)
+
+
+def read_digests(docs):
+    """files.sha256 as {path: digest}; {} while there is none."""
+    try:
+        with open(os.path.join(docs, DIGESTS), encoding="utf-8") as f:
+            return {line[66:]: line[:64] for line in f.read().splitlines()}
+    except FileNotFoundError:
+        return {}
+
+
+def sha256(path):
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def write_digests(docs, page_dir, drawn=False):
+    """files.sha256 for the files as they are now; the figures drawn from the checkpoints keep
+    their digest unless they were just drawn (`drawn`: --from-study)."""
+    old = read_digests(docs)
+    new = {}
+    for name in committed_files(docs, page_dir):
+        kept = old.get(name) if os.path.basename(name) in FROM_CHECKPOINTS and not drawn else None
+        new[name] = kept or sha256(os.path.join(docs, name))
+    save_text(os.path.join(docs, DIGESTS),
+              "".join(f"{digest}  {name}\n" for name, digest in new.items() if digest))
+
+
+def changed_files(docs, page_dir):
+    """A sentence for each file that is not the one files.sha256 has a digest of."""
+    old, problems = read_digests(docs), []
+    for name in sorted({*old, *committed_files(docs, page_dir)}):
+        path = os.path.normpath(os.path.join(docs, name))
+        if sha256(path) == old.get(name):
+            continue
+        what = ("is missing, though it is in" if not os.path.exists(path) else
+                "has no digest in" if name not in old else "is not the file whose digest is in")
+        problems.append(f"{path} {what} {os.path.join(docs, DIGESTS)}" + (
+            ": it was drawn from the study's checkpoints; draw it again with python "
+            "scripts/reproduction.py --from-study STUDY_OUT_DIR, or restore it"
+            if os.path.basename(name) in FROM_CHECKPOINTS else
+            ": it changed since the pages were written from it; write them again with python "
+            "scripts/reproduction.py"))
+    return problems

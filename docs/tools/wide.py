@@ -1,0 +1,324 @@
+"""docs/study/wide/: scripts/wide_diagnostics.py's logs of the wide runs' first iterations
+(dynamics.py says what each column is), as the page's `wide` table, wide.png and the facts of
+the page's wide networks: G's output saturating first, its gradient shrinking with its samples'
+spread, and binary_cross_entropy's gradient floor coming later; then the full runs."""
+
+import math
+import os
+import statistics
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from gan_vanilla.files.atomic import save_atomic
+from gan_vanilla.study.report import failed, table
+
+from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
+from .study_files import BASELINE
+from .words import (
+    claim,
+    either,
+    iteration,
+    listing,
+    number,
+    overlap_words,
+    percents,
+    sd,
+    size_words,
+    span,
+    times,
+)
+
+SHOWN = (300, 1000, 3000, 15000)  # the table's iterations: where the runs part, and the end
+AT = (100, 300, 1000)  # the early measurements the prose quotes, as G saturates
+LATE_FROM = 2000  # "over the measurements from 2,000 iterations on": past the early climb
+STEP_TINY = 1e-7  # an Adam step of G this small moves no weight that matters
+BCE_LOG_CLAMP = 100  # binary_cross_entropy clamps its log at -100: a G_loss of 100 at most
+FLOOR_LOSS = -math.log(BCE_FLOOR)  # 27.63: a G_loss above it is D(G(z)) below the floor
+QUARTER = "h512-lr-quarter"  # the pilot at a quarter of the step, and its configuration
+
+
+def at(log, column, it):
+    """A column's value at an iteration of a log (None where it has none); of each of a list
+    of logs, a list."""
+    if isinstance(log, list):
+        return [at(one, column, it) for one in log]
+    return log[column][log["iteration"].index(it)] if it in log["iteration"] else None
+
+
+def first_over_half(log):
+    """The first measurement at which the floor acts on over half the samples, or None."""
+    return next((it for it, c in zip(log["iteration"], log["clamped"], strict=True) if c > 0.5),
+                None)
+
+
+def stuck_from(log):
+    """The first measurement from which every later one finds every sample clamped, or None."""
+    c = log["clamped"]
+    return next((log["iteration"][k] for k in range(len(c)) if all(x == 1 for x in c[k:])), None)
+
+
+def wide_table(s):
+    """One row per log: how much the samples differ across z and how many pixels are
+    saturated at the SHOWN iterations, the lowest D(G(z)) of any sample, and what the floor of
+    binary_cross_entropy's gradient did; then real images where wide/real.csv is."""
+    if not s.wide:
+        return "No log in docs/study/wide/.\n"
+    shown = " / ".join(f"{i:,}" for i in SHOWN)
+    body = []
+    for key, log in s.wide.items():
+        low = min(range(len(log["iteration"])), key=lambda k: log["log10_D_fake_min"][k])
+        top = max(range(len(log["iteration"])), key=lambda k: log["clamp_effect"][k])
+        first = first_over_half(log)
+        body.append([
+            key, " / ".join("" if v is None else sd(v) for v in (at(log, "pixel_sd", i)
+                                                                  for i in SHOWN)),
+            " / ".join("" if v is None else f"{v:.0%}" for v in (at(log, "saturated", i)
+                                                                  for i in SHOWN)),
+            f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
+            f"{percents(max(log['clamped']))} ({'none' if first is None else iteration(first)})",
+            f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
+    if os.path.exists(s.path("wide", "real.csv")):
+        body.append(["real images (2,000 validation)", f"{s.wide_real['pixel_sd']:.3f}",
+                     f"{s.wide_real['saturated']:.0%}", "", "", ""])
+    return table(["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
+                  "lowest D(G(z)), log10 (iteration)",
+                  "samples clamped: most (first iteration with over half)",
+                  "largest clamp effect (iteration)"], body)
+
+
+def wide_ends(s):
+    """The failed configurations' runs (report.failed) over their whole length, from the losses
+    digest: the first window from which every 1,000th window's G_loss stays above FLOOR_LOSS,
+    where binary_cross_entropy's gradient floor acts on average, and the last window's G_loss
+    (100 is log's own clamp: every D(G(z)) 0 in float32)."""
+    body = []
+    for config in failed(s.rows, s.configurations):
+        for r in s.of(config):
+            losses = s.losses(config, r["seed"])
+            stays = floor_from(losses)
+            body.append([f"{config} seed {r['seed']}",
+                         "never" if stays is None else f"{stays:,.0f}",
+                         f"{losses['G_loss'][-1]:.1f}" if losses["G_loss"] else ""])
+    if not body:
+        return "No configuration failed.\n"
+    return table(["run", f"G_loss above {FLOOR_LOSS:.1f} in every window from",
+                  "G_loss, last window"], body)
+
+
+def floor_from(losses):
+    """The first window of a losses digest from which every later window's G_loss stays above
+    FLOOR_LOSS, or None."""
+    g_loss = losses["G_loss"]
+    return next((losses["iteration"][k] for k in range(len(g_loss))
+                 if min(g_loss[k:]) > FLOOR_LOSS), None)
+
+
+PANELS = (("pixel_sd", "pixel sd across z (log)", True),
+          ("saturated", f"share of pixels within {SATURATED_WITHIN:g} of 0 or 1", False),
+          ("log10_D_fake_p50", "log10 D(G(z)) of the median sample", False),
+          ("log10_D_fake_min", "log10 D(G(z)) of the lowest sample", False),
+          ("clamped", "share of samples where the floor acts", False),
+          ("G_grad_Whx", "|G's gradient| at Whx, the post's loss (log)", True),
+          ("G_step_Whx", "|G's Adam step| at Whx (log)", True),
+          ("clamp_effect", "clamp effect: |bce - exact| / |exact| (log)", True))
+STYLES = ("-", "--", "-.")  # a run's seeds 0, 1, 2 (then again); colours tell the runs apart
+FLOOR_STYLE = {"color": "k", "ls": ":", "lw": 1.2}  # D(G(z)) = BCE_FLOOR: no run is black
+REAL_STYLE = {"color": "0.6", "ls": "-", "lw": 2.5, "alpha": 0.5}  # real images: grey band
+
+
+def plot_wide(logs, real, path):
+    """wide.png: each log's columns over its iterations ({'h512 seed 0': columns}), a panel per
+    quantity (PANELS), a colour per run and a line style per seed; real images' figures (real,
+    or None) as a grey band, binary_cross_entropy's floor as a black dotted line; the legend
+    names each."""
+    runs = list(dict.fromkeys(key.rsplit(" seed ", 1)[0] for key in logs))  # h512, ...
+    fig = Figure(figsize=(17, 7), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 4, sharex=True).flatten()
+    for key, log in logs.items():
+        run, seed = key.rsplit(" seed ", 1)
+        # Iteration 0 (the initial weights) has no place on the log axis, nor a step yet.
+        trained = [k for k, it in enumerate(log["iteration"]) if it > 0]
+        for ax, (column, _, _) in zip(axes, PANELS, strict=True):
+            ax.plot([log["iteration"][k] for k in trained], [log[column][k] for k in trained],
+                    STYLES[int(seed) % len(STYLES)], color=f"C{runs.index(run)}", lw=1,
+                    label=key if ax is axes[0] else None)
+    for ax, (column, title, log_scale) in zip(axes, PANELS, strict=True):
+        if real and column in real:
+            ax.axhline(real[column], **REAL_STYLE, label="real images" if ax is axes[0] else None)
+        if column.startswith("log10_D_fake"):
+            ax.axhline(math.log10(BCE_FLOOR), **FLOOR_STYLE,
+                       label=f"D(G(z)) = {BCE_FLOOR:g}, binary_cross_entropy's floor"
+                       if ax is axes[2] else None)
+        if log_scale:
+            ax.set_yscale("log")
+        ax.set_title(title, fontsize=9)
+        # A log axis: the wide runs part from the post's within the first few hundred.
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+    for ax in axes[4:]:
+        ax.set_xlabel("iteration")
+    handles, labels = axes[0].get_legend_handles_labels()
+    floor, floor_label = axes[2].get_legend_handles_labels()
+    fig.legend(handles + floor, labels + floor_label, loc="outside right center", fontsize=8,
+               frameon=False)
+    last = max(max(log["iteration"]) for log in logs.values())
+    fig.suptitle(f"The first {last:,.0f} iterations (log axis), measured on {SAMPLES:,} fixed z "
+                 "(scripts/wide_diagnostics.py); a step of exactly 0 is not drawn", fontsize=9)
+    save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+
+
+def wide(s):
+    """The wide runs' first iterations: G's output saturating and its samples' spread, its
+    gradient, then the gradient floor; each hand-worded sentence claimed. The logs of the
+    post's seed 0 (`post`), of the narrower and the wider of the two failed widths (`logs_small`,
+    `logs_large`, `logs_both`), real images' (`real`); the template reads them with the `at`
+    filter: `{{ wide.logs_small|at('saturated', wide.at_a)|percents }}`."""
+    logs, real, wrecked = s.wide, s.wide_real, failed(s.rows, s.configurations)
+    runs = sum(len(s.of(c)) for c in wrecked)
+    widths = sorted({s.settings[c]["h_dim"] for c in wrecked})
+    keys = {w: [k for k in logs if k.rsplit(" seed ", 1)[0] == f"h{w}"] for w in (128, *widths)}
+    claim(len(widths) == 2 and all(keys.values()),
+          "the logs of the post's seed 0 and of the two wide widths")
+    small, large = widths
+    post = logs[keys[128][0]]
+    logs_small, logs_large = ([logs[k] for k in keys[w]] for w in widths)
+    logs_both = logs_small + logs_large
+    at_a, at_b, at_c = AT
+    z, within, floor, shown, late_from, step_tiny = (SAMPLES, SATURATED_WITHIN, BCE_FLOOR, SHOWN,
+                                                     LATE_FROM, STEP_TINY)
+    its = post["iteration"]
+    until = max(its)
+    gaps = sorted({b - a for a, b in zip(its[1:], its[2:], strict=False)})
+    switch = next(it for a, it in zip(its, its[1:], strict=False) if it - a == gaps[-1]) - gaps[-1]
+    # Gradient and spread, the wider G.
+    late = [statistics.median(g for it, g in zip(log["iteration"], log["G_grad_Whx"],
+                                                 strict=True) if it >= LATE_FROM)
+            for log in logs_large]
+    post_late = [g for it, g in zip(its, post["G_grad_Whx"], strict=True) if it >= LATE_FROM]
+    first = {k: first_over_half(log) for k, log in logs.items()}
+    first_large = min(first[k] for k in keys[large])
+    lowest = min(v for log in logs_large for it, v in zip(log["iteration"],
+                                                         log["log10_D_fake_min"], strict=True)
+                 if it < first_large)
+    before = f"1e{math.floor(lowest)}"
+    claim(min(at(logs_both, "saturated", AT[1])) > real["saturated"]
+          and min(v for k, v in first.items() if v and k not in keys[128]) > 10 * AT[1],
+          "What happens first is G's own output sigmoid saturating, within the first few "
+          "hundred iterations and long before D's verdict comes near the gradient floor")
+    claim(max(at(logs_both, "pixel_sd", AT[1])) < at(post, "pixel_sd", AT[1]) / 5,
+          "their samples barely differ across z")
+    claim(max(at(logs_large, "pixel_sd", AT[2])) < 1e-3,
+          "the 1200-unit G draws nearly one image for every z")
+    claim(max(at(logs_both, "pixel_sd", until)) < at(post, "pixel_sd", until) / 2,
+          "No run recovers")
+    claim(max(late) < min(post_late),
+          "in the 1200-unit runs G's gradient shrinks with its samples' spread")
+    claim(lowest > math.log10(BCE_FLOOR), "All the while D(G(z)) stays far above the floor")
+    white_quarter = min(at(logs_both, "saturated_1", AT[1])) >= 0.25
+
+    # binary_cross_entropy's floor: where D first rejects most samples that far, which runs
+    # come back, which stay there with G (and D) all but frozen, and the post's own G.
+    exact = max(e for log in logs.values()
+                for c, e in zip(log["clamped"], log["clamp_effect"], strict=True) if c == 0)
+    claim(exact < 1e-5, "the post's loss and the exact one give G the same gradient to float "
+          "rounding")
+    early_hits = listing(f"{percents(c)} of them at {iteration(it)} iterations in {_run(k)}"
+                         for k, log in logs.items() if first[k] is not None
+                         and k not in keys[128]
+                         for it, c in zip(log["iteration"], log["clamped"], strict=True)
+                         if 0 < c and it < first[k])
+    firsts = {w: sorted((first[k], k.rsplit(" ", 1)[1]) for k in keys[w]) for w in widths}
+    wide_keys = keys[small] + keys[large]
+    effects = span([at(logs[k], "clamp_effect", first[k]) for k in wide_keys],
+                   lambda v: f"{v:.2f}".rstrip("0").rstrip("."))
+    stuck = {k: stuck_from(logs[k]) for k in wide_keys}
+    returned = [(k, next(it for it, c in zip(logs[k]["iteration"], logs[k]["clamped"],
+                                             strict=True) if it > first[k] and c == 0))
+                for k in wide_keys if stuck[k] is None]
+    back = listing(f"{_run(k)} by {iteration(it)}" for k, it in returned)
+    frozen = [k for k in wide_keys if stuck[k] is not None]
+    stuck_its, stuck_runs = listing(iteration(stuck[k]) for k in frozen), _runs(frozen)
+    steps = [(logs[k]["G_step_Whx"][j], k, it) for k in frozen
+             for j, it in enumerate(logs[k]["iteration"]) if it >= stuck[k]]
+    big = [(v, k, it) for v, k, it in steps if v >= STEP_TINY]
+    step_big = listing(f"{v:.2g}, {_run(k)} at {iteration(it)}" for v, k, it in big)
+    zero = [k for k in frozen if all(v == 0 for v, kk, _ in steps if kk == k)]
+    zero_said = _runs(zero)
+    d_size = {k: [logs[k][c][j] for c in logs[k] if c.startswith("D_grad_")
+                  for j, it in enumerate(logs[k]["iteration"]) if it >= stuck[k]]
+              for k in frozen}
+    stillest = min(frozen, key=lambda k: max(d_size[k]))
+    stillest_run, d_words = _run(stillest), size_words(d_size[stillest])
+    frozen_word = "frozen" if d_words == "exactly 0" and stillest in zero else "all but frozen"
+    hits = [(it, c) for it, c in zip(post["iteration"], post["clamped"], strict=True) if c > 0]
+    hit_its, post_hits = [it for it, _ in hits], _count(max(c for _, c in hits))
+    post_goes_on = stuck_from(post) is None
+    return locals()
+
+
+def _count(share):
+    """A share of the SAMPLES measured samples as a count and a percentage: '1 of its 2,000
+    samples (0.05%)'."""
+    return f"{round(share * SAMPLES):,} of its {SAMPLES:,} samples ({percents(share)})"
+
+
+def _run(key):
+    config, seed = key.rsplit(" seed ", 1)
+    return f"`{config}` seed {seed}"
+
+
+def _runs(keys):
+    """'`h512` seeds 1 and 2, `h1200` seeds 1 and 2'."""
+    by = {}
+    for key in keys:
+        config, seed = key.rsplit(" seed ", 1)
+        by.setdefault(config, []).append(seed)
+    return listing(f"`{c}` seed{'s' * (len(seeds) > 1)} {listing(seeds)}"
+                   for c, seeds in by.items())
+
+
+def width(s):
+    """Why width could matter, and the pilot at a quarter of the step (`pilot`: its log over
+    the first iterations), then the full runs of its configuration (`mine`) beside those of
+    the same width at the post's step (`wide_rows`) and the post's (`post_rows`)."""
+    post_h, h = s.settings[BASELINE]["h_dim"], s.settings[QUARTER]["h_dim"]
+    wide_h = sorted({s.settings[c]["h_dim"] for c in s.configurations} - {post_h})
+    pilot_key = next(k for k in s.wide if k.startswith(f"{QUARTER} seed "))
+    pilot, post, pilot_seed = s.wide[pilot_key], s.wide["h128 seed 0"], pilot_key.rsplit(" ")[-1]
+    until, lr = max(pilot["iteration"]), s.settings[QUARTER]["lr"]
+    ratio = lr / s.settings[BASELINE]["lr"]
+    claim(abs(ratio - post_h / h) < 1e-9, "the post's step times 128 / 512")
+    claim(0.5 < at(pilot, "pixel_sd", AT[1]) / at(post, "pixel_sd", AT[1]) < 2,
+          "its samples spread across z at 300 iterations as the post's G's do")
+    # The configuration of the same width at the post's step (h512 for h512-lr-quarter).
+    wide512 = next(c for c in s.configurations if c != QUARTER and s.settings[c]["h_dim"] == h
+                   and s.settings[c]["lr"] == s.settings[BASELINE]["lr"])
+    quarter, mine, wide_rows, post_rows = QUARTER, s.of(QUARTER), s.of(wide512), s.of(BASELINE)
+    q = [s.quality(QUARTER, r["seed"]) for r in mine]
+    w = [s.quality(wide512, r["seed"]) for r in wide_rows]
+    claim(len({x["iteration"][0] for x in q + w}) == 1, "at the first measurement")
+    first_at = q[0]["iteration"][0]
+    first, last = ([x["classes_covered"][k] for x in q] for k in (0, -1))
+    first_score, last_score = ([x["classifier_score"][k] for x in q] for k in (0, -1))
+    wide_first = [x["classes_covered"][0] for x in w]
+    wide_first = (f"every `{wide512}` run draws {number(wide_first[0])}"
+                  if len(set(wide_first)) == 1 else
+                  f"`{wide512}`'s runs draw {either(wide_first)}")
+    apart = all(overlap_words([r[m] for r in mine], [r[m] for r in other]) == "separate ranges"
+                for other in (wide_rows, post_rows)
+                for m in ("classes_covered", "classifier_score", "frechet_distance"))
+    times_said = listing([f"{times(h / post_h)} the post's for {h} units" for h in wide_h])
+    return locals()
+
+
+def ends(s):
+    """The numbers of the wide-ends table's introduction."""
+    wrecked = failed(s.rows, s.configurations)
+    claim(all(floor_from(s.losses(c, r["seed"])) is not None for c in wrecked for r in s.of(c)),
+          "the losses show where each wide run ends")
+    floor_loss, clamp = FLOOR_LOSS, BCE_LOG_CLAMP
+    iterations = max(s.settings[c]["iterations"] for c in wrecked)
+    return locals()
