@@ -91,6 +91,23 @@ def test_a_count_that_is_much_slower_is_dropped_early(monkeypatch, two_threads, 
     assert seen.count(2) == threads.SETTLE + 5  # settling, then 5 timed
 
 
+def test_trials_of_a_much_slower_count_cost_at_most_the_budget(monkeypatch, two_threads, alike):
+    """A loaded machine where 2 threads cost 20 times 1: the run keeps 1, tries 2 again now
+    and then (it might get faster), and those trials cost at most BUDGET of its time."""
+    machine = Machine({1: 1.0, 2: 20.0})
+    monkeypatch.setattr(threads, "time", machine)
+    chooser = threads.Threads("auto", torch.device("cpu"))
+    chooser.start(0)
+    n, with_two = 40 * threads.RETRY_EVERY, 0
+    for it in range(n):
+        with_two += torch.get_num_threads() == 2
+        machine.iterate(chooser, it)
+    first_trial = (threads.SETTLE + 5) * 20.0  # 2 threads, stopped after 5 timed iterations
+    assert machine.now - n * 1.0 <= threads.BUDGET * machine.now + first_trial
+    assert with_two >= 5 * (threads.SETTLE + 5)  # tried again, and again
+    assert chooser.chosen == [[chooser.chosen[0][0], 1]]
+
+
 def test_the_other_work_runs_with_the_callers_count_and_is_not_timed(monkeypatch, two_threads,
                                                                       alike):
     machine = Machine({1: 1.0, 2: 3.0})
@@ -294,3 +311,11 @@ def test_the_count_is_where_a_run_runs_not_what_it_trains(mnist_dir, tmp_path, c
     a, b = (load_checkpoint(f / "checkpoint.pt") for f in (out, whole))
     assert a["iteration"] == b["iteration"] == 6
     assert all(torch.equal(a["params"][k], b["params"][k]) for k in a["params"])
+
+
+
+def test_training_md_gives_the_choosings_own_numbers():
+    doc = " ".join((ROOT / "docs" / "training.md").read_text().split())
+    assert (f"blocks of {threads.BLOCK} of its own iterations" in doc
+            and f"again every {threads.RETRY_EVERY:,} iterations" in doc
+            and f"become {threads.DRIFT:.0%} slower or faster" in doc)

@@ -6,7 +6,9 @@ iteration 10 to 20% faster; as soon as another process wants a core it makes it 
 slower, as the threads spin while one of them waits for a core (docs/performance.md). So the
 run times short blocks of its own iterations with each candidate count, keeps the fastest,
 and tries again every RETRY_EVERY iterations, or sooner when its iterations slow down or speed
-up by DRIFT: a run joined by other work goes to one thread, and back once it is gone.
+up by DRIFT: a run joined by other work goes to one thread, and back once it is gone. A trial
+of a count that turns out slower costs time, several times an iteration's beside a busy
+process, so the trials are spaced to take at most BUDGET of the run's time.
 
 The count changes no result as long as every thread treats denormal floats alike: the
 products and reductions give the same bits with 1 thread or 2 (tests/test_threads.py), but a
@@ -27,6 +29,7 @@ ABORT = 1.5  # a trial stops once its median is this much slower than the best s
 RETRY_EVERY = 1000  # iterations between trials once a count is kept
 DRIFT = 0.25  # a kept count's median this much off its trial's: try them all again
 MARGIN = 0.03  # another count replaces the kept one only if this much faster
+BUDGET = 0.02  # the share of the run's time that trials may cost beyond the kept count's
 
 
 def candidates(most):
@@ -137,35 +140,42 @@ class Threads:
     def _choosing(self, counts):
         """A coroutine that receives each iteration's seconds: a trial of every count, the
         current one last (so that it stays without a change when it wins), then the fastest
-        kept until the next trial is due."""
+        kept until the next trial is due: after RETRY_EVERY iterations, or when the machine
+        changed (DRIFT), and not before the iterations since the last trial have taken that
+        trial's cost over BUDGET."""
+        recent = None  # the kept count's latest median: a slower count's trial stops early
         while True:
-            current, medians = self.count, {}
+            current, medians, spent, ran = self.count, {}, 0.0, 0
             for count in sorted(counts, key=lambda c: c == current):
-                best = min(medians.values(), default=None)
-                medians[count] = yield from self._block(count, abort_over=best)
+                best = min([*medians.values(), *([recent] if recent else [])], default=None)
+                medians[count], seconds, n = yield from self._block(count, abort_over=best)
+                spent, ran = spent + seconds, ran + n
             fastest = min(medians, key=medians.get)
             if medians[fastest] > medians[current] * (1 - MARGIN):
                 fastest = current  # not clearly faster: no change
             self._use(fastest)
-            reference, ran = medians[fastest], 0
-            while ran < RETRY_EVERY:
-                median = yield from self._block(fastest)
-                ran += BLOCK
-                if abs(median / reference - 1) > DRIFT:
-                    break  # the machine changed: measure again
+            reference = recent = medians[fastest]
+            wait = max(0.0, spent - ran * reference) / BUDGET  # seconds before the next trial
+            ran = 0
+            while True:
+                recent, seconds, n = yield from self._block(fastest)
+                ran, wait = ran + n, wait - seconds
+                if wait <= 0 and (ran >= RETRY_EVERY or abs(recent / reference - 1) > DRIFT):
+                    break
 
     def _block(self, count, abort_over=None):
-        """The median seconds of BLOCK iterations with `count` threads, after SETTLE untimed
-        ones where the count changes; a trial whose median passes ABORT times `abort_over`
-        stops early, lost."""
+        """BLOCK iterations with `count` threads, after SETTLE untimed ones where the count
+        changes: their median seconds, the seconds of them all, and how many. A trial whose
+        median passes ABORT times `abort_over` stops early, lost."""
+        settle = []
         if count != self.count:
             self._set(count)
             for _ in range(SETTLE):
-                yield
+                settle.append((yield))
         times = []
         while len(times) < BLOCK:
             times.append((yield))
             if (abort_over is not None and len(times) >= 5
                     and statistics.median(times) > ABORT * abort_over):
                 break
-        return statistics.median(times)
+        return statistics.median(times), sum(settle) + sum(times), len(settle) + len(times)
