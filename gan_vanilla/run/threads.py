@@ -26,6 +26,7 @@ import torch
 BLOCK = 30  # timed iterations per trial of a count: their median is its speed
 SETTLE = 2  # iterations after a change of count that are not timed (threads waking)
 ABORT = 1.5  # a trial stops once its median is this much slower than the best so far
+AT_ONCE = 3  # ... or at once, settling included, after two iterations this much slower
 RETRY_EVERY = 1000  # iterations between trials once a count is kept
 DRIFT = 0.25  # a kept count's median this much off its trial's: try them all again
 MARGIN = 0.03  # another count replaces the kept one only if this much faster
@@ -166,16 +167,21 @@ class Threads:
     def _block(self, count, abort_over=None):
         """BLOCK iterations with `count` threads, after SETTLE untimed ones where the count
         changes: their median seconds, the seconds of them all, and how many. A trial whose
-        median passes ABORT times `abort_over` stops early, lost."""
-        settle = []
-        if count != self.count:
-            self._set(count)
-            for _ in range(SETTLE):
-                settle.append((yield))
-        times = []
+        median passes ABORT times `abort_over` stops early, lost; so does one with two
+        iterations in a row over AT_ONCE times it (on a loaded machine two threads can take a
+        hundred times one's: each of their hundred small parallel steps waits for a core)."""
+        settle = SETTLE if count != self.count else 0
+        self._set(count)
+        times, seconds, slow = [], [], 0
         while len(times) < BLOCK:
-            times.append((yield))
+            seconds.append((yield))
+            if abort_over is not None:
+                slow = slow + 1 if seconds[-1] > AT_ONCE * abort_over else 0
+                if slow == 2:
+                    return seconds[-1], sum(seconds), len(seconds)
+            if len(seconds) > settle:
+                times.append(seconds[-1])
             if (abort_over is not None and len(times) >= 5
                     and statistics.median(times) > ABORT * abort_over):
                 break
-        return statistics.median(times), sum(settle) + sum(times), len(settle) + len(times)
+        return statistics.median(times), sum(seconds), len(seconds)
