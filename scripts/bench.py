@@ -39,6 +39,7 @@ import argparse
 import dataclasses
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -346,7 +347,9 @@ def main(argv=None):
     if args.only_threads:
         if device.type != "cpu":
             parser.error("--only-threads: the thread counts are the CPU's")
-        figures = thread_counts(package, n, args.repeats)
+        typed = sys.argv[1:] if argv is None else argv
+        figures = {"command": shlex.join(["python", "scripts/bench.py", *typed]),
+                   **thread_counts(package, n, args.repeats)}
         print(f"{figures['machine']}, torch {torch.__version__}; {n} iterations x "
               f"{args.repeats} rounds (median)")
         print_thread_counts(figures)
