@@ -199,8 +199,9 @@ def test_the_train_command_flushes_before_torch_starts_its_threads(mnist_dir, tm
 
 
 def switching_often(monkeypatch):
-    """The choosing made to switch all the time: tiny trials and a random clock, so that each
-    trial's winner is drawn at random. Returns the counts the loop ran with, one per change."""
+    """The choosing made to switch all the time: tiny trials, no spacing between them, and a
+    random clock, so that each trial's winner is drawn at random. Returns the counts the loop
+    ran with, one per change."""
     rng = random.Random(0)
     clock = SimpleNamespace(now=0.0)
 
@@ -212,6 +213,7 @@ def switching_often(monkeypatch):
     monkeypatch.setattr(threads, "BLOCK", 3)
     monkeypatch.setattr(threads, "SETTLE", 1)
     monkeypatch.setattr(threads, "RETRY_EVERY", 6)
+    monkeypatch.setattr(threads, "BUDGET", float("inf"))
     changes, set_num_threads = [], torch.set_num_threads
 
     def spied(count):
@@ -280,9 +282,9 @@ def check_the_count_changes_nothing(monkeypatch, two_threads, data_dir, tmp_path
 
 def test_one_thread_two_and_the_choosing_give_the_same_run(monkeypatch, two_threads, mnist_dir,
                                                            tmp_path):
-    """The post's shapes (mb_size 64, 784-128-100) on small made-up digits: 300 iterations with
+    """The post's shapes (mb_size 64, 784-128-100) on small made-up digits: 200 iterations with
     1 thread, with 2, and with the choice switching between them every few iterations."""
-    check_the_count_changes_nothing(monkeypatch, two_threads, mnist_dir, tmp_path, 300)
+    check_the_count_changes_nothing(monkeypatch, two_threads, mnist_dir, tmp_path, 200)
 
 
 @pytest.mark.slow  # about 40 s

@@ -2,7 +2,7 @@
 or fixed (--threads N).
 
 The loop's products are small (64 rows). On an idle 2-core CPU torch's second thread makes an
-iteration 10 to 20% faster; as soon as another process wants a core it makes it 2 to 4 times
+iteration a little faster; as soon as another process wants a core it makes it several times
 slower, as the threads spin while one of them waits for a core (docs/performance.md). So the
 run times short blocks of its own iterations with each candidate count, keeps the fastest,
 and tries again every RETRY_EVERY iterations, or sooner when its iterations slow down or speed
@@ -70,6 +70,7 @@ class Threads:
         self.kept = ("--threads" if setting != "auto" else
                      f"the loop runs on {device.type}" if device.type != "cpu" else None)
         self.caller = None  # torch's count before the run, put back after it
+        self.count = None  # the count in use
         self.it = None  # the iteration the loop is in
         self._plan = None  # the measuring coroutine (_choosing) while auto adapts
         self._last = None  # time.perf_counter() at the last tick
@@ -85,7 +86,7 @@ class Threads:
         if self.kept is not None:
             self._use(self.caller if self.setting == "auto" else int(self.setting))
             return
-        self.count = self.caller  # the count in use
+        self.count = self.caller
         self._plan = self._choosing(candidates(self.caller))
         next(self._plan)  # the first trial's first count is another: it settles first
         self._last = time.perf_counter()
