@@ -287,7 +287,7 @@ def test_one_thread_two_and_the_choosing_give_the_same_run(monkeypatch, two_thre
     check_the_count_changes_nothing(monkeypatch, two_threads, mnist_dir, tmp_path, 200)
 
 
-@pytest.mark.slow  # about 40 s
+@pytest.mark.slow  # six runs of 2,000 iterations: 17 min beside other jobs, where 2 threads crawl
 @pytest.mark.real_data
 @pytest.mark.skipif(not (REAL_DATA / "MNIST" / "raw").exists(), reason="no real MNIST")
 @pytest.mark.parametrize("extra", [(), ("--seeds", "0-1")], ids=["run", "ensemble"])
