@@ -26,11 +26,12 @@ class Settings:
     device: str = "auto"  # auto = cuda when available, else cpu
     cuda_graph: bool = True  # on CUDA, replay each iteration as one CUDA graph
     classifier_cache: str | None = None  # None: as `evaluate` chooses (measure/classifier.py)
+    threads: int | str = "auto"  # the loop's CPU threads: "auto" measures them (run/threads.py)
 
     # Settings that change the shapes of the eight tensors.
     MODEL_KEYS = ("Z_dim", "h_dim")
     # Settings that say where a run reads, writes and runs, not what it trains.
-    WHERE = ("out_dir", "data_dir", "classifier_cache", "device")
+    WHERE = ("out_dir", "data_dir", "classifier_cache", "device", "threads")
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -18,10 +18,19 @@ compiled by torch.compile(mode="reduce-overhead"), and a breakdown of (b): the g
 alone, and with the noise, the batch and the loss log. Every variant runs the loop's own
 iteration (train.make_iteration); none retypes it.
 
+On the CPU, last: the thread counts. (b) with each count the run tries (1, 2, 4, ... up to
+torch's), and with its own choice (--threads auto, which measures them as it trains: the
+cost of its trials included), alone and beside one busy process that the bench starts and
+stops itself, as another job on the machine would be; and which count the run kept. (a) and
+(b) above run with torch's count, the same for both. --only-threads times this alone;
+docs/threads.json, which docs/performance.md quotes, is made by
+
+    python scripts/bench.py --only-threads --data-dir ../shared/data --json docs/threads.json
+
 Each is timed as T(warm-up + N iterations) - T(warm-up), so set-up, the first grid and the
-final checkpoint cancel out. The three alternate over --repeats rounds and the median is
-kept, because a shared machine is noisy. Prints ms per iteration, (a)/(b), (b)/(c), and the
-time to write one sample grid.
+final checkpoint cancel out (the thread counts: warm-up 1, so that auto's first trial counts).
+The three alternate over --repeats rounds and the median is kept, because a shared machine is
+noisy. Prints ms per iteration, (a)/(b), (b)/(c), and the time to write one sample grid.
 
     python scripts/bench.py [--iterations N] [--device cpu|cuda] [--json PATH]
 """
@@ -30,13 +39,16 @@ import argparse
 import dataclasses
 import json
 import os
+import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from types import SimpleNamespace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # members.py, beside this
 
 import torch  # noqa: E402
 
@@ -45,8 +57,10 @@ from gan_vanilla.data import DataSet, Datasets, read_data_sets  # noqa: E402
 from gan_vanilla.files.mnist import MNISTError  # noqa: E402
 from gan_vanilla.grid import GridWriter  # noqa: E402
 from gan_vanilla.run.device import flush_denormals, on_device  # noqa: E402
+from gan_vanilla.run.threads import candidates  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
 from gan_vanilla.train import make_iteration, setup, train  # noqa: E402
+from members import cpu_model  # noqa: E402
 
 
 def sync(device):
@@ -213,9 +227,63 @@ def ensembles_verdict(over_single):
     return " ".join(said) + "."
 
 
+def busy_process():
+    """Another job on the machine: a process of its own that keeps one core busy."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    time.sleep(0.5)  # started and spinning
+    return busy
+
+
+def thread_counts(package, n, repeats):
+    """(b)'s ms per iteration with each count the run tries and with --threads auto, alone and
+    beside one busy process, the median of `repeats` rounds; and the count auto kept at the
+    end of each of its runs. package(k, threads) trains k iterations and returns the record
+    of config.json (run/threads.py)."""
+    counts = [*candidates(torch.get_num_threads()), "auto"]
+    package(2)  # what a process pays once (imports on first use) is no count's
+    ms = {where: {str(c): [] for c in counts} for where in ("alone", "busy")}
+    kept = {"alone": [], "busy": []}
+    for _ in range(repeats):
+        for where in ("alone", "busy"):
+            busy = busy_process() if where == "busy" else None
+            try:
+                for c in counts:
+                    records = []
+                    ms[where][str(c)].append(ms_per_iteration(
+                        lambda k, c=c: records.append(package(k, threads=c)), n, 1,
+                        torch.device("cpu")))
+                    if c == "auto":  # its run of n + 1 iterations (None: too short)
+                        chosen = records[0]["chosen"]
+                        kept[where].append(chosen[-1][1] if chosen else None)
+            finally:
+                if busy is not None:
+                    busy.kill()
+                    busy.wait()
+    return {"machine": f"{os.cpu_count()}-core {cpu_model()}", "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(), "iterations": n, "repeats": repeats,
+            "ms_per_iteration": {where: {c: statistics.median(v) for c, v in row.items()}
+                                 for where, row in ms.items()},
+            "kept": kept}
+
+
+def print_thread_counts(t):
+    counts = list(t["ms_per_iteration"]["alone"])
+    print(f"  thread counts, (b) in ms/iteration   "
+          + " ".join(f"{c + (' (torch)' if c == str(t['torch_threads']) else ''):>12s}"
+                     for c in counts) + "  auto kept")
+    for where, label in (("alone", "alone"), ("busy", "beside one busy process")):
+        row = t["ms_per_iteration"][where]
+        print(f"    {label:34s}" + " ".join(f"{row[c]:12.3f}" for c in counts)
+              + f"  {', '.join(map(str, t['kept'][where]))}")
+    auto, torchs = t["ms_per_iteration"], str(t["torch_threads"])
+    print(f"  auto beside a busy process: {auto['busy']['auto'] / auto['alone']['auto']:.2f}x "
+          f"its time alone; alone: {auto['alone']['auto'] / auto['alone'][torchs]:.2f}x "
+          f"torch's {torchs} threads")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n    python")[0].strip(),
+        description=__doc__.rsplit("\n    python", 1)[0].strip(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--iterations", type=int, default=1000,
@@ -237,6 +305,11 @@ def main(argv=None):
                         "empty to leave them out (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch.set_num_threads (default: torch's own choice)")
+    parser.add_argument("--skip-threads", action="store_true",
+                        help="leave out the thread counts, timed alone and beside a busy "
+                        "process")
+    parser.add_argument("--only-threads", action="store_true",
+                        help="time the thread counts alone (as docs/threads.json holds them)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     flush_denormals()  # as training does, before torch starts its worker threads
@@ -262,10 +335,27 @@ def main(argv=None):
 
     out_dir = tempfile.mkdtemp(prefix="gan-vanilla-bench-")
 
-    def package(k, cuda_graph=True):
+    def package(k, cuda_graph=True, threads=torch.get_num_threads()):
+        """(b): k iterations of the package's loop, with torch's thread count unless told;
+        returns config.json's record of the counts."""
         settings = dataclasses.replace(s, iterations=k, sample_every=10**9, out_dir=out_dir,
-                                       quality_every=0, cuda_graph=cuda_graph)
+                                       quality_every=0, cuda_graph=cuda_graph, threads=threads)
         train(settings, fresh_mnist(images), device, log=lambda line: None)
+        with open(os.path.join(out_dir, "config.json")) as f:
+            return json.load(f)["threads"]
+
+    if args.only_threads:
+        if device.type != "cpu":
+            parser.error("--only-threads: the thread counts are the CPU's")
+        typed = sys.argv[1:] if argv is None else argv
+        figures = {"command": shlex.join(["python", "scripts/bench.py", *typed]),
+                   **thread_counts(package, n, args.repeats)}
+        print(f"{figures['machine']}, torch {torch.__version__}; {n} iterations x "
+              f"{args.repeats} rounds (median)")
+        print_thread_counts(figures)
+        if args.json:
+            write_figures(args.json, figures)
+        return 0
 
     def post(k):  # the post's code; torch.device(...) as a context sets the default device
         with device:
@@ -321,6 +411,8 @@ def main(argv=None):
                 ensemble(K), max(20, n // K), max(5, warmup // K), device))
     ms = {k: statistics.median(v) for k, v in timings.items() if v}
     grid, post_grid = grid_ms(device)
+    counted = (thread_counts(package, n, args.repeats)
+               if device.type == "cpu" and not args.skip_threads else None)
 
     results = {
         "device": str(device),
@@ -339,6 +431,7 @@ def main(argv=None):
         "ensemble_ms_per_seed": {K: ms[f"ensemble_{K}"] / K for K in sizes},
         "ensemble_over_single": {K: ms[f"ensemble_{K}"] / K / ms["single_iteration"]
                                  for K in sizes},
+        "thread_counts": counted,
     }
     print(f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}; "
           f"{n} iterations x {args.repeats} rounds (median)")
@@ -369,11 +462,17 @@ def main(argv=None):
               f"  = {results['ensemble_over_single'][K]:.2f} x one single run's")
     if sizes:
         print("  " + ensembles_verdict(results["ensemble_over_single"]))
+    if counted is not None:
+        print_thread_counts(counted)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-            f.write("\n")
+        write_figures(args.json, results)
     return 0
+
+
+def write_figures(path, figures):
+    with open(path, "w") as f:
+        json.dump(figures, f, indent=2)
+        f.write("\n")
 
 
 if __name__ == "__main__":

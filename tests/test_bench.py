@@ -10,7 +10,7 @@ import pytest
 from .conftest import ROOT
 
 
-@pytest.mark.slow  # the post's code, the package and two ensembles timed: about 10 s
+@pytest.mark.slow  # the post's code, the package, two ensembles and the thread counts: 20 s
 def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
     out = tmp_path / "bench.json"
     r = subprocess.run(
@@ -20,7 +20,8 @@ def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
     )
     assert r.returncode == 0, r.stderr
     for label in ("(a) the post's 2017 code", "(b) the package's loop", "(c) floor",
-                  "speedup (a)/(b)", "ratio (b)/(c)", "one sample grid", "--seeds, K = 3"):
+                  "speedup (a)/(b)", "ratio (b)/(c)", "one sample grid", "--seeds, K = 3",
+                  "beside one busy process", "auto beside a busy process:"):
         assert label in r.stdout, label
     figures = json.loads(out.read_text())
     assert set(figures["ms_per_iteration"]) == {"a_post", "b_package", "c_floor", "adam_only",
@@ -28,6 +29,11 @@ def test_bench_quick_mode_prints_and_writes_all_figures(tmp_path):
     assert set(figures["ensemble_over_single"]) == set(figures["ensemble_ms_per_seed"]) == {
         "1", "3"}  # JSON keys
     assert figures["grid_ms"] > 0 and figures["post_grid_ms"] > 0
+    counted = figures["thread_counts"]
+    counts = {"1", "auto", str(counted["torch_threads"])}
+    assert set(counted["ms_per_iteration"]["alone"]) == set(counted["ms_per_iteration"][
+        "busy"]) >= counts
+    assert all(len(kept) == 1 for kept in counted["kept"].values())  # one round, one choice
 
 
 def test_bench_help_shows_its_defaults_and_whole_description():

@@ -64,7 +64,7 @@ def test_help_states_the_bounds(capsys):
         train_main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
     for bound in ("1 to 10000", "1 to 60000", "1 to 1000000 (default: 100)",
-                  "0 to 2^63-1 (default: 0)", "1 to 10^12"):
+                  "0 to 2^63-1 (default: 0)", "1 to 10^12", "from 1 to 1024 fixes it"):
         assert bound in text, bound
 
 
@@ -81,7 +81,8 @@ def test_a_negative_rate_is_refused_in_the_right_words(args, capsys):
     ["--iterations", "0"], ["--mb-size", "-1"], ["--z-dim", "0"], ["--h-dim", "x"],
     ["--lr", "0"], ["--lr", "nan"], ["--lr", "inf"], ["--sample-every", "0"], ["--seed", "-1"],
     ["--device", "tpu"], ["--no-such-flag"], ["--seeds", "3-1"], ["--seeds", "a"],
-    ["--seeds", "1,1"], ["--seeds", "-1"], ["--seeds", "0-100000"],
+    ["--seeds", "1,1"], ["--seeds", "-1"], ["--seeds", "0-100000"], ["--threads", "0"],
+    ["--threads", "two"], ["--threads", "2000"],
 ])
 def test_invalid_values_exit_2_with_usage(args, capsys):
     with pytest.raises(SystemExit) as e:

@@ -13,7 +13,7 @@ from ..data import read_data_sets
 from ..files.mnist import MNISTError
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
-from ..run.device import resolve_device
+from ..run.device import denormals_flushed, resolve_device
 from ..run.ensemble_folder import is_ensemble, member_dir, read_seeds, same_seeds, write_seeds
 from ..run.flags import seeds_text
 from ..run.losslog import Diverged
@@ -138,7 +138,11 @@ def main(argv=None):
               f"{start.finished}; nothing to train", file=sys.stderr)
         return 0
     check_folders(start, args)
-    return train_from_the_terminal(start, args, argv)
+    # Denormal floats flushed before torch starts its worker threads, which copy the setting
+    # as they start: every thread then treats them alike, so the thread count the run
+    # chooses (--threads, run/threads.py) never changes a result.
+    with denormals_flushed():
+        return train_from_the_terminal(start, args, argv)
 
 
 def train_from_the_terminal(start, args, argv):

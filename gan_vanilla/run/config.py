@@ -1,12 +1,14 @@
-"""config.json: every setting, the seed, the device and the library versions of a run."""
+"""config.json: every setting, the seed, the device, the library versions of a run and the
+CPU threads its loop used."""
 
 import platform
 
 from ..files.atomic import write_json
 
 
-def write_config(settings, device, path):
-    """Enough to rerun the run and to compare it with another."""
+def write_config(settings, device, path, threads=None):
+    """Enough to rerun the run and to compare it with another. threads: the loop's thread
+    counts so far (run/threads.py's record), rewritten with each checkpoint."""
     from importlib.metadata import version
 
     import numpy as np
@@ -28,4 +30,5 @@ def write_config(settings, device, path):
             "numpy": np.__version__,
             "matplotlib": version("matplotlib"),
         },
+        "threads": threads,
     })

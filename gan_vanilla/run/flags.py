@@ -19,6 +19,7 @@ LOG_EVERY_MAX = 10**6  # the loss log's open window lives in memory, 16 bytes an
 MB_SIZE_MAX = 60000  # MNIST's training file; the training split (55,000) is checked later
 DIM_MAX = 10000  # Z_dim and h_dim: at 10000 each, Wzh and its Adam state take 1.6 GB
 SAMPLES_MAX = 50000  # evaluate --samples: the Parzen window's memory and time grow with it
+THREADS_MAX = 1024  # --threads: more than any CPU this runs on has
 
 
 def _positive(kind):
@@ -66,6 +67,20 @@ def int_at_least(low, high=None):
 
     parse.__name__ = "int"
     return parse
+
+
+def threads_type(text):
+    """argparse type of --threads: auto, or a count from 1 to THREADS_MAX."""
+    if text == "auto":
+        return text
+    try:
+        return int_at_least(1, THREADS_MAX)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is neither auto nor a count from 1 to {THREADS_MAX}") from None
+
+
+threads_type.__name__ = "threads"
 
 
 def seed_type():
@@ -233,6 +248,11 @@ def add_training_flags(parser):
                         help="grids, checkpoint and config go here (default: %(default)s)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"),
                         help="auto = cuda when available (default: %(default)s)")
+    parser.add_argument("--threads", type=threads_type, metavar="N",
+                        help="CPU threads of the training loop: auto measures 1, 2, 4, ... up "
+                        "to torch's count as the run goes and keeps the fastest; a count "
+                        f"from 1 to {THREADS_MAX} fixes it; the results are the same either "
+                        "way (default: %(default)s)")
     parser.add_argument("--beta1", type=_fraction,
                         help="Adam's beta1 for both solvers, in [0, 1) (default: %(default)s, "
                         "torch's, as in the post; DCGAN used 0.5)")

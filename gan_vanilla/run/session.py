@@ -1,8 +1,8 @@
 """Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
 before the loop (config.json, resume, the loss log, the quality monitor, the best generator,
 TensorBoard, the grid worker), `run.after(...)` once an iteration, and `with run:` around the
-loop (denormals flushed while it runs; at its end the last checkpoint, best.pt, losses.png,
-progress.gif, and a NaN named as such).
+loop (denormals flushed and the CPU threads chosen while it runs; at its end the last
+checkpoint, best.pt, losses.png, progress.gif, and a NaN named as such).
 
 An ensemble (--seeds) is K runs in one: each member has the folder, files and checkpoint of
 a single run (`Member`), while what happens every iteration (the loss log's window, the
@@ -30,6 +30,7 @@ from .grids import GridWorker
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
+from .threads import Threads
 
 
 class Interrupted(Exception):
@@ -86,6 +87,7 @@ class Run:
         self.resumed, self.stop = resume is not None, stop or _NoStop()
         self.progress, self.postfix = progress, {}
         self.members = members_of(settings, stack and stack.seeds)
+        self.threads = Threads(settings.threads, device)  # the loop's CPU threads (threads.py)
         self._make_folders(resume is None)
         self._open_logs(classifier_settings)
         self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
@@ -112,7 +114,8 @@ class Run:
         for m in self.members:
             os.makedirs(m.settings.out_dir, exist_ok=True)
             if new:
-                write_config(m.settings, self.device, m.path("config.json"))
+                write_config(m.settings, self.device, m.path("config.json"),
+                             self.threads.record())
 
     def _open_logs(self, classifier_settings):
         """The loss log, the quality monitor and, with it, each member's best generator."""
@@ -158,13 +161,15 @@ class Run:
         written, the quality monitor, the loss log, the progress bar, checkpoints, and
         stopping on request."""
         s = self.settings
+        self.threads.tick(it)  # the iteration's time, to choose the thread count by
         self.grid_counter = grid_counter
         if it % s.sample_every == 0:
             for m in self.members:
                 if m.board is not None:
                     m.board.grid(it, self.grids.png_of(m.grid(grid_counter - 1)))
         if self.monitor.due(it, s.iterations):
-            self._measured(it, self.monitor.measure(it, G))
+            with self.threads.untimed():  # the monitor's work with the run's usual threads
+                self._measured(it, self.monitor.measure(it, G))
         self.losses.record(it, D_loss, G_loss, D_real, D_fake)
         if self.progress is not None:
             self.progress.update()
@@ -226,16 +231,18 @@ class Run:
                 iteration, self.grid_counter + m.grid_offset, m.settings,
                 m.best and m.best.state_dict())
             save_checkpoint(state, m.path("checkpoint.pt"))
-            if self.resumed and self.saved_at is None:
-                write_config(m.settings, self.device, m.path("config.json"))
+            # With each checkpoint: the thread counts the loop used up to it.
+            write_config(m.settings, self.device, m.path("config.json"), self.threads.record())
         self.saved_at = iteration
 
     def __enter__(self):
         # The loop runs with denormal floats flushed, as the train command runs, whoever calls
         # train(): a script or a notebook gets the speed without knowing of flush_denormals
-        # (run/device.py). __exit__ puts the caller's setting back.
+        # (run/device.py). Then the loop's CPU threads: measured, or --threads (threads.py).
+        # __exit__ puts the caller's settings back.
         self.denormals = denormals_flushed()
         self.denormals.__enter__()
+        self.threads.start(self.start)
         return self
 
     def __exit__(self, kind, error, traceback):
@@ -253,6 +260,7 @@ class Run:
             self.grids.close()  # every grid handed over is written, however the run ends
             raise
         finally:
+            self.threads.finish()
             self.denormals.__exit__(None, None, None)
             self._close_boards()
         if kind is None:
