@@ -3,7 +3,7 @@
 The post read MNIST with `input_data.read_data_sets('../MNIST_data', one_hot=True)`, which is
 gone. This file keeps the semantics of that reader as it stood from early 2017 on top of
 MNIST's four IDX files (found, downloaded by torchvision when missing, checked and read in
-files/mnist.py):
+io/mnist.py):
 validation = the first 5,000 training images, train = the other 55,000, test = t10k; float32
 pixels in [0, 1]; one-hot labels; `next_batch` shuffles before the first epoch and at every
 epoch's end, and joins the old epoch's leftover to the new epoch's head, so every batch is
@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import torch
 
-from .files.mnist import MNISTError, load_mnist
+from .io.mnist import MNISTError, load_mnist
 
 
 class DataSet:
@@ -42,7 +42,7 @@ class DataSet:
 
     def next_batch(self, batch_size):
         """The next `batch_size` images and labels (TensorFlow's `DataSet.next_batch`). The
-        order is `perm`'s last axis: an ensemble's sampler (ensemble/seeds.py) holds one row
+        order is `perm`'s last axis: an ensemble's sampler (stacked/stack.py) holds one row
         of it per member and gets (K, batch_size, ...) from the same lines."""
         if not 0 < batch_size <= self.num_examples:
             raise ValueError(

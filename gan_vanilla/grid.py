@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
-from .files.atomic import save_atomic
+from .io.atomic import save_atomic
 
 
 class GridWriter:

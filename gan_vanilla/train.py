@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F  # Post: `import torch.nn.functional as nn`
 import torch.optim as optim
 
-from .ensemble.seeds import Stack
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
 from .run.session import Run
+from .stacked.stack import Stack
 
 
 def report_line(it, D_loss, G_loss):

@@ -51,16 +51,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # members.py, beside this
 
 import torch  # noqa: E402
+from members import cpu_model  # noqa: E402
 
 from gan_vanilla import post2017  # noqa: E402
 from gan_vanilla.data import DataSet, Datasets, read_data_sets  # noqa: E402
-from gan_vanilla.files.mnist import MNISTError  # noqa: E402
 from gan_vanilla.grid import GridWriter  # noqa: E402
+from gan_vanilla.io.mnist import MNISTError  # noqa: E402
 from gan_vanilla.run.device import flush_denormals, on_device  # noqa: E402
 from gan_vanilla.run.threads import candidates  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
 from gan_vanilla.train import make_iteration, setup, train  # noqa: E402
-from members import cpu_model  # noqa: E402
 
 
 def sync(device):
@@ -268,7 +268,7 @@ def thread_counts(package, n, repeats):
 
 def print_thread_counts(t):
     counts = list(t["ms_per_iteration"]["alone"])
-    print(f"  thread counts, (b) in ms/iteration   "
+    print("  thread counts, (b) in ms/iteration   "
           + " ".join(f"{c + (' (torch)' if c == str(t['torch_threads']) else ''):>12s}"
                      for c in counts) + "  auto kept")
     for where, label in (("alone", "alone"), ("busy", "beside one busy process")):

@@ -8,7 +8,7 @@ import subprocess
 
 import torchvision
 
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.data import read_data_sets
 from gan_vanilla.run.checkpoint import load_checkpoint
 

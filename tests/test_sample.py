@@ -3,7 +3,7 @@ that walk between two points."""
 
 from PIL import Image
 
-from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.sample_command import main as sample_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 
 

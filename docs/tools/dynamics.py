@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from gan_vanilla.cli.common import check_output, command
 from gan_vanilla.data import read_data_sets
-from gan_vanilla.files.tables import write_table
+from gan_vanilla.io.csv_tables import write_table
 from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
 from gan_vanilla.run import flags
 from gan_vanilla.run.device import denormals_flushed

@@ -7,8 +7,8 @@ import os
 import sys
 import zipfile
 
-from ..files.mnist import MNISTError
-from ..files.tables import DamagedFile
+from ..io.csv_tables import DamagedFile
+from ..io.mnist import MNISTError
 from ..run.checkpoint import CheckpointError
 from ..run.device import UnknownDevice, denormals_flushed
 from ..run.outputs import own_file
@@ -54,7 +54,7 @@ def error(prog, message):
 
 
 def written(error):
-    """The file a failed write was for. Every write goes through files.atomic.save_atomic: a
+    """The file a failed write was for. Every write goes through io.atomic.save_atomic: a
     failed os.replace names the .part file, then (filename2) the file itself; a failed write
     names the .part file alone. None when it names no file."""
     name = error.filename2 or error.filename

@@ -10,8 +10,9 @@ import torch
 
 from ..run import flags
 from ..run.checkpoint import CheckpointError, load_checkpoint
-from ..run.ensemble_folder import NAME as ENSEMBLE_FILE
-from ..run.ensemble_folder import (
+from ..run.flags import seeds_text
+from ..run.stacked_folder import NAME as ENSEMBLE_FILE
+from ..run.stacked_folder import (
     is_ensemble,
     load_members,
     member_dir,
@@ -19,7 +20,6 @@ from ..run.ensemble_folder import (
     read_seeds,
     same_seeds,
 )
-from ..run.flags import seeds_text
 from ..settings import Settings
 from .common import UserError
 
@@ -29,7 +29,7 @@ class Start:
     """What the command line asks for, once reconciled with the folders it names."""
 
     settings: Settings
-    seeds: list | None = None  # None: one run; else an ensemble's seeds (gan_vanilla/ensemble/)
+    seeds: list | None = None  # None: one run; else an ensemble's seeds (gan_vanilla/stacked/)
     resume: object = None  # the checkpoint a run goes on from; an ensemble's, one per member
     finished: int | None = None  # --auto-resume found the run done, at this iteration
 

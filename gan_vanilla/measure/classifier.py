@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..files.atomic import save_atomic
-from ..files.tables import DamagedFile
+from ..io.atomic import save_atomic
+from ..io.csv_tables import DamagedFile
 
 # lr_decay: the learning rate is multiplied by it after every epoch.
 DEFAULTS = {"arch": "cnn-32-64-128", "channels": (32, 64), "epochs": 6, "mb_size": 128,

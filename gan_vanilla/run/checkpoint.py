@@ -9,7 +9,7 @@ import zipfile
 
 import torch
 
-from ..files.atomic import save_bytes
+from ..io.atomic import save_bytes
 
 FORMAT = "gan-vanilla-checkpoint"
 VERSION = 1
@@ -99,7 +99,7 @@ def load_checkpoint(path, generator_only=False):
 
 def _folder_message(path):
     """What to name instead of a folder: the checkpoint in it; for an ensemble's folder
-    (ensemble_folder.py), one member's."""
+    (stacked_folder.py), one member's."""
     inside = os.path.join(path, "checkpoint.pt")
     if os.path.exists(os.path.join(path, "ensemble.json")):
         members = sorted(glob.glob(os.path.join(glob.escape(path), "seed-*", "checkpoint.pt")))
@@ -122,7 +122,7 @@ def checkpoint_state(params, G_solver, D_solver, data, losses, rng, iteration, g
                      settings, best=None):
     """Everything a resumed run needs to go on exactly as if it had never stopped: the eight
     tensors, the two solvers' state_dicts, the sampler's and the loss log's state_dicts and
-    the random streams (rng_state), as one run's (an ensemble's member's: ensemble/)."""
+    the random streams (rng_state), as one run's (an ensemble's member's: stacked/)."""
     return {
         # the eight tensors, copied: an ensemble's member is a view into the stacked ones,
         # and torch.save would write the whole stack behind a view

@@ -3,7 +3,7 @@ CPU threads its loop used."""
 
 import platform
 
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 
 
 def write_config(settings, device, path, threads=None):

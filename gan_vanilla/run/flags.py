@@ -131,7 +131,7 @@ def parse_seeds(text, seed_max=SEED_MAX):
 
 def seeds_problem(seeds, seed_max=SEED_MAX):
     """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the
-    one check of --seeds and of an ensemble's ensemble.json (ensemble_folder.py). Each seed an
+    one check of --seeds and of an ensemble's ensemble.json (stacked_folder.py). Each seed an
     integer from 0 to 2^63-1, each once, one to MAX_MEMBERS of them."""
     if not isinstance(seeds, list) or not seeds:
         return "names no seeds"

@@ -10,7 +10,7 @@ import os
 
 import torch
 
-from ..files.tables import append_row, columns_of, read_table, write_table
+from ..io.csv_tables import append_row, columns_of, read_table, write_table
 
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 

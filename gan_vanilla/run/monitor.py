@@ -18,7 +18,7 @@ import os
 
 import torch
 
-from ..files.tables import append_row, columns_of, read_table, write_table
+from ..io.csv_tables import append_row, columns_of, read_table, write_table
 from ..measure.classifier import Stopped, classify
 
 SAMPLES = 2000
@@ -123,7 +123,7 @@ class QualityMonitor:
         A run stopped while the classifier trained for the measurement after its last
         iteration owes that measurement (self.owed); the caller makes it before the loop. (An
         ensemble makes it for every member; one that measured it when it ran alone keeps the
-        row it has: a log never holds an iteration twice, files/tables.append_row.)"""
+        row it has: a log never holds an iteration twice, io/csv_tables.append_row.)"""
         pending = []
         for k, path in enumerate(self.paths):
             rows = []

@@ -5,7 +5,7 @@ a run writes") and in an ensemble's, named once. A command that writes a file th
 import os
 import re
 
-from .ensemble_folder import NAME as ENSEMBLE_FILE
+from .stacked_folder import NAME as ENSEMBLE_FILE
 
 # Each by its name: the checkpoints, config.json, the best generator's grid, the closing plots,
 # TensorBoard's folder and an ensemble's list of seeds.

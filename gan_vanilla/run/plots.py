@@ -11,8 +11,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..files.atomic import save_atomic
-from ..files.tables import DamagedFile
+from ..io.atomic import save_atomic
+from ..io.csv_tables import DamagedFile
 from .losslog import read_losses
 from .monitor import read_quality
 
@@ -76,7 +76,7 @@ def _window(iterations):
 
 def write_gif(frames, gif_path, ms_per_frame=200):
     """progress.gif: the grids in order, as an animation that loops. `frames`: each grid's
-    PNG bytes (run/grids.py keeps those it wrote) or its file; files not in the folder are
+    PNG bytes (run/grid_worker.py keeps those it wrote) or its file; files not in the folder are
     left out: a run resumed into a new folder animates the grids it wrote there."""
     frames = [f for f in frames if isinstance(f, bytes) or os.path.exists(f)]
     if not frames:

@@ -14,8 +14,8 @@ import os
 
 import torch
 
-from ..ensemble.members import member_params, member_solver_state, stacked_checkpoint
 from ..model import D_PARAM_NAMES, G_PARAM_NAMES
+from ..stacked.slices import member_params, member_solver_state, stacked_checkpoint
 from .best import BestGenerator
 from .checkpoint import (
     checkpoint_state,
@@ -26,7 +26,7 @@ from .checkpoint import (
 )
 from .config import write_config
 from .device import NonFiniteD, denormals_flushed, on_device
-from .grids import GridWorker
+from .grid_worker import GridWorker
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
@@ -303,7 +303,7 @@ class Run:
 
 
 def grid_processes(device, members):
-    """Processes that draw the grids (run/grids.py): none, one thread, for a single run or on
+    """Processes that draw the grids (run/grid_worker.py): none, one thread, for a single run or on
     the CPU, whose cores train; on CUDA an ensemble writes K grids a report, and the cores
     the GPU leaves idle draw them."""
     if device.type != "cuda" or members < 2:

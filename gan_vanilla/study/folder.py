@@ -6,7 +6,7 @@ is moved aside for a run of other flags."""
 import json
 import os
 
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..settings import Settings
 
@@ -166,7 +166,7 @@ def move_aside(path):
 
 def train_argv(study, who, out_dir, flags):
     """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
-    LIST, ensembles.py): into out_dir with its flags. --auto-resume: the same command starts
+    LIST, stacked_runs.py): into out_dir with its flags. --auto-resume: the same command starts
     the run, continues it after a stop, and does nothing once it is finished, so that the
     study, or a line of its --list, can be run again (a requeued job) without losing a run."""
     argv = ["--data-dir", study.data_dir, *who, "--quiet"]

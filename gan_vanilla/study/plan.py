@@ -100,7 +100,7 @@ def load_study(path, data_dir=None):
     study = Study(path, out_dir, data_dir or data.get("data_dir", "data"),
                   _evaluate_samples(data.get("evaluate_samples", 10000), path),
                   data.get("classifier_cache"), [])
-    study.ensembles = data.get("ensembles")  # None: on CUDA (ensembles.py)
+    study.ensembles = data.get("ensembles")  # None: on CUDA (stacked_runs.py)
     shared = _flags(data.get("flags", {}), "[flags]", path)
     folders = {}  # each configuration's folder name as a case-insensitive file system sees it
     for name, table in configurations.items():
@@ -251,7 +251,7 @@ def check_before_running(study):
     import torch
 
     from ..data import read_data_sets
-    from ..files.mnist import MNISTError
+    from ..io.mnist import MNISTError
     from ..run.board import tensorboard_missing
 
     try:

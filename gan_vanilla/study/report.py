@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..files.atomic import save_atomic, save_text
-from ..files.tables import DamagedFile, read_table, table_text, write_table
+from ..io.atomic import save_atomic, save_text
+from ..io.csv_tables import DamagedFile, read_table, table_text, write_table
 from ..run.monitor import read_quality
 from .folder import flag_argv
 from .plan import StudyError

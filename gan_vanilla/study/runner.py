@@ -19,8 +19,8 @@ import threading
 import time
 
 from ..run.stop import handling
-from .ensembles import Ensemble, ensembles_on, plan
 from .plan import StudyError, last_line
+from .stacked_runs import Ensemble, ensembles_on, plan
 
 LOCK = "study.lock"  # in the study's folder: held while a study runs or collects there
 
@@ -111,7 +111,7 @@ def passing_signals_to(children):
 def run_study(study, jobs=1, log=print, ensembles=None):
     """Train and evaluate every run that is not done, `jobs` at a time; returns the number of
     runs that failed. ensembles: train a configuration's runs as one ensemble process
-    (ensembles.py; None: the study file's choice, else on CUDA). A signal (Ctrl-C, SIGTERM)
+    (stacked_runs.py; None: the study file's choice, else on CUDA). A signal (Ctrl-C, SIGTERM)
     stops every running run at its next iteration (each writes a checkpoint) and raises
     Stopped once they have; the same command continues."""
     import concurrent.futures
@@ -230,8 +230,9 @@ def _evaluate(run, children, env, seconds):
 
 
 _MAIN = {
-    "train": "import sys; from gan_vanilla.cli.train import main; sys.exit(main(sys.argv[1:]))",
-    "evaluate": "import sys; from gan_vanilla.cli.evaluate import main; "
+    "train": "import sys; from gan_vanilla.cli.train_command import main; "
+             "sys.exit(main(sys.argv[1:]))",
+    "evaluate": "import sys; from gan_vanilla.cli.evaluate_command import main; "
                 "sys.exit(main(sys.argv[1:]))",
 }
 

@@ -8,10 +8,10 @@ import sys
 
 from ..run import flags as train_flags
 from ..run.flags import seeds_text
-from ..study.ensembles import Ensemble, ensembles_on
 from ..study.plan import StudyError, check_before_running, load_study
 from ..study.report import collect
 from ..study.runner import StudyStopped, lock, run_study, work_of
+from ..study.stacked_runs import Ensemble, ensembles_on
 from .common import command
 
 PROG = "gan-vanilla-study"

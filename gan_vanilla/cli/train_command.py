@@ -10,14 +10,14 @@ import tempfile
 import torch
 
 from ..data import read_data_sets
-from ..files.mnist import MNISTError
+from ..io.mnist import MNISTError
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
 from ..run.device import denormals_flushed, resolve_device
-from ..run.ensemble_folder import is_ensemble, member_dir, read_seeds, same_seeds, write_seeds
 from ..run.flags import seeds_text
 from ..run.losslog import Diverged
 from ..run.session import Interrupted
+from ..run.stacked_folder import is_ensemble, member_dir, read_seeds, same_seeds, write_seeds
 from ..run.stop import StopOnSignal
 from .common import UserError, command, error
 from .start import check_folders, what_to_train

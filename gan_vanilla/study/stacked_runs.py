@@ -16,8 +16,8 @@ time (scripts/bench.py), so off there unless the study file or --ensembles asks.
 import os
 
 from ..run.checkpoint import CheckpointError, load_checkpoint
-from ..run.ensemble_folder import NAME, is_ensemble, read_seeds, same_seeds
 from ..run.flags import seeds_text
+from ..run.stacked_folder import NAME, is_ensemble, read_seeds, same_seeds
 from .folder import move_aside, train_argv
 
 

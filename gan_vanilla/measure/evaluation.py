@@ -7,8 +7,8 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..files.atomic import save_atomic
 from ..grid import image_format
+from ..io.atomic import save_atomic
 from ..model import make_G
 from .classifier import classify
 from .metrics import (

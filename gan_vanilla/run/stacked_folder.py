@@ -5,7 +5,7 @@ import json
 import os
 import shlex
 
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 from ..settings import Settings
 from .checkpoint import CheckpointError, load_checkpoint
 from .flags import seeds_problem, seeds_text, typed_form

@@ -17,8 +17,8 @@ import io
 import multiprocessing
 import os
 
-from ..files.atomic import save_bytes
 from ..grid import GridWriter
+from ..io.atomic import save_bytes
 
 IN_FLIGHT = 8  # grids handed over per worker before save() waits: bounds the memory
 

@@ -5,7 +5,7 @@ import os
 import sys
 
 from ..data import read_data_sets
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
 from .common import UserError, check_output, command, wrote
@@ -68,7 +68,7 @@ def _print_table(title, r, accuracy):
 
 @command("gan-vanilla-evaluate")
 def main(argv=None):
-    from ..measure.evaluate import evaluate, generator_samples, real_samples, write_report_png
+    from ..measure.evaluation import evaluate, generator_samples, real_samples, write_report_png
 
     parser = evaluate_parser()
     args = parser.parse_args(argv)
