@@ -60,6 +60,7 @@ from gan_vanilla.io.mnist import MNISTError  # noqa: E402
 from gan_vanilla.run.device import flush_denormals, on_device  # noqa: E402
 from gan_vanilla.run.threads import candidates  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
+from gan_vanilla.stacked.stack import stacked_setup  # noqa: E402
 from gan_vanilla.train import make_iteration, setup, train  # noqa: E402
 
 
@@ -138,10 +139,13 @@ def fresh_gan(images, device, compile_G_and_D=False, seeds=None):
     torch.compile in "reduce-overhead" mode when asked."""
     s = Settings()
     mnist = fresh_mnist(images)
-    gan = setup(s, mnist.train, device, seeds)
+    if seeds is None:
+        gan, train_set = setup(s, mnist.train, device), mnist.train
+    else:  # as Run sets up --seeds (run/session.py)
+        gan, stack = stacked_setup(setup, s, mnist.train, device, seeds)
+        train_set = stack.train
     if compile_G_and_D:
         gan.G, gan.D = (torch.compile(f, mode="reduce-overhead") for f in (gan.G, gan.D))
-    train_set = mnist.train if gan.stack is None else gan.stack.train
     return SimpleNamespace(s=s, gan=gan.iteration_parts(), randn=gan.randn, train=train_set)
 
 

@@ -41,8 +41,8 @@ def test_the_layout_is_what_the_readme_says():
 
 # The package's floors, from the ground up. A module imports modules of its own floor or
 # below, never above: the post's code knows nothing of the machinery, the machinery nothing
-# of the commands. train.py stands on the machinery it reaches through Run and the stacked
-# runs' set-up, and nothing below it imports it.
+# of the commands. train.py stands on the machinery it reaches through Run alone, and
+# nothing below it imports it.
 LAYERS = (
     ("io",),  # the files written and read back: atomic writes, CSV tables, MNIST's IDX files
     ("settings", "model", "data", "grid", "post2017"),  # the post's code

@@ -1,12 +1,14 @@
-"""Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
-before the loop (config.json, resume, the loss log, the quality monitor, the best generator,
-TensorBoard, the grid worker), `run.after(...)` once an iteration, and `with run:` around the
-loop (denormals flushed and the CPU threads chosen while it runs; at its end the last
-checkpoint, best.pt, losses.png, progress.gif, and a NaN named as such).
+"""Everything a run does beyond the post's loop, behind four calls in train.py: `Run(...)`
+before the loop (the post's set-up, config.json, resume, the loss log, the quality monitor,
+the best generator, TensorBoard, the grid worker), `run.report(...)` where the loop prints
+and plots, `run.after(...)` once an iteration, and `with run:` around the loop (denormals
+flushed and the CPU threads chosen while it runs; at its end the last checkpoint, best.pt,
+losses.png, progress.gif, and a NaN named as such).
 
-An ensemble (--seeds) is K runs in one: each member has the folder, files and checkpoint of
-a single run (`Member`), while what happens every iteration (the loss log's window, the
-quality monitor's classifier) is done once for all of them on the stacked tensors.
+An ensemble (--seeds) is K runs in one, stacked (gan_vanilla/stacked/): each member has the
+folder, files and checkpoint of a single run (`Member`), while what happens every iteration
+(the loss log's window, the quality monitor's classifier) is done once for all of them on the
+stacked tensors.
 """
 
 import dataclasses
@@ -16,6 +18,7 @@ import torch
 
 from ..model import D_PARAM_NAMES, G_PARAM_NAMES
 from ..stacked.slices import member_params, member_solver_state, stacked_checkpoint
+from ..stacked.stack import stacked_setup
 from .best import BestGenerator
 from .checkpoint import (
     checkpoint_state,
@@ -30,6 +33,7 @@ from .grid_worker import GridWorker
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
+from .stacked_folder import member_dir
 from .threads import Threads
 
 
@@ -71,22 +75,29 @@ def members_of(settings, seeds=None):
     if seeds is None:
         return [Member((), settings)]
     return [Member(k, dataclasses.replace(settings, seed=s,
-                                          out_dir=os.path.join(settings.out_dir, f"seed-{s}")),
+                                          out_dir=member_dir(settings.out_dir, s)),
                    prefix=f"seed {s}: ")
             for k, s in enumerate(seeds)]
 
 
 class Run:
-    def __init__(self, settings, mnist, device, params, G_solver, D_solver, log=print,
-                 resume=None, stop=None, progress=None, classifier_settings=None, stack=None):
-        """resume: a checkpoint; for an ensemble (stack: ensemble.seeds.Stack) the list of its
-        members' checkpoints."""
-        self.settings, self.mnist, self.device, self.params = settings, mnist, device, params
-        self.G_solver, self.D_solver, self.log = G_solver, D_solver, log
-        self.stack = stack
+    def __init__(self, setup, settings, mnist, device, log=print, resume=None, stop=None,
+                 progress=None, classifier_settings=None, seeds=None):
+        """setup: the post's set-up (train.py), which the run makes: once, or with seeds (a
+        list: --seeds) once per seed, the runs stacked (`gan`; `mnist`, whose train split
+        then serves each member's batches). resume: a checkpoint; with seeds, the list of
+        its members' checkpoints."""
+        if seeds is None:
+            self.gan, self.stack = setup(settings, mnist.train, device), None
+        else:
+            self.gan, self.stack = stacked_setup(setup, settings, mnist.train, device, seeds)
+            mnist = mnist._replace(train=self.stack.train)  # next_batch: (K, mb_size, X_dim)
+        self.settings, self.mnist, self.device, self.log = settings, mnist, device, log
+        self.params = self.gan.params
+        self.G_solver, self.D_solver = self.gan.G_solver, self.gan.D_solver
         self.resumed, self.stop = resume is not None, stop or _NoStop()
         self.progress, self.postfix = progress, {}
-        self.members = members_of(settings, stack and stack.seeds)
+        self.members = members_of(settings, seeds)
         self.threads = Threads(settings.threads, device)  # the loop's CPU threads (threads.py)
         self._make_folders(resume is None)
         self._open_logs(classifier_settings)
@@ -155,6 +166,14 @@ class Run:
     def on_device(self, make_iteration, *gan):
         """The loop's iteration on this run's device (device.on_device)."""
         return on_device(make_iteration, *gan, cuda_graph=self.settings.cuda_graph)
+
+    def report(self, print_and_plot, it, c, D_loss, G_loss, samples):
+        """The loop's print_and_plot (train.py) of iteration `it`, into grid c: the run's; an
+        ensemble's for each member, with its losses and samples, into its folder, each line
+        begun with its seed."""
+        for m in self.members:
+            print_and_plot(lambda line, m=m: self.log(m.prefix + line), self.grids, it,
+                           D_loss[m.k], G_loss[m.k], samples[m.k], m.grid(c))
 
     def after(self, it, grid_counter, G, D_loss, G_loss, D_real, D_fake):
         """Everything beyond the post after iteration `it`: TensorBoard's copy of a grid just
