@@ -6,8 +6,8 @@ loss, backward, update; reset; G forward, loss, backward, update; reset), then t
 (`train`): sample data, the iteration, and every `sample_every` iterations print and plot
 (`print_and_plot`, the post's repository script's). What a real run needs beyond the post
 (resume, the loss log, the quality monitor, checkpoints, stopping, the GPU path, many runs at
-once) lives in gan_vanilla/run/ and touches the loop through `run.after(...)` once an
-iteration.
+once) lives in gan_vanilla/run/, behind `Run`: it touches the loop where the loop prints and
+plots (`run.report(...)`) and through `run.after(...)` once an iteration.
 """
 
 import dataclasses
