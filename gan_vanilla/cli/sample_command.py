@@ -12,15 +12,13 @@ from .common import check_output, command, wrote
 
 
 def parser():
-    parser = flags.parser(
-        prog="gan-vanilla-sample",
-        description="Draw samples from a trained generator into one image grid.",
-    )
+    parser = flags.parser(prog="gan-vanilla-sample",
+                          description="Draw samples from a trained generator into one image grid.")
     parser.add_argument("--checkpoint", required=True,
                         help="a checkpoint written by training, or its best.pt")
-    parser.add_argument("--n", type=flags.int_at_least(1, 400), default=64,
+    parser.add_argument("--n", type=flags.int_between(1, 400), default=64,
                         help="how many samples, at most 400 (default: 64)")
-    parser.add_argument("--seed", type=flags.seed_type(), default=1,
+    parser.add_argument("--seed", type=flags.seed_type, default=1,
                         help="seeds the noise, 0 to 2^63-1 (default: 1)")
     parser.add_argument("--out", default="samples.png", help="the image to write; its suffix "
                         "names the format, .png, .jpg, .pdf, .svg ... (default: %(default)s)")
