@@ -254,8 +254,8 @@ def thread_counts(package, n, repeats):
                 for c in counts:
                     records = []
                     ms[where][str(c)].append(ms_per_iteration(
-                        lambda k, c=c: records.append(package(k, threads=c)), n, 1,
-                        torch.device("cpu")))
+                        lambda k, c=c, records=records: records.append(package(k, threads=c)),
+                        n, 1, torch.device("cpu")))
                     if c == "auto":  # its run of n + 1 iterations (None: too short)
                         chosen = records[0]["chosen"]
                         kept[where].append(chosen[-1][1] if chosen else None)
@@ -338,8 +338,9 @@ def main(argv=None):
     images = images.to(device)
 
     out_dir = tempfile.mkdtemp(prefix="gan-vanilla-bench-")
+    torch_threads = torch.get_num_threads()  # package()'s default: torch's count here
 
-    def package(k, cuda_graph=True, threads=torch.get_num_threads()):
+    def package(k, cuda_graph=True, threads=torch_threads):
         """(b): k iterations of the package's loop, with torch's thread count unless told;
         returns config.json's record of the counts."""
         settings = dataclasses.replace(s, iterations=k, sample_every=10**9, out_dir=out_dir,
