@@ -117,8 +117,7 @@ def checkpoint_state(params, G_solver, D_solver, data, losses, rng, iteration, g
     """Everything a resumed run needs to go on exactly as if it had never stopped, as one
     run's (an ensemble's member's: stacked/)."""
     return {
-        # the eight tensors, copied: an ensemble's member is a view into the stacked ones,
-        # and torch.save would write the whole stack behind a view
+        # the eight tensors, copied: behind a member's views torch.save would write the stack
         "params": {k: v.detach().to("cpu", copy=True) for k, v in params.items()},
         "G_solver": G_solver, "D_solver": D_solver,  # the two solvers' state_dicts
         "iteration": iteration,  # iterations done; the next `it`

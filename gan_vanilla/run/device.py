@@ -1,6 +1,5 @@
 """Where an iteration runs: the device, the CPU's denormal floats, and the path chosen once
-before the loop (on the CPU the iteration as written; on CUDA, guarded against NaN and
-replayed as one CUDA graph)."""
+before the loop (on_device)."""
 
 import contextlib
 
@@ -53,29 +52,17 @@ def denormals_flushed():
 def on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
               zeros_label, bce=F.binary_cross_entropy, cuda_graph=True):
     """The iteration `make_iteration` defines, as it runs on the labels' device: on the CPU as
-    written (_naming_nan); on CUDA with D guarded against NaN (NanGuard) and, unless
-    cuda_graph is off, replayed as one CUDA graph."""
-    rest = (G_params, D_params, G_solver, D_solver, ones_label, zeros_label, bce)
-    if ones_label.device.type != "cuda":
-        return _naming_nan(make_iteration(G, D, *rest), G, D)
-    guard = NanGuard(ones_label.device)
-    iteration = guard.iteration(make_iteration(G, guard.D(D), *rest))
-    if not cuda_graph:
-        return iteration
-    from .cuda_graph import GraphedIteration
-
-    # z: (mb_size, Z_dim) and X: (mb_size, X_dim), an ensemble's with a leading K; Wzh and
-    # Wxh are (Z_dim, h_dim) and (X_dim, h_dim), an ensemble's (K, ...) too.
-    rows = ones_label.shape[:-1]
-    return GraphedIteration(iteration, G_params + D_params, (G_solver, D_solver),
-                            z_shape=(*rows, G_params[0].shape[-2]),
-                            X_shape=(*rows, D_params[0].shape[-2]))
+    written (_cpu), on CUDA guarded against NaN and replayed as one CUDA graph (_cuda)."""
+    path = _cuda if ones_label.device.type == "cuda" else _cpu
+    return path(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
+                zeros_label, bce, cuda_graph=cuda_graph)
 
 
-def _naming_nan(iteration, G, D):
-    """The CPU's iteration. binary_cross_entropy refuses a NaN probability with a RuntimeError;
-    then D's outputs are computed again (the failed step's weights): NonFiniteD if one is NaN
-    or infinite, else the RuntimeError as it was. Costs nothing until it raises."""
+def _cpu(make_iteration, G, D, *rest, cuda_graph):
+    """The iteration as written. binary_cross_entropy refuses a NaN probability with a
+    RuntimeError; then D's outputs are computed again (the failed step's weights): NonFiniteD
+    if one is NaN or infinite, else the RuntimeError as it was. Costs nothing until it raises."""
+    iteration = make_iteration(G, D, *rest)
 
     def iteration_naming_nan(z, X, z_G):
         try:
@@ -88,6 +75,24 @@ def _naming_nan(iteration, G, D):
             raise NonFiniteD from None
 
     return iteration_naming_nan
+
+
+def _cuda(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
+          zeros_label, bce, cuda_graph):
+    """D guarded against NaN (NanGuard); the iteration replayed as one CUDA graph if asked."""
+    guard = NanGuard(ones_label.device)
+    iteration = guard.iteration(make_iteration(G, guard.D(D), G_params, D_params, G_solver,
+                                               D_solver, ones_label, zeros_label, bce))
+    if not cuda_graph:
+        return iteration
+    from .cuda_graph import GraphedIteration
+
+    # z: (mb_size, Z_dim) and X: (mb_size, X_dim), an ensemble's with a leading K; Wzh and
+    # Wxh are (Z_dim, h_dim) and (X_dim, h_dim), an ensemble's (K, ...) too.
+    rows = ones_label.shape[:-1]
+    return GraphedIteration(iteration, G_params + D_params, (G_solver, D_solver),
+                            z_shape=(*rows, G_params[0].shape[-2]),
+                            X_shape=(*rows, D_params[0].shape[-2]))
 
 
 class NanGuard:

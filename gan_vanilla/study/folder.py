@@ -9,8 +9,7 @@ from ..io.atomic import write_json
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..settings import Settings
 
-# What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
-# iteration and the sample count it was made for.
+# What evaluation.json must hold for the study to use it: results.csv's numbers, and of what.
 EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
                    "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
 RECORD = "study-run.json"  # in each run's folder: its flags and training time

@@ -96,8 +96,7 @@ class Children:
 def run_study(study, jobs=1, log=print, ensembles=None):
     """Train and evaluate every run not done, `jobs` at a time; returns how many failed.
     ensembles: a configuration's runs as one process (None: the study file's choice, else on
-    CUDA). A signal stops every run in training at its next iteration, with its checkpoint,
-    and raises StudyStopped."""
+    CUDA). A signal stops every run at its next iteration, with a checkpoint: StudyStopped."""
     import concurrent.futures
 
     todo, work = work_of(study, ensembles, log)
