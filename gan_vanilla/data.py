@@ -1,22 +1,20 @@
 """MNIST as TensorFlow's reader gives it: `mnist.train.next_batch(mb_size)`.
 
 The post read MNIST with `input_data.read_data_sets('../MNIST_data', one_hot=True)`, which is
-gone. This file keeps the semantics of that reader as it stood from early 2017 on top of
-MNIST's four IDX files (found, downloaded by torchvision when missing, checked and read in
-files/mnist.py):
-validation = the first 5,000 training images, train = the other 55,000, test = t10k; float32
-pixels in [0, 1]; one-hot labels; `next_batch` shuffles before the first epoch and at every
-epoch's end, and joins the old epoch's leftover to the new epoch's head, so every batch is
-full and no example is skipped. Those two came with a change to TensorFlow made days after
-the post was published, so the post itself likely ran the reader before it (the first epoch
-in file order, each epoch's leftover dropped); docs/tutorial.ipynb says more.
+gone. This file keeps that reader's semantics as they stood from early 2017, on MNIST's IDX
+files (io/mnist.py): validation = the first 5,000 training images, train = the other 55,000,
+test = t10k; float32 pixels in [0, 1]; one-hot labels; `next_batch` shuffles before the first
+epoch and at every epoch's end, and joins the old epoch's leftover to the new epoch's head, so
+every batch is full and no example is skipped. Those two came with a change to TensorFlow made
+days after the post, which likely ran the reader before it (the first epoch in file order,
+each leftover dropped); docs/tutorial.ipynb says more.
 """
 
 from typing import NamedTuple
 
 import torch
 
-from .files.mnist import MNISTError, load_mnist
+from .io.mnist import MNISTError, load_mnist
 
 
 class DataSet:
@@ -42,13 +40,11 @@ class DataSet:
 
     def next_batch(self, batch_size):
         """The next `batch_size` images and labels (TensorFlow's `DataSet.next_batch`). The
-        order is `perm`'s last axis: an ensemble's sampler (ensemble/seeds.py) holds one row
+        order is `perm`'s last axis: an ensemble's sampler (stacked/stack.py) holds one row
         of it per member and gets (K, batch_size, ...) from the same lines."""
         if not 0 < batch_size <= self.num_examples:
-            raise ValueError(
-                f"batch size {batch_size} must be between 1 and the split's "
-                f"{self.num_examples} examples"
-            )
+            raise ValueError(f"batch size {batch_size} must be between 1 and the split's "
+                             f"{self.num_examples} examples")
         start = self.index_in_epoch
         if self.perm is None:  # shuffle for the first epoch
             self._shuffle()
@@ -72,11 +68,9 @@ class DataSet:
 
     def state_dict(self):
         """Everything `next_batch` needs to go on exactly where it stopped."""
-        return {
-            "generator": self.generator.get_state(),
-            "perm": None if self.perm is None else self.perm.cpu(),
-            "index_in_epoch": self.index_in_epoch,
-        }
+        return {"generator": self.generator.get_state(),
+                "perm": None if self.perm is None else self.perm.cpu(),
+                "index_in_epoch": self.index_in_epoch}
 
     def load_state_dict(self, state):
         self.generator.set_state(state["generator"])
@@ -102,10 +96,8 @@ def read_data_sets(data_dir, validation_size=5000, seed=0, download=True):
         splits.append((images, labels))
     (train_images, train_labels), (test_images, test_labels) = splits
     if not 0 <= validation_size < train_images.shape[0]:
-        raise MNISTError(
-            f"validation size {validation_size} leaves no training images "
-            f"(the training file has {train_images.shape[0]})"
-        )
+        raise MNISTError(f"validation size {validation_size} leaves no training images "
+                         f"(the training file has {train_images.shape[0]})")
     v = validation_size
     return Datasets(
         train=DataSet(train_images[v:], train_labels[v:], seed=seed),

@@ -1,11 +1,11 @@
 """The post's 4x4 sample grid: greyscale `Greys_r`, axes off, small gaps, `out/000.png`, ...
 
-The plotting code is the post's repository script's (the post shows the loop, not the plot).
-It builds a new pyplot figure for every grid and saves it with bbox_inches='tight',
-which draws the figure twice to measure it. Here one figure is built once, its tight box is
-measured once (it depends on the axes, not on the pixels), and each grid refills the 16
-images: the PNG is pixel for pixel the script's, in a quarter of the time (scripts/bench.py).
-matplotlib's object API (no pyplot) keeps it free of GUI backends and global state.
+The plotting code is the post's repository script's (the post shows the loop, not the plot),
+which builds a pyplot figure for every grid and saves it with bbox_inches='tight', drawing it
+twice to measure it. Here one figure is built, its tight box measured once (it depends on the
+axes, not the pixels), and each grid refills the 16 images: the PNG is pixel for pixel the
+script's, in a quarter of the time (scripts/bench.py). matplotlib's object API (no pyplot)
+keeps it free of GUI backends and global state.
 """
 
 import os
@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
-from .files.atomic import save_atomic
+from .io.atomic import save_atomic
 
 
 class GridWriter:

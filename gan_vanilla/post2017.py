@@ -1,14 +1,11 @@
 """The post's own code, kept in its 2017 form as the reference the package is measured against.
 
-This is not the package's training loop (that is `gan_vanilla.train`). It is the post's
-script with only what no longer runs replaced: TensorFlow's MNIST reader becomes the
-`mnist` argument, and `D_loss.data[0]` becomes `.item()`. Everything else stays as written
-in January 2017: `Variable`, biases added with `.repeat`, `nn.sigmoid`, gradients zeroed in
-place by `reset_grad()`, and the D step's backward running through G.
-
-Where the post shows no code (the labels `ones_label` and `zeros_label`, the report, the plot)
-the lines are those of the post's repository script; `plot` is that script's sample grid,
-drawn with pyplot as it draws it.
+Not the package's training loop (that is `gan_vanilla.train`): the post's script with only
+what no longer runs replaced (TensorFlow's MNIST reader becomes the `mnist` argument,
+`D_loss.data[0]` becomes `.item()`). The rest is as written in January 2017: `Variable`, biases
+added with `.repeat`, `nn.sigmoid`, gradients zeroed in place by `reset_grad()`, the D step's
+backward running through G. Where the post shows no code (the labels, the report, the plot),
+the lines are the post's repository script's; `plot` is its grid, drawn with pyplot.
 
 Two users: the faithfulness tests (the package's loop must end on the same eight tensors) and
 `scripts/bench.py` (the speed the package is compared with).
@@ -22,10 +19,8 @@ from torch.autograd import Variable
 
 
 def run(mnist, iterations, mb_size=64, Z_dim=100, h_dim=128, lr=1e-3, seed=0, report_every=1000):
-    """Run the post's script for `iterations` steps on `mnist.train` (CPU).
-
-    Returns the eight tensors by name and the report values [(it, D_loss, G_loss), ...].
-    """
+    """Run the post's script for `iterations` steps on `mnist.train` (CPU); returns the eight
+    tensors by name and the report values [(it, D_loss, G_loss), ...]."""
     torch.manual_seed(seed)
     X_dim = mnist.train.images.shape[1]
     reports = []

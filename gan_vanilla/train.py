@@ -3,10 +3,11 @@
 Read it next to the post: the set-up (`setup`: the hyperparameters, the eight tensors, G and
 D from model.py, the two solvers, the labels), one iteration (`make_iteration`: D forward,
 loss, backward, update; reset; G forward, loss, backward, update; reset), then the loop
-(`train`): sample data, the iteration, and every `sample_every` iterations print and plot.
-What a real run needs beyond the post (resume, the loss log, the quality monitor,
-checkpoints, stopping, the GPU path) lives in gan_vanilla/run/ and touches the loop through
-`run.after(...)` once an iteration.
+(`train`): sample data, the iteration, and every `sample_every` iterations print and plot
+(`print_and_plot`, the post's repository script's). What a real run needs beyond the post
+(resume, the loss log, the quality monitor, checkpoints, stopping, the GPU path, many runs at
+once) lives in gan_vanilla/run/, behind `Run`: it touches the loop where the loop prints and
+plots (`run.report(...)`) and through `run.after(...)` once an iteration.
 """
 
 import dataclasses
@@ -16,15 +17,8 @@ import torch
 import torch.nn.functional as F  # Post: `import torch.nn.functional as nn`
 import torch.optim as optim
 
-from .ensemble.seeds import Stack
 from .model import D_PARAM_NAMES, G_PARAM_NAMES, init_params, make_D, make_G, params_to
 from .run.session import Run
-
-
-def report_line(it, D_loss, G_loss):
-    # The post's repository script (the post leaves the report out):
-    # print('Iter-{}; D_loss: {}; G_loss: {}'.format(it, D_loss.data[0], G_loss.data[0]))
-    return f"Iter-{it}; D_loss: {D_loss:.4}; G_loss: {G_loss:.4}"
 
 
 @dataclasses.dataclass
@@ -40,39 +34,27 @@ class GAN:
     D_solver: object
     ones_label: torch.Tensor
     zeros_label: torch.Tensor
-    stack: Stack | None = None  # an ensemble's members (--seeds); None for one run
-
-    @property
-    def randn(self):
-        """The loop's torch.randn: an ensemble's draws each member's from its own stream."""
-        if self.stack is None:
-            return functools.partial(torch.randn, device=self.ones_label.device)
-        return self.stack.randn
+    randn: object  # the loop's torch.randn
+    bce: object = F.binary_cross_entropy  # the loss; Post: nn.binary_cross_entropy
 
     def iteration_parts(self):
         """make_iteration's arguments: G, D, their tensors and solvers, the labels, the loss."""
-        bce = F.binary_cross_entropy if self.stack is None else self.stack.bce
         return (self.G, self.D, self.G_params, self.D_params, self.G_solver, self.D_solver,
-                self.ones_label, self.zeros_label, bce)
+                self.ones_label, self.zeros_label, self.bce)
 
 
-def setup(settings, train_set, device, seeds=None):
+def setup(settings, train_set, device, params=None):
     """The post's set-up, in its order: the hyperparameters, the eight tensors, G and D, the
-    two solvers, the labels. train_set: mnist.train, whose images give X_dim. seeds: None for
-    one run of settings.seed, in the post's shapes; a list for an ensemble (--seeds): one run
-    per seed, each drawn as `--seed S` draws it, stacked along a leading axis (ensemble/)."""
+    two solvers, the labels. train_set: mnist.train, whose images give X_dim. params: the
+    eight tensors when the caller has drawn them; else they are drawn here, from
+    settings.seed."""
     mb_size, Z_dim, h_dim, lr = settings.mb_size, settings.Z_dim, settings.h_dim, settings.lr
     X_dim = train_set.images.shape[1]  # 784
 
-    if seeds is None:
+    if params is None:
         torch.manual_seed(settings.seed)  # one seed: weights and every z (batches: mnist's own)
         # Drawn on the CPU then moved, so a seed gives the same initial weights on every device.
         params = params_to(init_params(Z_dim, h_dim, X_dim), device)
-        stack, K = None, ()
-    else:
-        # Wzh: (K, Z_dim, h_dim); bzh: (K, 1, h_dim), to broadcast over each member's rows
-        stack = Stack(seeds, train_set, device)
-        params, K = stack.init_params(Z_dim, h_dim, X_dim), (len(seeds),)
     G, D = make_G(params), make_D(params)
 
     G_params = [params[k] for k in G_PARAM_NAMES]  # [Wzh, bzh, Whx, bhx]
@@ -86,20 +68,19 @@ def setup(settings, train_set, device, seeds=None):
 
     # The targets of binary_cross_entropy, as the post's repository script defines them (the
     # post uses them without showing them): Variable(torch.ones(mb_size, 1)), and zeros.
-    ones_label = torch.ones(*K, mb_size, 1, device=device)
-    zeros_label = torch.zeros(*K, mb_size, 1, device=device)
+    ones_label = torch.ones(mb_size, 1, device=device)
+    zeros_label = torch.zeros(mb_size, 1, device=device)
+    randn = functools.partial(torch.randn, device=device)  # every z, on the run's device
     return GAN(params, G, D, G_params, D_params, G_solver, D_solver, ones_label, zeros_label,
-               stack)
+               randn)
 
 
 def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zeros_label,
                    bce=F.binary_cross_entropy):
     """One iteration of the post once its data is sampled: z and X for the D step, z_G for
     the G step. The one definition every path runs: the loop below, the CUDA graph (which
-    captures it), an ensemble (--seeds) and scripts/bench.py.
-
-    bce: the post's F.binary_cross_entropy; an ensemble's gives each member its own mean
-    (ensemble/loss.py), so D_loss and G_loss hold one loss per member."""
+    captures it), many runs stacked along a leading axis (gan_vanilla/stacked/, whose bce
+    gives each run its own mean loss) and scripts/bench.py."""
     all_params = G_params + D_params  # Post: params
 
     def reset_grad():
@@ -119,9 +100,9 @@ def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zer
         D_loss = D_loss_real + D_loss_fake
 
         # Post: D_loss.backward(), which also filled G's gradients for reset_grad() to throw
-        # away. inputs= computes only D's; D's update is the same. sum(): an ensemble's
-        # members' losses add up, and as no member's loss depends on another's weights, each
-        # gets the gradient of its own (a single run's loss is its own sum).
+        # away. inputs= computes only D's; D's update is the same. sum(): a run's loss is its
+        # own sum; runs stacked add theirs up, and as none depends on another's weights, each
+        # gets the gradient of its own.
         D_loss.sum().backward(inputs=D_params)
         D_solver.step()
 
@@ -146,50 +127,39 @@ def make_iteration(G, D, G_params, D_params, G_solver, D_solver, ones_label, zer
     return iteration
 
 
-def train(settings, mnist, device, log=print, resume=None, stop=None, progress=None,
-          classifier_settings=None, seeds=None):
+def print_and_plot(log, grids, it, D_loss, G_loss, samples, path):
+    """What the post's repository script does every 1000 iterations (the post leaves it out):
+    print the losses, and plot 16 samples as a 4x4 grid, out/000.png, out/001.png, ..."""
+    # print('Iter-{}; D_loss: {}; G_loss: {}'.format(it, D_loss.data[0], G_loss.data[0]))
+    log(f"Iter-{it}; D_loss: {D_loss.item():.4}; G_loss: {G_loss.item():.4}")
+    grids.save(samples[:16], path)  # the script's pyplot grid (grid.py), off the loop's path
+
+
+def train(settings, mnist, device, **run_options):
     """Train the post's GAN on `mnist.train`; write grids, losses, checkpoints and config to
     settings.out_dir. Returns the eight trained tensors by name.
 
-    seeds: None for one run of settings.seed; a list of seeds for an ensemble (--seeds): one
-        run per seed, all trained at once, their tensors stacked along a leading axis
-        (gan_vanilla/ensemble/), each run in settings.out_dir/seed-S as a single run writes it.
-    resume: a checkpoint (run.checkpoint.load_checkpoint) to continue from, or an ensemble's
-        list of its members' checkpoints; settings.iterations is the total. On the CPU the
-        result is bit-identical to a run that never stopped.
-    stop: an object whose `requested` turns true when the user asks to stop (a signal); the
-        current iteration finishes, a checkpoint is written, and Interrupted (run/session.py) is
-        raised.
-    progress: a tqdm bar to advance, or None.
-    classifier_settings: the quality monitor's classifier (a dict like
-        measure.classifier.DEFAULTS, the default); the tutorial passes a smaller one.
-    Raises Diverged (run/losslog.py; no checkpoint written after it) when a loss becomes NaN
-    or infinite.
+    run_options: what the run does beyond the post, as Run (run/session.py) takes them: log
+    (print), resume, stop, progress, classifier_settings, and seeds, for one run per seed at
+    once. On the CPU a resumed run is bit-identical to a run that never stopped. Raises
+    Diverged (run/losslog.py; no checkpoint written after it) when a loss becomes NaN or
+    infinite, and Interrupted (run/session.py) once stopped on request, its checkpoint written.
     """
     mb_size, Z_dim = settings.mb_size, settings.Z_dim
-    # The hyperparameters, the eight tensors, G and D, the solvers and the labels (above).
-    gan = setup(settings, mnist.train, device, seeds)
+    # The post's set-up (`setup`, above), made by the run, and everything beyond the post
+    # (gan_vanilla/run/): config.json, resume, the loss log, the quality monitor, TensorBoard,
+    # checkpoints, stopping, the grids' worker. The device path is chosen here, once: on the
+    # CPU the iteration runs as written; on CUDA it is replayed as one CUDA graph.
+    run = Run(setup, settings, mnist, device, **run_options)
+    gan, mnist = run.gan, run.mnist  # the set-up, and the data it samples
     G, randn = gan.G, gan.randn
-    if gan.stack is not None:
-        mnist = mnist._replace(train=gan.stack.train)  # next_batch: (K, mb_size, X_dim)
-
-    # Beyond the post (gan_vanilla/run/): config.json, resume, the loss log, the quality
-    # monitor, TensorBoard, checkpoints, stopping, the grids' worker. The device path is
-    # chosen here, once: on the CPU the iteration runs as written; on CUDA it is replayed as
-    # one CUDA graph.
-    run = Run(settings, mnist, device, gan.params, gan.G_solver, gan.D_solver, log=log,
-              resume=resume, stop=stop, progress=progress,
-              classifier_settings=classifier_settings, stack=gan.stack)
     iteration = run.on_device(make_iteration, *gan.iteration_parts())
 
-    grids = run.grids  # writes each grid off the loop's path, as the post's code draws it
     c = run.grid_counter  # the post's plot counter: out/000.png, out/001.png, ...
     with run:
         for it in range(run.start, settings.iterations):
             # Sample data
-            # Post: z = Variable(torch.randn(mb_size, Z_dim)); an ensemble's randn draws each
-            # member's from its own stream: (K, mb_size, Z_dim).
-            z = randn(mb_size, Z_dim)
+            z = randn(mb_size, Z_dim)  # Post: z = Variable(torch.randn(mb_size, Z_dim))
             X, _ = mnist.train.next_batch(mb_size)  # (mb_size, X_dim); Post: Variable(...)
             # The G step's z. Post: drawn just before the G step; nothing in between draws
             # from the random stream, so these are the same numbers.
@@ -202,9 +172,7 @@ def train(settings, mnist, device, log=print, resume=None, stop=None, progress=N
             if it % settings.sample_every == 0:
                 with torch.no_grad():
                     samples = G(z_G)  # the G step's z through the updated G, as there
-                for m in run.members:  # the run itself; or each member (m.k indexes it)
-                    log(m.prefix + report_line(it, D_loss[m.k].item(), G_loss[m.k].item()))
-                    grids.save(samples[m.k][:16], m.grid(c))  # out/000.png, out/001.png, ...
+                run.report(print_and_plot, it, c, D_loss, G_loss, samples)
                 c += 1
 
             # Beyond the post: the loss log, the quality monitor, the progress bar,

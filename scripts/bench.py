@@ -51,16 +51,17 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # members.py, beside this
 
 import torch  # noqa: E402
+from members import cpu_model  # noqa: E402
 
 from gan_vanilla import post2017  # noqa: E402
 from gan_vanilla.data import DataSet, Datasets, read_data_sets  # noqa: E402
-from gan_vanilla.files.mnist import MNISTError  # noqa: E402
 from gan_vanilla.grid import GridWriter  # noqa: E402
+from gan_vanilla.io.mnist import MNISTError  # noqa: E402
 from gan_vanilla.run.device import flush_denormals, on_device  # noqa: E402
 from gan_vanilla.run.threads import candidates  # noqa: E402
 from gan_vanilla.settings import Settings  # noqa: E402
+from gan_vanilla.stacked.stack import stacked_setup  # noqa: E402
 from gan_vanilla.train import make_iteration, setup, train  # noqa: E402
-from members import cpu_model  # noqa: E402
 
 
 def sync(device):
@@ -138,10 +139,13 @@ def fresh_gan(images, device, compile_G_and_D=False, seeds=None):
     torch.compile in "reduce-overhead" mode when asked."""
     s = Settings()
     mnist = fresh_mnist(images)
-    gan = setup(s, mnist.train, device, seeds)
+    if seeds is None:
+        gan, train_set = setup(s, mnist.train, device), mnist.train
+    else:  # as Run sets up --seeds (run/session.py)
+        gan, stack = stacked_setup(setup, s, mnist.train, device, seeds)
+        train_set = stack.train
     if compile_G_and_D:
         gan.G, gan.D = (torch.compile(f, mode="reduce-overhead") for f in (gan.G, gan.D))
-    train_set = mnist.train if gan.stack is None else gan.stack.train
     return SimpleNamespace(s=s, gan=gan.iteration_parts(), randn=gan.randn, train=train_set)
 
 
@@ -250,8 +254,8 @@ def thread_counts(package, n, repeats):
                 for c in counts:
                     records = []
                     ms[where][str(c)].append(ms_per_iteration(
-                        lambda k, c=c: records.append(package(k, threads=c)), n, 1,
-                        torch.device("cpu")))
+                        lambda k, c=c, records=records: records.append(package(k, threads=c)),
+                        n, 1, torch.device("cpu")))
                     if c == "auto":  # its run of n + 1 iterations (None: too short)
                         chosen = records[0]["chosen"]
                         kept[where].append(chosen[-1][1] if chosen else None)
@@ -268,7 +272,7 @@ def thread_counts(package, n, repeats):
 
 def print_thread_counts(t):
     counts = list(t["ms_per_iteration"]["alone"])
-    print(f"  thread counts, (b) in ms/iteration   "
+    print("  thread counts, (b) in ms/iteration   "
           + " ".join(f"{c + (' (torch)' if c == str(t['torch_threads']) else ''):>12s}"
                      for c in counts) + "  auto kept")
     for where, label in (("alone", "alone"), ("busy", "beside one busy process")):
@@ -334,8 +338,9 @@ def main(argv=None):
     images = images.to(device)
 
     out_dir = tempfile.mkdtemp(prefix="gan-vanilla-bench-")
+    torch_threads = torch.get_num_threads()  # package()'s default: torch's count here
 
-    def package(k, cuda_graph=True, threads=torch.get_num_threads()):
+    def package(k, cuda_graph=True, threads=torch_threads):
         """(b): k iterations of the package's loop, with torch's thread count unless told;
         returns config.json's record of the counts."""
         settings = dataclasses.replace(s, iterations=k, sample_every=10**9, out_dir=out_dir,

@@ -6,7 +6,7 @@ import sys
 # Run from a checkout without installing: the package sits one folder up.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from gan_vanilla.cli.evaluate import main  # noqa: E402
+from gan_vanilla.cli.evaluate_command import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -20,9 +20,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from gan_vanilla.cli.train import main as train  # noqa: E402
-from gan_vanilla.files.atomic import write_json  # noqa: E402
-from gan_vanilla.files.tables import read_table  # noqa: E402
+from gan_vanilla.cli.train_command import main as train  # noqa: E402
+from gan_vanilla.io.atomic import write_json  # noqa: E402
+from gan_vanilla.io.csv_tables import read_table  # noqa: E402
 from gan_vanilla.run.losslog import COLUMNS  # noqa: E402
 
 

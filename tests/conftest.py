@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from gan_vanilla.cli import train as cli_train
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli import train_command as cli_train
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.data import DataSet, Datasets
 from gan_vanilla.study import runner
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
 
 from .conftest import one_clear_line
 

@@ -10,8 +10,8 @@ import stat
 
 import pytest
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.sample_command import main as sample_main
 
 from .conftest import one_clear_line
 

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.sample_command import main as sample_main
 
 from .conftest import one_clear_line
 

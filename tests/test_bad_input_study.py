@@ -22,14 +22,14 @@ import time
 import pytest
 import torch
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.sample import main as sample_main
-from gan_vanilla.cli.study import main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.sample_command import main as sample_main
+from gan_vanilla.cli.study_command import main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.study import runner
-from gan_vanilla.study.ensembles import plan
 from gan_vanilla.study.plan import load_study
+from gan_vanilla.study.stacked_runs import plan
 
 from .conftest import ROOT, in_process, tiny_study
 from .conftest import write_study as write_tiny
@@ -414,7 +414,7 @@ def test_sigterm_stops_the_runs_through_the_study(finished, mnist_dir, tmp_path)
     path = write_study(tmp_path, mnist_dir, finished / "cache", text)
     run = tmp_path / "study" / "runs" / "a" / "seed-0"
     study = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from gan_vanilla.cli.study import main; "
+        [sys.executable, "-c", "import sys; from gan_vanilla.cli.study_command import main; "
          "sys.exit(main(sys.argv[1:]))", path],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     children = []
@@ -433,7 +433,7 @@ def test_sigterm_stops_the_runs_through_the_study(finished, mnist_dir, tmp_path)
         study.kill()
         for pid in children:  # a run left behind by a failing study, and only that
             with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as f:
-                if b"gan_vanilla.cli.train" in f.read():
+                if b"gan_vanilla.cli.train_command" in f.read():
                     os.kill(pid, signal.SIGKILL)
     assert study.returncode == 143, err
     assert "Traceback" not in err

@@ -11,8 +11,8 @@ import torch
 import torchvision
 from PIL import Image
 
-from gan_vanilla.cli.sample import main as sample_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.sample_command import main as sample_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings
 
@@ -170,7 +170,7 @@ def test_a_damaged_loss_log_is_named_and_the_run_kept(finished_run, capsys, dama
 
 
 def test_a_foreign_loss_log_and_a_damaged_grid_are_named(finished_run, tmp_path):
-    from gan_vanilla.files.tables import DamagedFile
+    from gan_vanilla.io.csv_tables import DamagedFile
     from gan_vanilla.run.plots import plot_losses, write_gif
 
     foreign = tmp_path / "losses.csv"

@@ -8,9 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.sample import main as sample_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.sample_command import main as sample_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.data import DataSet, Datasets
 from gan_vanilla.grid import GridWriter
 from gan_vanilla.measure.classifier import DEFAULTS

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.train_command import main as train_main
 
 from .conftest import N_TEST
 

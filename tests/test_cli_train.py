@@ -16,7 +16,7 @@ import pytest
 import torch
 import torchvision
 
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.model import PARAM_NAMES
 
 from .conftest import ROOT

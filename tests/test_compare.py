@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from gan_vanilla.cli.compare import main
+from gan_vanilla.cli.compare_command import main
 from gan_vanilla.study.normal import place
 
 from .conftest import ROOT, one_clear_line

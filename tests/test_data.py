@@ -9,7 +9,7 @@ import torch
 import torchvision
 
 from gan_vanilla.data import DataSet, read_data_sets
-from gan_vanilla.files.mnist import FILES, MNISTError
+from gan_vanilla.io.mnist import FILES, MNISTError
 
 from .conftest import N_TEST, N_TRAIN, fake_digits, write_idx, write_mnist
 
@@ -22,7 +22,7 @@ def no_network(monkeypatch):
 
 @pytest.mark.parametrize("train", [True, False])
 def test_the_files_read_as_torchvisions_parser_reads_them(mnist_dir, train):
-    from gan_vanilla.files.mnist import load_mnist
+    from gan_vanilla.io.mnist import load_mnist
 
     ours = load_mnist(str(mnist_dir), download=False)[0 if train else 1]
     theirs = torchvision.datasets.MNIST(str(mnist_dir), train=train, download=False)
@@ -170,7 +170,7 @@ def test_the_train_commands_seed_orders_its_batches(mnist_dir, tmp_path):
     """--seed 5 shuffles the training split as DataSet(seed=5) does: read_data_sets passes the
     seed on (a reader that dropped it gave every seed seed 0's batches, and the tests, which
     build DataSet themselves, did not notice)."""
-    from gan_vanilla.cli.train import main as train_main
+    from gan_vanilla.cli.train_command import main as train_main
     from gan_vanilla.run.checkpoint import load_checkpoint
 
     out = tmp_path / "five"

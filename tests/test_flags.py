@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.sample import main as sample_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.sample_command import main as sample_main
+from gan_vanilla.cli.train_command import main as train_main
 
 from .conftest import ROOT
 

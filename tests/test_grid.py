@@ -7,7 +7,7 @@ from PIL import Image
 
 from gan_vanilla import post2017
 from gan_vanilla.grid import GridWriter
-from gan_vanilla.run.grids import GridWorker
+from gan_vanilla.run.grid_worker import GridWorker
 
 
 def pixels(path):
@@ -31,7 +31,7 @@ def test_grid_is_pixel_identical_to_the_posts_pyplot_code(tmp_path):
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["thread", "processes"])
 def test_the_worker_writes_the_grids_the_writer_writes(tmp_path, processes):
-    """run/grids.py draws off the loop's path, in a thread or (an ensemble on CUDA) in
+    """run/grid_worker.py draws off the loop's path, in a thread or (an ensemble on CUDA) in
     processes: the same PNG bytes as GridWriter.save, all written once close() returns, and
     kept for progress.gif."""
     torch.manual_seed(1)

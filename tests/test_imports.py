@@ -41,12 +41,12 @@ def test_the_layout_is_what_the_readme_says():
 
 # The package's floors, from the ground up. A module imports modules of its own floor or
 # below, never above: the post's code knows nothing of the machinery, the machinery nothing
-# of the commands. train.py stands on the machinery it reaches through Run and the ensemble's
-# set-up, and nothing below it imports it.
+# of the commands. train.py stands on the machinery it reaches through Run alone, and
+# nothing below it imports it.
 LAYERS = (
-    ("files",),  # the files written and read back: atomic writes, tables, MNIST's IDX files
+    ("io",),  # the files written and read back: atomic writes, CSV tables, MNIST's IDX files
     ("settings", "model", "data", "grid", "post2017"),  # the post's code
-    ("ensemble", "measure"),  # K runs stacked; measuring a generator's samples
+    ("stacked", "measure"),  # --seeds: K runs stacked; measuring a generator's samples
     ("run",),  # what a real run needs beyond the post's loop
     ("train",),  # the post's loop
     ("study",),  # a user's studies: many runs, their tables; is my run normal?
@@ -109,7 +109,7 @@ def test_the_package_never_imports_the_docs_tooling():
     reads the committed study, loads neither it nor the training loop."""
     assert [m for m in MODULES
             if {n.split(".")[0] for n in imports_of(m, within="")} & {"jinja2", "tools"}] == []
-    r = subprocess.run([sys.executable, "-c", "import sys, gan_vanilla.cli.compare; print("
+    r = subprocess.run([sys.executable, "-c", "import sys, gan_vanilla.cli.compare_command; print("
                         "' '.join(sorted(m for m in sys.modules if m.startswith(('jinja2', "
                         "'tools', 'gan_vanilla.train')))))"],
                        capture_output=True, text=True, timeout=120)
@@ -120,7 +120,7 @@ def test_the_package_never_imports_the_docs_tooling():
 # A run without the quality monitor, start to end, in a process of its own.
 ONE_ITERATION = """
 import sys
-from gan_vanilla.cli.train import main
+from gan_vanilla.cli.train_command import main
 code = main(sys.argv[1:])
 print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
 sys.exit(code)

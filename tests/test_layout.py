@@ -3,12 +3,14 @@ say what lands in them, and nothing else in them is committed. A run into out/ w
 README there, and MNIST read from (or missing in) data/ with its README there, work as
 without it."""
 
+import collections
+import os
 import shutil
 import subprocess
 
 import torchvision
 
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.data import read_data_sets
 from gan_vanilla.run.checkpoint import load_checkpoint
 
@@ -34,6 +36,15 @@ def test_a_clone_holds_the_layout_and_nothing_from_data_or_out():
                              cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert ignored == ["data/MNIST/raw/t10k-labels-idx1-ubyte", "out/000.png",
                        "out/checkpoint.pt"]
+
+
+def test_no_two_modules_share_a_name_a_reader_could_confuse():
+    """A module's file name says what it holds, once: no two of the package's modules, the
+    scripts and the docs' tooling share one, but the post's loop (gan_vanilla/train.py) and the
+    script that runs it from a checkout (scripts/train.py, as the README types it)."""
+    names = collections.Counter(os.path.basename(p) for p in tracked()
+                                if p.endswith(".py") and not p.startswith("tests/"))
+    assert sorted(n for n, count in names.items() if count > 1) == ["__init__.py", "train.py"]
 
 
 def test_a_run_into_out_with_its_readme_there(mnist_dir, tmp_path, capsys):

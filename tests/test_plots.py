@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.run.plots import plot_losses
 
 

@@ -6,8 +6,8 @@ import dataclasses
 import pytest
 import torch
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.data import DataSet, read_data_sets
 from gan_vanilla.measure.classifier import DEFAULTS, load_or_train
 from gan_vanilla.measure.metrics import classifier_score

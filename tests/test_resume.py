@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 import torch
 
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.model import PARAM_NAMES
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings

@@ -9,8 +9,8 @@ import dataclasses
 import pytest
 import torch
 
-from gan_vanilla.cli.evaluate import main as evaluate_main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.evaluate_command import main as evaluate_main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.measure import classifier
 from gan_vanilla.run.device import denormals_are_flushed
 from gan_vanilla.run.losslog import read_losses

@@ -1,14 +1,14 @@
-"""Samples from a checkpoint (measure/sample.py and the sample command): seeded grids, and rows
-that walk between two points."""
+"""Samples from a checkpoint (the sample command, cli/sample_command.py): seeded grids, and
+rows that walk between two points."""
 
 from PIL import Image
 
-from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.sample_command import main as sample_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 
 
 def test_interpolate_draws_exactly_n(finished_run, tmp_path):
-    from gan_vanilla.measure.sample import draw
+    from gan_vanilla.cli.sample_command import draw
 
     samples = draw(load_checkpoint(finished_run / "checkpoint.pt"), 10, 1,
                    str(tmp_path / "i.png"), interpolate=True)
@@ -27,7 +27,7 @@ def test_sample_writes_a_grid_and_is_seeded(finished_run, tmp_path, capsys):
 
 
 def test_sample_interpolate_walks_between_two_points(finished_run, tmp_path):
-    from gan_vanilla.measure.sample import draw
+    from gan_vanilla.cli.sample_command import draw
     from gan_vanilla.run.checkpoint import load_checkpoint
 
     samples = draw(load_checkpoint(finished_run / "checkpoint.pt"), 16, 1, str(tmp_path / "i.png"),

@@ -12,8 +12,8 @@ import sys
 import pytest
 import torch
 
-from gan_vanilla.cli.study import main
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.study_command import main
+from gan_vanilla.cli.train_command import main as train_main
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.settings import Settings
 from gan_vanilla.study.plan import load_study

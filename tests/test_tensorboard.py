@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from gan_vanilla.cli.train import main as train_main
+from gan_vanilla.cli.train_command import main as train_main
 
 pytest.importorskip("tensorboard", reason="the tensorboard extra is not installed")
 from tensorboard.backend.event_processing.event_accumulator import (  # noqa: E402

@@ -21,7 +21,7 @@ import sys
 import jinja2
 
 from gan_vanilla.cli.common import command
-from gan_vanilla.files.atomic import save_text
+from gan_vanilla.io.atomic import save_text
 from gan_vanilla.study.report import summary_files
 from gan_vanilla.study.results import run_folder
 

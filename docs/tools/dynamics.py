@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from gan_vanilla.cli.common import check_output, command
 from gan_vanilla.data import read_data_sets
-from gan_vanilla.files.tables import write_table
+from gan_vanilla.io.csv_tables import write_table
 from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
 from gan_vanilla.run import flags
 from gan_vanilla.run.device import denormals_flushed
@@ -212,15 +212,15 @@ def main(argv=None):
         "the CPU) and measure, without changing it, what decides whether it learns: D(G(z)) "
         "per sample, G's saturated pixels, G's and D's gradients per layer. One CSV row per "
         "measurement.")
-    parser.add_argument("--seed", type=flags.seed_type(), default=0,
+    parser.add_argument("--seed", type=flags.seed_type, default=0,
                         help="the run's seed, as the train command takes it (default: 0)")
-    parser.add_argument("--h-dim", type=flags.int_at_least(1, flags.DIM_MAX), default=128,
+    parser.add_argument("--h-dim", type=flags.int_between(1, flags.DIM_MAX), default=128,
                         help="hidden units in G and D (default: 128, the post's)")
-    parser.add_argument("--lr", type=flags._positive(float), default=1e-3,
+    parser.add_argument("--lr", type=flags.positive_type, default=1e-3,
                         help="Adam's learning rate (default: 0.001, the post's)")
-    parser.add_argument("--beta1", type=flags._fraction, default=0.9,
+    parser.add_argument("--beta1", type=flags.beta1_type, default=0.9,
                         help="Adam's beta1 (default: 0.9, the post's)")
-    parser.add_argument("--iterations", type=flags.int_at_least(1, flags.COUNT_MAX),
+    parser.add_argument("--iterations", type=flags.int_between(1, flags.COUNT_MAX),
                         default=15000, help="how long to train (default: 15000); measured "
                         "every 100 iterations up to 2,000, then every 500, and at the end")
     parser.add_argument("--data-dir", default="data",

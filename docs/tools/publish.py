@@ -22,8 +22,8 @@ import math
 import os
 import shutil
 
-from gan_vanilla.files.atomic import save_atomic, save_text
-from gan_vanilla.files.tables import DamagedFile, read_table, table_text, write_table
+from gan_vanilla.io.atomic import save_atomic, save_text
+from gan_vanilla.io.csv_tables import DamagedFile, read_table, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.report import COLUMNS

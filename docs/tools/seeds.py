@@ -9,7 +9,7 @@ import inspect
 import statistics
 
 from gan_vanilla.data import read_data_sets
-from gan_vanilla.measure.evaluate import evaluate
+from gan_vanilla.measure.evaluation import evaluate
 from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's threshold too
 from gan_vanilla.run.monitor import SAMPLES
 from gan_vanilla.study.normal import how_far

@@ -15,7 +15,7 @@ checked: a file that is missing or damaged stops the generator with one line nam
 import os
 from functools import cached_property
 
-from gan_vanilla.files.tables import OPTIONAL, DamagedFile, columns_of, read_table
+from gan_vanilla.io.csv_tables import OPTIONAL, DamagedFile, columns_of, read_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import StudyResults

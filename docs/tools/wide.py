@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from gan_vanilla.files.atomic import save_atomic
+from gan_vanilla.io.atomic import save_atomic
 from gan_vanilla.study.report import failed, table
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN

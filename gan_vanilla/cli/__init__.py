@@ -1,4 +1,4 @@
-"""The terminal commands: train, sample, evaluate, train-classifier, study and the wide
-networks' dynamics. Each turns bad input into one clear line on stderr and an exit code,
-never a traceback (common.command), and writes nothing before the input has been checked.
-Nothing else in the package imports from here."""
+"""The terminal commands, train, sample, evaluate (with train-classifier), study and compare,
+each in NAME_command.py beside scripts/NAME.py: bad input becomes one clear line and an exit
+code, never a traceback (common.command), before anything is written. Nothing else in the
+package imports from here."""

@@ -7,8 +7,8 @@ import os
 import sys
 import zipfile
 
-from ..files.mnist import MNISTError
-from ..files.tables import DamagedFile
+from ..io.csv_tables import DamagedFile
+from ..io.mnist import MNISTError
 from ..run.checkpoint import CheckpointError
 from ..run.device import UnknownDevice, denormals_flushed
 from ..run.outputs import own_file
@@ -23,12 +23,10 @@ FIXABLE = (UserError, MNISTError, CheckpointError, DamagedFile, UnknownDevice)
 
 
 def command(prog, fixable=()):
-    """A command's main, with the one error tail every command shares: an error the user can
-    fix (FIXABLE, and `fixable`) becomes `PROG: error: MESSAGE` on stderr and exit 1; a write
-    that failed names the file and why, exit 1 (an OSError that names no file was no write of
-    ours, and is said as it is). Anything else is a bug and keeps its traceback. The command
-    runs with the CPU's denormal floats flushed, as training does (run/device.py), and leaves
-    the calling thread's setting as it found it."""
+    """A command's main with the error tail every command shares: an error the user can fix
+    (FIXABLE, `fixable`) becomes `PROG: error: MESSAGE` on stderr, exit 1, and so does a failed
+    write, naming its file (an OSError that names none is said as it is); anything else is a
+    bug and keeps its traceback. Denormal floats flushed, as training runs (run/device.py)."""
 
     def wrap(main):
         @functools.wraps(main)
@@ -54,24 +52,19 @@ def error(prog, message):
 
 
 def written(error):
-    """The file a failed write was for. Every write goes through files.atomic.save_atomic: a
+    """The file a failed write was for. Every write goes through io.atomic.save_atomic: a
     failed os.replace names the .part file, then (filename2) the file itself; a failed write
     names the .part file alone. None when it names no file."""
     name = error.filename2 or error.filename
-    if not name:
-        return None
-    name = os.fsdecode(name)
-    return name.removesuffix(".part")
+    return os.fsdecode(name).removesuffix(".part") if name else None
 
 
 def check_output(path, kind=None):
     """Refuse, before any work, a path the file must not go to: a missing folder; anything
-    there that is not a regular file (a folder, a device, a pipe); one of a run's own files
-    (run/outputs.py), there or not yet; a checkpoint, wherever it lies; a file of another kind
-    than the one written (kind: "image", "evaluation" for evaluate's JSON, or None to leave
-    that unchecked); for an image, a suffix that names no format matplotlib writes. Returns
-    whether a file is there already, which the write replaces (the user's earlier output of
-    that kind): the command says so."""
+    there but a regular file; one of a run's own files (run/outputs.py), there or not yet; a
+    checkpoint anywhere; a file of another kind than the one written (kind: "image",
+    "evaluation" for evaluate's JSON, or None); for an image, a suffix matplotlib cannot write.
+    Returns whether a file is there already (the write replaces it; the command says so)."""
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise UserError(f"cannot write {path}: folder {folder} does not exist")
@@ -108,8 +101,7 @@ def wrote(path, replaced):
 
 
 def _holds_a_checkpoint(path):
-    """torch.save's archive (a zip holding data.pkl): a checkpoint, or best.pt, or another
-    model's weights."""
+    """torch.save's archive (a zip holding data.pkl): a checkpoint, best.pt, other weights."""
     try:
         with zipfile.ZipFile(path) as archive:
             return any(name.endswith("data.pkl") for name in archive.namelist())
@@ -126,10 +118,9 @@ IMAGE_STARTS = {"png": (b"\x89PNG",), "jpg": (b"\xff\xd8",), "jpeg": (b"\xff\xd8
 
 
 def _of_kind(path, kind):
-    """Whether the file at `path` may be an earlier output of the kind about to be written over
-    it: empty; for an image, one of its suffix's format (avif: an ISO media file); for an
-    evaluation, JSON that holds one of an evaluation's numbers, or that cannot be read as JSON
-    (an evaluation damaged, which the study evaluates again: study/folder.py)."""
+    """Whether `path` may be an earlier output of the kind about to replace it: empty; an image
+    of its suffix's format (avif: an ISO media file); JSON with an evaluation's number, or
+    unreadable JSON (a damaged evaluation, which a study evaluates again: study/folder.py)."""
     from ..study.folder import EVALUATION_KEYS
 
     try:

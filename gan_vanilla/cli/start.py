@@ -1,7 +1,6 @@
-"""What a train command line asks for, reconciled with the folders it names: a new run, a run
-resumed with --resume, or one found in --out-dir by --auto-resume; a single run or an
-ensemble (--seeds); and the refusals that keep a folder to one run and never replace one
-without --overwrite. Everything here is checked before a byte is written."""
+"""What a train command line asks for, reconciled with the folders it names: a new run, one
+resumed or found by --auto-resume, single or an ensemble; and the refusals that keep a folder
+to one run, never replaced without --overwrite. All checked before a byte is written."""
 
 import dataclasses
 import os
@@ -10,8 +9,9 @@ import torch
 
 from ..run import flags
 from ..run.checkpoint import CheckpointError, load_checkpoint
-from ..run.ensemble_folder import NAME as ENSEMBLE_FILE
-from ..run.ensemble_folder import (
+from ..run.flags import seeds_text
+from ..run.stacked_folder import NAME as ENSEMBLE_FILE
+from ..run.stacked_folder import (
     is_ensemble,
     load_members,
     member_dir,
@@ -19,7 +19,6 @@ from ..run.ensemble_folder import (
     read_seeds,
     same_seeds,
 )
-from ..run.flags import seeds_text
 from ..settings import Settings
 from .common import UserError
 
@@ -29,7 +28,7 @@ class Start:
     """What the command line asks for, once reconciled with the folders it names."""
 
     settings: Settings
-    seeds: list | None = None  # None: one run; else an ensemble's seeds (gan_vanilla/ensemble/)
+    seeds: list | None = None  # None: one run; else an ensemble's seeds (gan_vanilla/stacked/)
     resume: object = None  # the checkpoint a run goes on from; an ensemble's, one per member
     finished: int | None = None  # --auto-resume found the run done, at this iteration
 
@@ -54,24 +53,20 @@ def resumed_settings(checkpoint, argv, path):
     try:
         saved = Settings(**checkpoint["settings"])
     except TypeError:
-        raise CheckpointError(
-            f"checkpoint {path} has settings this version does not know"
-        ) from None
+        raise CheckpointError(f"checkpoint {path} has settings this version does not "
+                              f"know") from None
     typed = flags.typed_settings(argv)
     keys = set(typed)
     for key in keys & {*Settings.MODEL_KEYS, "seed", "log_every"}:
         if typed[key] != getattr(saved, key):
             what = ("the tensors' sizes" if key in Settings.MODEL_KEYS else
                     "the loss log's windows" if key == "log_every" else "the random streams")
-            raise UserError(
-                f"--{key.lower().replace('_', '-')} {typed[key]} does not match the checkpoint's "
-                f"{key} {getattr(saved, key)} ({path}); {what} cannot change on resume"
-            )
-    if ("device" not in keys and saved.device == "cuda" and not torch.cuda.is_available()):
-        raise UserError(
-            f"the checkpoint {path} was saved by a run on --device cuda, and this machine has "
-            f"no usable CUDA GPU; add --device cpu to continue on the CPU"
-        )
+            raise UserError(f"--{key.lower().replace('_', '-')} {typed[key]} does not match the "
+                            f"checkpoint's {key} {getattr(saved, key)} ({path}); {what} cannot "
+                            f"change on resume")
+    if "device" not in keys and saved.device == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"the checkpoint {path} was saved by a run on --device cuda, and this "
+                        f"machine has no usable CUDA GPU; add --device cpu to continue on the CPU")
     changes = {key: typed[key] for key in keys}
     changes.setdefault("out_dir", os.path.dirname(path) or ".")  # continue in place
     return dataclasses.replace(saved, **changes)
@@ -88,8 +83,7 @@ def other_settings(saved, settings):
 
 
 def what_to_train(args, argv):
-    """The run (or ensemble) to train: new, resumed with --resume, or found in --out-dir by
-    --auto-resume."""
+    """The run (or ensemble) to train: new, --resume's, or found by --auto-resume."""
     if args.seeds is not None and "seed" in flags.typed_settings(argv):
         raise UserError("--seed and --seeds cannot go together: --seed S trains one run, "
                         "--seeds 0-9 one run per seed at once")
@@ -129,8 +123,7 @@ def _resumed_ensemble(args, argv):
 
 def _members_settings(folder, seeds, states, argv):
     """The settings an ensemble goes on with: each member's, with what the user typed on top,
-    which must then agree. A member resumed alone with another flag (--quality-every 0, say)
-    comes back into line when that flag is typed for all of them."""
+    which must then agree (a member that went on alone with another flag comes into line)."""
     paths = [os.path.join(member_dir(folder, s), "checkpoint.pt") for s in seeds]
     settings = [resumed_settings(state, argv, path) for state, path in zip(states, paths,
                                                                           strict=True)]
@@ -174,10 +167,9 @@ def _resumed_run(args, argv):
 
 
 def _found_in_out_dir(start):
-    """--auto-resume: where --out-dir already holds the run this command line describes, go
-    on from its checkpoint, or do nothing when it is finished. A scheduler can requeue the
-    same line (a study's train command) as often as it likes: it never starts a finished or
-    a stopped run again, and never replaces another."""
+    """--auto-resume: where --out-dir holds the run this command line describes, go on from
+    its checkpoint, or do nothing once it is finished; a scheduler may requeue the same line
+    (a study's train command) as often as it likes, and it never replaces another run."""
     out, settings = start.settings.out_dir, start.settings
     if start.seeds is None:
         path = os.path.join(out, "checkpoint.pt")
@@ -216,9 +208,8 @@ def _found_in_out_dir(start):
 
 
 def check_folders(start, args):
-    """Refuse, before anything is written, a folder the run would share with another: a
-    single run's beside an ensemble's, a member's folder that is a file, or (unless
-    --overwrite) a checkpoint it would replace."""
+    """Refuse, before anything is written, a folder the run would share with another: a single
+    run's beside an ensemble's, a member's that is a file, a checkpoint (unless --overwrite)."""
     out, seeds = start.settings.out_dir, start.seeds
     if seeds is None:
         if is_ensemble(out):
@@ -257,9 +248,8 @@ def _member(settings, seed):
 
 
 def refuse_to_replace_a_member(checkpoint_path, continued):
-    """A single run whose --out-dir is one member's folder of an ensemble, holding that
-    member's checkpoint, may only continue that member (--resume it, or --auto-resume the same
-    run): anything else, --overwrite too, would leave the ensemble a member of another run."""
+    """A single run in one member's folder of an ensemble, beside its checkpoint, may only
+    continue that member: anything else, --overwrite too, would make it another run's."""
     owner = member_of(os.path.dirname(checkpoint_path))
     if owner is None or not os.path.exists(checkpoint_path) or (
             continued and os.path.exists(continued)
@@ -273,9 +263,8 @@ def refuse_to_replace_a_member(checkpoint_path, continued):
 
 
 def refuse_to_replace_a_run(checkpoint_path, settings, args, continued=None):
-    """A new run, or a run resumed into another folder, would replace the checkpoint of the
-    run already in its folder (and restart its losses.csv) at its first save: refuse,
-    unless --overwrite says so. continued: the checkpoint the run goes on from."""
+    """Refuse, unless --overwrite, a new run (or one resumed into another folder) where its
+    first save would replace another run's checkpoint. continued: the one it goes on from."""
     if args.overwrite or not os.path.exists(checkpoint_path):
         return
     if continued and os.path.exists(continued) and os.path.samefile(continued,
@@ -286,15 +275,12 @@ def refuse_to_replace_a_run(checkpoint_path, settings, args, continued=None):
         raise UserError(f"{checkpoint_path} holds this command's run, at iteration "
                         f"{held['iteration']}; continue it with --resume {checkpoint_path} (or "
                         f"this command with --auto-resume), or start it again with --overwrite")
-    raise UserError(
-        f"{checkpoint_path} holds the checkpoint of another run; continue it with "
-        f"--resume {checkpoint_path}, or replace it with --overwrite"
-    )
+    raise UserError(f"{checkpoint_path} holds the checkpoint of another run; continue it with "
+                    f"--resume {checkpoint_path}, or replace it with --overwrite")
 
 
 def _held(checkpoint_path):
-    """The checkpoint in a folder, or None when it cannot be read (it is replaced all the
-    same: --overwrite)."""
+    """The checkpoint in a folder, or None when it cannot be read (--overwrite replaces it)."""
     try:
         return load_checkpoint(checkpoint_path)
     except CheckpointError:
@@ -302,9 +288,8 @@ def _held(checkpoint_path):
 
 
 def refuse_to_replace_an_ensemble(start, args):
-    """refuse_to_replace_a_run for each member; a folder that holds this ensemble names the
-    command that continues it, and one that holds an ensemble of other seeds is refused,
-    unless --overwrite says so."""
+    """refuse_to_replace_a_run for each member; unless --overwrite, a folder that holds this
+    ensemble names the command that continues it, and one of other seeds is refused."""
     out, seeds = start.settings.out_dir, start.seeds
     if not args.overwrite and start.resume is None and is_ensemble(out):
         held = read_seeds(out)

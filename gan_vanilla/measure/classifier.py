@@ -1,11 +1,7 @@
-"""An MNIST classifier trained by the project, to judge samples (no weights can be fetched).
-
-A small CNN: two 3x3 convolutions with max-pooling, a 128-unit hidden layer (the features
-the Frechet distance compares) and 10 logits. Trained deterministically on the training
-split with Adam and cached under a key derived from its settings, so every evaluation that
-asks for the same settings uses the same weights. This is an evaluation tool, not part of
-the post's GAN, so it is an ordinary nn.Module.
-"""
+"""An MNIST classifier trained by the project, to judge samples (no weights can be fetched): a
+small CNN (an ordinary nn.Module, not the post's GAN), two 3x3 convolutions with max-pooling, a
+128-unit hidden layer (the features the Frechet distance compares) and 10 logits, trained
+deterministically and cached under a key of its settings: the same settings, the same weights."""
 
 import hashlib
 import json
@@ -17,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..files.atomic import save_atomic
-from ..files.tables import DamagedFile
+from ..io.atomic import save_atomic
+from ..io.csv_tables import DamagedFile
 
 # lr_decay: the learning rate is multiplied by it after every epoch.
 DEFAULTS = {"arch": "cnn-32-64-128", "channels": (32, 64), "epochs": 6, "mb_size": 128,
@@ -57,10 +53,9 @@ def cache_key(settings, num_train):
 
 
 def train_classifier(train, settings=DEFAULTS, log=None, stop=None):
-    """Train on `train` (a DataSet) for settings['epochs'] epochs; deterministic on a CPU.
-    The caller's random stream is left as it was. stop: an object whose `requested` turns
-    true when the caller must stop (a training run's signal); Stopped is raised at the next
-    step, so a Ctrl-C waits milliseconds, not the minutes the training takes."""
+    """Train on `train` (a DataSet); deterministic on a CPU, the caller's random stream kept.
+    stop: its `requested` turns true when the caller must stop (a run's signal); Stopped is
+    raised at the next step, so a Ctrl-C waits milliseconds, not minutes."""
     with torch.random.fork_rng(devices=[]):  # seed the initial weights, then restore
         torch.manual_seed(settings["seed"])
         model = Classifier(settings["channels"])
@@ -106,12 +101,9 @@ def accuracy(model, data, chunk=2000):
 
 
 def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None, stop=None):
-    """The cached classifier for these settings, trained (and cached) on first use; stop as
-    train_classifier takes it.
-
-    Returns (model, test accuracy, path of the cache file). OSError, before any training, when
-    the cache folder cannot be made or written.
-    """
+    """(model, test accuracy, cache file) for these settings, trained and cached on first use
+    (stop: as train_classifier takes it); OSError, before any training, when the cache folder
+    cannot be made or written."""
     key = cache_key(settings, mnist.train.num_examples)
     path = os.path.join(cache_dir, f"classifier-{key}.pt")
     if os.path.exists(path):
@@ -121,10 +113,8 @@ def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None, stop=None):
             model.load_state_dict(state["model"])
             return model.eval(), state["test_accuracy"], path
         except Exception as e:
-            raise DamagedFile(
-                f"cached classifier {path} is unreadable ({type(e).__name__}); delete it to "
-                f"train a new one"
-            ) from None
+            raise DamagedFile(f"cached classifier {path} is unreadable ({type(e).__name__}); "
+                              f"delete it to train a new one") from None
     # The folder first: one that cannot take the file is found now, not after the training.
     os.makedirs(cache_dir, exist_ok=True)
     with tempfile.TemporaryFile(dir=cache_dir):
@@ -139,11 +129,9 @@ def load_or_train(mnist, cache_dir, settings=DEFAULTS, log=None, stop=None):
 
 
 def default_cache_dir(data_dir):
-    """Under the data folder when it may be written, else the user's cache folder.
-
-    "May be written" reads the folder's write bits, not just os.access: as root, os.access
-    allows writing into a folder that was shared read-only on purpose.
-    """
+    """Under the data folder when it may be written, else the user's cache folder. "May be
+    written" reads the write bits too: as root, os.access allows writing into a folder that
+    was shared read-only on purpose."""
     writable = os.path.isdir(data_dir) and os.stat(data_dir).st_mode & 0o222
     if writable and os.access(data_dir, os.W_OK):
         return os.path.join(data_dir, "classifier")

@@ -1,10 +1,6 @@
-"""Sample-quality numbers from the project's classifier: which digits, how many, how sure,
-and how far the features sit from real test images.
-
-torchmetrics computes the classifier score (its InceptionScore) and the Frechet distance
-(its FrechetInceptionDistance) with our classifier as the feature module, so no weights are
-downloaded; the class counts are a few lines of our own.
-"""
+"""Sample-quality numbers from the project's classifier: which digits, how many, how sure, and
+how far the features sit from real test images. torchmetrics computes the classifier score
+(InceptionScore) and the Frechet distance on our classifier's outputs: no weights downloaded."""
 
 import math
 import warnings
@@ -49,10 +45,9 @@ def classifier_score(logits):
         warnings.simplefilter("ignore")
         metric = InceptionScore(feature=_Logits(), splits=1)
         metric.update(logits)
-        # compute() shuffles the samples with torch's global stream, which a process seeds at
-        # random (a run that never seeds it: an ensemble, evaluate). The shuffle changes only
-        # the order of float64 sums, but that moves the last digit: a fixed seed makes the
-        # score the same in every process, and the caller's stream is left as it was.
+        # compute() shuffles the samples with torch's global stream, seeded at random in a
+        # process that never seeds it (an ensemble, evaluate), which moves the last digit of
+        # the float64 sums: a fixed seed makes the score the same in every process.
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             score, _ = metric.compute()
@@ -71,10 +66,9 @@ class _Features(nn.Module):
 
 
 def frechet_against(real_features):
-    """torchmetrics' Frechet distance with the real side fed once: the mean and covariance of
-    `real_features` (N, D), kept through every reset, so each distance (`frechet_distance`)
-    costs only the generated side. The FID of Heusel et al. (2017), on the classifier's
-    features instead of Inception's: ||mu_r - mu_g||^2 + Tr(S_r + S_g - 2 (S_r S_g)^(1/2))."""
+    """torchmetrics' Frechet distance with the real side (N, D) fed once, kept through every
+    reset: the FID of Heusel et al. (2017) on the classifier's features instead of Inception's,
+    ||mu_r - mu_g||^2 + Tr(S_r + S_g - 2 (S_r S_g)^(1/2))."""
     metric = FrechetInceptionDistance(feature=_Features(real_features.shape[1]),
                                       reset_real_features=False)
     metric.update(real_features, real=True)

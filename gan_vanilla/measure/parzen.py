@@ -1,14 +1,11 @@
-"""The Parzen-window log-likelihood of the GAN paper (Goodfellow et al. 2014, Table 1).
-
-An isotropic Gaussian of width sigma sits on each of N generator samples s_j; a test image
-x gets the density of that mixture:
+"""The Parzen-window log-likelihood of the GAN paper (Goodfellow et al. 2014, Table 1): an
+isotropic Gaussian of width sigma on each of N generator samples s_j gives a test image x
 
     log p(x) = logmeanexp_j( -||x - s_j||^2 / (2 sigma^2) ) - d log(sigma sqrt(2 pi))
 
-with d = 784. sigma is chosen on validation images and the mean over test images is
-reported with its standard error. Distances are computed in float64, a chunk of images at
-a time, so memory stays at about chunk x N x 8 bytes for each sigma tried at once: with the
-10 sigmas of the search, 200 images and N = 10,000 samples, 160 MB.
+with d = 784; sigma is chosen on validation images, and the mean over test images reported
+with its standard error. Distances are computed in float64, a chunk of images at a time:
+about chunk x N x 8 bytes for each sigma tried (10 sigmas, 200 images, N = 10,000: 160 MB).
 """
 
 import math
@@ -35,11 +32,9 @@ def log_likelihoods(samples, x, sigmas, chunk=200):
 
 
 def parzen(samples, validation, test, sigmas=SIGMAS, chunk=200):
-    """Choose sigma by the mean log-likelihood of `validation`; report on `test`.
-
-    Returns (mean log-likelihood of test in nats, its standard error, sigma, the mean
-    validation log-likelihood of every sigma tried).
-    """
+    """Choose sigma by the mean log-likelihood of `validation`; report on `test`: (mean
+    log-likelihood of test in nats, its standard error, sigma, the mean validation
+    log-likelihood of every sigma tried)."""
     sigmas = torch.as_tensor(sigmas, dtype=torch.float64)
     on_validation = log_likelihoods(samples, validation, sigmas, chunk).mean(dim=1)
     best = int(on_validation.argmax())

@@ -1,12 +1,6 @@
-"""out/best.pt and out/best.png: the best generator the run saw, not only its last.
-
-The post's samples get better for a while and then lose digits (docs/REPRODUCTION.md), so the
-run keeps, at each quality measurement, the generator with the lowest Frechet distance to the
-validation images: the distance rewards sharp digits and all ten of them (across the study's
-runs it falls as the digits covered and the classifier score rise), and the validation
-images are the 5,000 the split holds out, never the test images `evaluate` reports on, so
-choosing does not flatter the reported numbers.
-"""
+"""out/best.pt and out/best.png: the best generator the run saw, not only its last
+(docs/monitor.md, "The best generator"): at each quality measurement, the one with the lowest
+Frechet distance to the validation images, never the test images `evaluate` reports on."""
 
 import os
 
@@ -19,19 +13,11 @@ from .checkpoint import save_checkpoint
 RULE = "frechet_distance_validation"  # lower is better
 
 
-def better(row, best):
-    """Whether a measurement beats the best so far (None: nothing measured yet)."""
-    return best is None or row[RULE] < best["numbers"][RULE]
-
-
 class BestGenerator:
     """The best generator so far: its iteration, the numbers that chose it, G's tensors.
-
-    `kept` is the best of the measurements at multiples of --quality-every, the ones a run
-    that goes on would make too; a run's last iteration, measured when it falls between two
-    multiples, can only become `best`. Checkpoints keep `kept`, so a run stopped and resumed
-    ends with the best.pt of a run that never stopped (quality.csv drops that row likewise).
-    """
+    `kept` is the best at multiples of --quality-every, which a run that goes on measures too
+    (a last iteration between two multiples can only become `best`); checkpoints keep it, so a
+    resumed run ends with the best.pt of a run that never stopped."""
 
     def __init__(self, out_dir, settings, z):
         self.path = os.path.join(out_dir, "best.pt")
@@ -46,7 +32,7 @@ class BestGenerator:
         self.last = {"iteration": it, "numbers": numbers}
         if kept:
             self.last_kept = self.last
-        if better(row, self.best):
+        if self.best is None or row[RULE] < self.best["numbers"][RULE]:
             self.best = {"iteration": it, "numbers": numbers,
                          "params": {k: params[k].detach().cpu().clone() for k in G_PARAM_NAMES}}
             if kept:
@@ -76,10 +62,8 @@ class BestGenerator:
             f"{last['iteration']}); {pairs}; saved as {self.path} and {self.png}")
 
     def state_dict(self):
-        """What a checkpoint keeps: the best and the last measurement as they stand (a
-        finished run's last may fall between two multiples of --quality-every), and `kept`
-        and `last_kept`, those of the multiples alone, which a resumed run goes on from, so
-        that it ends with the best.pt of a run that never stopped."""
+        """What a checkpoint keeps: the best and the last as they stand, and `kept` and
+        `last_kept`, the multiples' alone, which a resumed run goes on from (above)."""
         return {"best": self.best, "last": self.last,
                 "kept": self.kept, "last_kept": self.last_kept}
 

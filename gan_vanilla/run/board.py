@@ -1,16 +1,13 @@
-"""out/tensorboard/: the run as TensorBoard shows it (`tensorboard --logdir out`).
+"""out/tensorboard/: the run as TensorBoard shows it (`tensorboard --logdir out`): every
+losses.csv row, quality measurement and grid, each at its iteration, and the settings.
+Optional: `pip install -e ".[tensorboard]"`."""
 
-The same numbers as the files beside it, each at its iteration: every losses.csv row, every
-quality measurement, every sample grid as an image (the step slider scrubs through them), and
-the run's settings as text. Optional: `pip install -e ".[tensorboard]"`.
-"""
-
-import io
 import json
 import os
 
 import numpy as np
-from PIL import Image
+
+from .plots import read_grid
 
 INSTALL = 'pip install -e ".[tensorboard]"'
 
@@ -60,8 +57,7 @@ class Board:
 
     def grid(self, it, png):
         """The grid PNG as written (its bytes), so TensorBoard shows exactly out/NNN.png."""
-        with Image.open(io.BytesIO(png)) as image:
-            pixels = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
+        pixels = np.asarray(read_grid(png))  # (H, W, 3) uint8
         self.writer.add_image("samples", pixels, it, dataformats="HWC")
 
     def close(self):

@@ -9,7 +9,7 @@ import zipfile
 
 import torch
 
-from ..files.atomic import save_bytes
+from ..io.atomic import save_bytes
 
 FORMAT = "gan-vanilla-checkpoint"
 VERSION = 1
@@ -33,9 +33,8 @@ def save_checkpoint(state, path):
 
 def tensor_digest(state):
     """SHA-256 of every tensor in `state` (but a "digest" of its own), each with where it lies,
-    its dtype and its shape, in the order of their keys. torch's archive holds the tensors'
-    bytes unchecked: a bit changed on disk, or in a copy, would load as other weights and
-    train on. A checkpoint's tensors are a few megabytes: hashing them takes milliseconds."""
+    its dtype and its shape, in the order of their keys: torch's archive holds the tensors'
+    bytes unchecked, and a bit changed on disk would load as other weights and train on."""
     digest = hashlib.sha256()
     for where, tensor in _tensors({k: v for k, v in state.items() if k != "digest"}):
         digest.update(f"{where} {tensor.dtype} {tuple(tensor.shape)};".encode())
@@ -67,21 +66,16 @@ def load_checkpoint(path, generator_only=False):
         # weights_only: a checkpoint is data, never code to run.
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as e:
-        raise CheckpointError(
-            f"checkpoint {path} is truncated or not a gan-vanilla checkpoint "
-            f"({os.path.getsize(path)} bytes; {_first_sentence(e)})"
-        ) from None
+        raise CheckpointError(f"checkpoint {path} is truncated or not a gan-vanilla checkpoint "
+                              f"({os.path.getsize(path)} bytes; {_first_sentence(e)})") from None
     except Exception as e:  # the unpickler refuses anything that is not plain data
-        raise CheckpointError(
-            f"checkpoint {path} is not a gan-vanilla checkpoint ({type(e).__name__})"
-        ) from None
+        raise CheckpointError(f"checkpoint {path} is not a gan-vanilla checkpoint "
+                              f"({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"checkpoint {path} is not a gan-vanilla checkpoint")
     if state.get("version") != VERSION:
-        raise CheckpointError(
-            f"checkpoint {path} has format version {state.get('version')}; "
-            f"this gan-vanilla reads version {VERSION}"
-        )
+        raise CheckpointError(f"checkpoint {path} has format version {state.get('version')}; "
+                              f"this gan-vanilla reads version {VERSION}")
     if "digest" in state and tensor_digest(state) != state["digest"]:  # none before the digest
         raise CheckpointError(f"checkpoint {path} is damaged: its tensors are not the ones it "
                               f"was saved with (their digest differs: bytes changed on disk or "
@@ -99,7 +93,7 @@ def load_checkpoint(path, generator_only=False):
 
 def _folder_message(path):
     """What to name instead of a folder: the checkpoint in it; for an ensemble's folder
-    (ensemble_folder.py), one member's."""
+    (stacked_folder.py), one member's."""
     inside = os.path.join(path, "checkpoint.pt")
     if os.path.exists(os.path.join(path, "ensemble.json")):
         members = sorted(glob.glob(os.path.join(glob.escape(path), "seed-*", "checkpoint.pt")))
@@ -120,19 +114,16 @@ def _first_sentence(error):
 
 def checkpoint_state(params, G_solver, D_solver, data, losses, rng, iteration, grid_counter,
                      settings, best=None):
-    """Everything a resumed run needs to go on exactly as if it had never stopped: the eight
-    tensors, the two solvers' state_dicts, the sampler's and the loss log's state_dicts and
-    the random streams (rng_state), as one run's (an ensemble's member's: ensemble/)."""
+    """Everything a resumed run needs to go on exactly as if it had never stopped, as one
+    run's (an ensemble's member's: stacked/)."""
     return {
-        # the eight tensors, copied: an ensemble's member is a view into the stacked ones,
-        # and torch.save would write the whole stack behind a view
+        # the eight tensors, copied: behind a member's views torch.save would write the stack
         "params": {k: v.detach().to("cpu", copy=True) for k, v in params.items()},
-        "G_solver": G_solver,
-        "D_solver": D_solver,
+        "G_solver": G_solver, "D_solver": D_solver,  # the two solvers' state_dicts
         "iteration": iteration,  # iterations done; the next `it`
         "grid_counter": grid_counter,  # the post's `c`
         "settings": settings.to_dict(),
-        "rng": rng,
+        "rng": rng,  # the random streams (rng_state)
         "data": data,  # the epoch's permutation and position
         "losses": losses,  # the loss log's open window
         "best": best,  # the best generator so far (run/best.py), or None
@@ -153,15 +144,13 @@ def set_rng_state(state, device):
 
 def restore_state(state, params, G_solver, D_solver, lr):
     """Put a checkpoint's tensors and solvers back in place, at learning rate `lr`; returns
-    (iteration, grid_counter). The random streams, the sampler and the loss log are the
-    caller's (run/session.py): one run's or an ensemble's members'."""
+    (iteration, grid_counter). The rest is the caller's (run/session.py)."""
     with torch.no_grad():
         for name, p in params.items():
             p.copy_(state["params"][name])
     for solver, saved in ((G_solver, state["G_solver"]), (D_solver, state["D_solver"])):
         # The saved lr, betas and kernel choices come back with the state; ours win (a typed
-        # --beta1 applies; a checkpoint written from a CUDA graph, capturable, goes on in a
-        # CPU run, which is not).
+        # --beta1 applies; a CUDA graph's capturable checkpoint goes on in a CPU run).
         ours = [{k: group[k] for k in ("betas", "fused", "capturable")}
                 for group in solver.param_groups]
         solver.load_state_dict(saved)

@@ -2,20 +2,18 @@
 CPU threads its loop used."""
 
 import platform
+from importlib.metadata import version
 
-from ..files.atomic import write_json
+import numpy as np
+import torch
+
+from .. import __version__
+from ..io.atomic import write_json
 
 
 def write_config(settings, device, path, threads=None):
     """Enough to rerun the run and to compare it with another. threads: the loop's thread
     counts so far (run/threads.py's record), rewritten with each checkpoint."""
-    from importlib.metadata import version
-
-    import numpy as np
-    import torch
-
-    from .. import __version__
-
     write_json(path, {
         "settings": settings.to_dict(),
         "seed": settings.seed,

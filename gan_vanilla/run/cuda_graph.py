@@ -1,17 +1,7 @@
-"""On a GPU, one iteration of the post's loop replayed as one CUDA graph.
-
-An iteration of this small GAN is about a hundred tiny kernels (64-row products, bias adds,
-ReLU, sigmoid, BCE, their backward, two fused Adam updates). On a GPU each takes a few
-microseconds to run but Python and the driver take longer to launch it, so the eager loop is
-bound by launches. A CUDA graph records the kernels of one iteration once and replays them
-with a single launch. What it records is the loop's own iteration (train.make_iteration),
-called once on fixed buffers; every call copies its inputs into them and replays:
-
-    z -> self.z (the D step's noise)    X -> self.X (the batch)    z_G -> self.z_G (the G step's)
-
-The noise is drawn by the loop, outside the graph, so both paths take the same numbers from
-the same random stream.
-"""
+"""On a GPU, one iteration of the post's loop replayed as one CUDA graph: its hundred tiny
+kernels take longer to launch than to run. The graph records the loop's own iteration
+(train.make_iteration) on fixed buffers, self.z, self.X and self.z_G, which every call fills;
+the loop draws the noise outside the graph, so both paths take the same random numbers."""
 
 import torch
 
@@ -65,8 +55,7 @@ class GraphedIteration:
 
 
 def _set_lr(solvers, lr):
-    """Set every group's learning rate to lr (a number, or the list this returns); returns
-    the rates before."""
+    """Set every group's lr to `lr` (a number, or the list this returns); returns the old."""
     groups = [group for solver in solvers for group in solver.param_groups]
     before = [group["lr"] for group in groups]
     for group, value in zip(groups, lr if isinstance(lr, list) else [lr] * len(groups),

@@ -1,6 +1,5 @@
 """Where an iteration runs: the device, the CPU's denormal floats, and the path chosen once
-before the loop (on the CPU the iteration as written; on CUDA, guarded against NaN and
-replayed as one CUDA graph)."""
+before the loop (on_device)."""
 
 import contextlib
 
@@ -26,13 +25,9 @@ def resolve_device(name):
 
 
 def flush_denormals():
-    """Treat floats below 1.2e-38 (denormals) as zero on the CPU, on this thread.
-
-    Late in training, G's sigmoid outputs for background pixels and D's Adam moments for
-    them fall below that, and the CPU's slow path for such numbers made an iteration about
-    1.5x slower (docs/performance.md). The setting is per thread and torch's worker threads
-    copy it when they start, so it must come before any parallel torch work.
-    """
+    """Treat floats below 1.2e-38 (denormals) as zero on the CPU, on this thread: late in
+    training they made an iteration about 1.5x slower (docs/performance.md). torch's worker
+    threads copy the setting when they start, so it must come before any parallel torch work."""
     torch.set_flush_denormal(True)
 
 
@@ -44,9 +39,8 @@ def denormals_are_flushed():
 @contextlib.contextmanager
 def denormals_flushed():
     """flush_denormals while the block runs, then the calling thread's setting put back,
-    however it ends: a command, a run or a measurement called in one process leaves the
-    process as it found it. (torch's worker threads started meanwhile keep the setting they
-    copied: the CPU's flag is per thread and nothing can reach into them.)"""
+    however it ends, as the process had it (torch's worker threads started meanwhile keep the
+    setting they copied: nothing can reach into them)."""
     before = denormals_are_flushed()
     flush_denormals()
     try:
@@ -57,20 +51,17 @@ def denormals_flushed():
 
 def on_device(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
               zeros_label, bce=F.binary_cross_entropy, cuda_graph=True):
-    """The iteration `make_iteration` defines, as it runs on the labels' device."""
-    gan = (make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
-           zeros_label, bce)
-    if ones_label.device.type == "cuda":
-        return _cuda(*gan, cuda_graph=cuda_graph)
-    return _cpu(*gan, cuda_graph=cuda_graph)
+    """The iteration `make_iteration` defines, as it runs on the labels' device: on the CPU as
+    written (_cpu), on CUDA guarded against NaN and replayed as one CUDA graph (_cuda)."""
+    path = _cuda if ones_label.device.type == "cuda" else _cpu
+    return path(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
+                zeros_label, bce, cuda_graph=cuda_graph)
 
 
 def _cpu(make_iteration, G, D, *rest, cuda_graph):
     """The iteration as written. binary_cross_entropy refuses a NaN probability with a
-    RuntimeError; when it does, D's outputs on the iteration's inputs are computed again (the
-    weights are those of the failed step: it stopped at the loss), and NonFiniteD is raised if
-    one is NaN or infinite. Any other RuntimeError goes on as it was. Costs nothing until it
-    raises."""
+    RuntimeError; then D's outputs are computed again (the failed step's weights): NonFiniteD
+    if one is NaN or infinite, else the RuntimeError as it was. Costs nothing until it raises."""
     iteration = make_iteration(G, D, *rest)
 
     def iteration_naming_nan(z, X, z_G):
@@ -88,8 +79,7 @@ def _cpu(make_iteration, G, D, *rest, cuda_graph):
 
 def _cuda(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_label,
           zeros_label, bce, cuda_graph):
-    """D guarded against NaN (NanGuard), and the iteration replayed as one CUDA graph unless
-    cuda_graph is off."""
+    """D guarded against NaN (NanGuard); the iteration replayed as one CUDA graph if asked."""
     guard = NanGuard(ones_label.device)
     iteration = guard.iteration(make_iteration(G, guard.D(D), G_params, D_params, G_solver,
                                                D_solver, ones_label, zeros_label, bce))
@@ -107,12 +97,10 @@ def _cuda(make_iteration, G, D, G_params, D_params, G_solver, D_solver, ones_lab
 
 class NanGuard:
     """The CUDA path. A NaN probability trips binary_cross_entropy's device-side assert, after
-    which the process can use the GPU no more, not even to say why. So D's output passes
-    through here: a NaN becomes 0.5, which binary_cross_entropy takes, and `flag` turns NaN
-    for good (0 * NaN). The D outputs the iteration returns carry `flag`, so the loss log,
-    which keeps them, names the first bad iteration with the CPU's words at the end of its
-    window (at most --log-every iterations later). Finite outputs and their gradients pass
-    unchanged: nan_to_num is the identity on them, and flag stays 0."""
+    which the process can use the GPU no more. So a NaN out of D becomes 0.5 and turns `flag`
+    NaN for good (0 * NaN); the D outputs the iteration returns carry `flag`, so the loss log
+    names the first bad iteration, with the CPU's words. Finite outputs and their gradients
+    pass unchanged (nan_to_num is the identity on them; flag stays 0)."""
 
     def __init__(self, device):
         self.flag = torch.zeros((), device=device)

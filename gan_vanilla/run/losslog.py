@@ -1,16 +1,13 @@
-"""out/losses.csv: the losses and D's outputs, averaged over windows of iterations.
-
-Each iteration's values stay on the training device and reach the host once a window, so
-logging adds no host-device synchronisation to a GPU loop. The same values name the first
-iteration whose loss was NaN or infinite.
-"""
+"""out/losses.csv: the losses and D's outputs, averaged over windows of iterations. Each
+iteration's values stay on the training device and reach the host once a window (no
+host-device synchronisation in a GPU loop), and name the first NaN or infinite loss."""
 
 import math
 import os
 
 import torch
 
-from ..files.tables import append_row, columns_of, read_table, write_table
+from ..io.csv_tables import append_row, read_log, write_table
 
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake")
 
@@ -67,7 +64,7 @@ class LossLog:
         per_file = self.check()
         if self.kept is not None:
             for path, kept in zip(self.paths, self.kept, strict=True):
-                self._write(path, kept)
+                write_table(path, [COLUMNS, *kept])
             self.kept = None
         if not self.count:
             return
@@ -82,29 +79,21 @@ class LossLog:
             self.on_row(last, all_means)
 
     def start(self, iteration):
-        """Begin the file at `iteration`. When resuming, rows from the open window on are
-        dropped: a finished run's last, partial row, or rows a crash wrote after the
-        checkpoint. The resumed run writes them again, so every row is written once. A resumed
-        log checks the file now and rewrites it only with its first new row, so a resume that
-        fails before that leaves the file as it was."""
+        """Begin the file at `iteration`. A resumed log drops the rows from the open window on
+        (a finished run's partial last row; rows written after the checkpoint), to write them
+        again, and rewrites the file only with its first new row: a failed resume leaves it."""
+        if iteration == 0:
+            for path in self.paths:
+                write_table(path, [COLUMNS])
+            return
         keep_before = self.first if self.count else iteration
-        kept = []
-        for path in self.paths:
-            rows = []
-            if iteration > 0 and os.path.exists(path):
-                rows = [r for r in _read_rows(path) if int(r[0]) < keep_before]  # as text
-            elif iteration > 0:
+        self.kept = [[] for _ in self.paths]
+        for path, rows in zip(self.paths, self.kept, strict=True):
+            if os.path.exists(path):
+                rows += [r for r in read_losses(path, as_text=True) if int(r[0]) < keep_before]
+            else:
                 self.log(f"{path} is missing: it starts again at iteration {iteration}, "
                          "without the rows before")
-            kept.append(rows)
-        if iteration > 0:
-            self.kept = kept
-        else:
-            for path, rows in zip(self.paths, kept, strict=True):
-                self._write(path, rows)
-
-    def _write(self, path, rows):
-        write_table(path, [COLUMNS, *rows])
 
     def state_dict(self, k=0):
         """Member k's open window (a single run's: k = 0), as its checkpoint keeps it."""
@@ -121,14 +110,8 @@ class LossLog:
         self.first = firsts.pop()
 
 
-def read_losses(path):
-    """The rows of a losses.csv as a dict of columns of floats."""
-    return columns_of(read_table(path, *_KIND), COLUMNS)
-
-
-def _read_rows(path):
-    """losses.csv's data rows as text, checked (DamagedFile names a bad line)."""
-    return [[row[c] for c in COLUMNS] for row in read_table(path, *_KIND)]
-
-
-_KIND = (COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers", {"iteration": int})
+def read_losses(path, as_text=False):
+    """The rows of a losses.csv as a dict of columns of floats, or (as_text) as lists of their
+    text: checked, DamagedFile naming a bad line."""
+    return read_log(path, COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers",
+                    as_text)

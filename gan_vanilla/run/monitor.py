@@ -1,24 +1,18 @@
-"""Watching a run: every `quality_every` iterations, what `evaluate` says of G's samples.
+"""Watching a run (docs/monitor.md): every `quality_every` iterations, what `evaluate` says of
+2,000 samples of one fixed batch of noise, without the slow Parzen estimate: the printed
+losses cannot show mode collapse. Each measurement is a row of out/quality.csv and a terminal
+line; the first time the samples concentrate on a few digits, a line says so in words.
 
-The printed losses cannot show mode collapse: D_loss and G_loss stay level while G's samples
-drift towards a few digits (docs/REPRODUCTION.md). So the run asks the project's MNIST
-classifier, as `evaluate` does but without the slow Parzen estimate, about 2,000 samples G
-draws from one fixed batch of noise: how many digits it covers, how far from even its class
-histogram is, the classifier score, and the Frechet distance to the test images' features.
-Each measurement is a row of out/quality.csv and a line on the terminal; the first time the
-samples concentrate on a few digits, a line says so in words.
-
-Watching never changes training: the noise comes from a generator of its own, every random
-draw inside a measurement is undone (`torch.random.fork_rng`), and the weights are only read.
-Nor does it delay stopping: asked to stop while its classifier trains, the run stops within
-a step of that training, caches nothing, and the resumed run makes the measurement it owes.
+Watching never changes training (its own noise generator; every random draw in a measurement
+undone by fork_rng; the weights only read), nor delays stopping: asked to stop while its
+classifier trains, the run stops within a step, and the resumed run makes the measurement.
 """
 
 import os
 
 import torch
 
-from ..files.tables import append_row, columns_of, read_table, write_table
+from ..io.csv_tables import append_row, read_log, write_table
 from ..measure.classifier import Stopped, classify
 
 SAMPLES = 2000
@@ -26,11 +20,10 @@ NOISE_SEED = 2017  # the monitor's own generator: the same 2,000 z in every run
 COLUMNS = ("iteration", "classes_covered", "kl_uniform", "classifier_score", "frechet_distance",
            *(f"share_{k}" for k in range(10)))
 
-# The rule for "the samples concentrate": a digit drawn less than 1% of the time (the coverage
-# threshold of `evaluate`), or one digit above 25% (two and a half times its even share).
-# They have spread out again only once every digit is at 1% or more and none above 20%: a
-# share measured on 2,000 samples wobbles by about a point, and a digit hovering near 25%
-# should not make the run announce a collapse at every other measurement.
+# "The samples concentrate": a digit drawn under 1% of the time (evaluate's coverage threshold),
+# or one above 25% (2.5 times its even share). They have spread out again only once every digit
+# is at 1% or more and none above 20%: a share of 2,000 samples wobbles by about a point, and a
+# digit near 25% should not announce a collapse at every other measurement.
 MISSING_BELOW = 0.01
 DOMINANT_ABOVE = 0.25
 CLEARED_AT_MOST = 0.20
@@ -82,16 +75,11 @@ def quality_line(it, row):
 
 
 class QualityMonitor:
-    """Measures G's samples at iterations N, 2N, ... and at the end of the run.
-
-    paths: each member's quality.csv (one, for a single run), with `names` to begin each
-    member's terminal lines ("seed 3: "). An ensemble's G gives every member's samples at
-    once, (K, SAMPLES, X_dim), and the classifier sees them in one pass.
-    load_classifier: a function returning (classifier, the Frechet distance's test side and
-    its validation side), as `classifier_and_sides` does. It is called at the first
-    measurement, so a run shorter than N never trains the classifier; if it raises, the run
-    says why in one line and goes on without the monitor.
-    """
+    """Measures G's samples at iterations N, 2N, ... and at the end of the run. paths: each
+    member's quality.csv, `names` beginning its lines ("seed 3: "); an ensemble's G gives every
+    member's samples at once, (K, SAMPLES, X_dim). load_classifier: returns what
+    `classifier_and_sides` does, called at the first measurement; if it raises, the run says
+    why in one line and goes on without the monitor."""
 
     def __init__(self, paths, every, Z_dim, device, load_classifier, log=print, names=None):
         self.paths = list(paths)
@@ -114,22 +102,14 @@ class QualityMonitor:
         return it % self.every == 0 or it == iterations - 1
 
     def start(self, iteration):
-        """Begin quality.csv at `iteration` (0, or the resumed one). Rows measured after the
-        checkpoint are dropped and measured again, and so is the last row of an earlier run
-        that ended between two multiples of N: a run that never stopped has no such row. A
-        resumed run checks the file now and rewrites it only with its first measurement (or
-        at its end), so a resume that fails leaves it as it was.
-
-        A run stopped while the classifier trained for the measurement after its last
-        iteration owes that measurement (self.owed); the caller makes it before the loop. (An
-        ensemble makes it for every member; one that measured it when it ran alone keeps the
-        row it has: a log never holds an iteration twice, files/tables.append_row.)"""
+        """Begin quality.csv at `iteration`, as LossLog.start does its file, dropping too the
+        last row of a run that ended between two multiples of N; `owed`: the measurement a run
+        stopped while the classifier trained owes, which the caller makes before the loop."""
         pending = []
         for k, path in enumerate(self.paths):
             rows = []
             if iteration > 0 and os.path.exists(path):
-                rows = _read_quality_rows(path)
-                rows = [r for r in rows if int(r[0]) < iteration]
+                rows = [r for r in read_quality(path, as_text=True) if int(r[0]) < iteration]
                 if rows and int(rows[-1][0]) == iteration - 1 and (
                         self.every == 0 or (iteration - 1) % self.every):
                     rows = rows[:-1]
@@ -158,9 +138,8 @@ class QualityMonitor:
             self.pending = None
 
     def measure(self, it, G):
-        """The numbers for G's samples after iteration `it`: a dict per member (one for a
-        single run); None when off, or when the run was asked to stop while the classifier
-        trained."""
+        """The numbers for G's samples after iteration `it`, a dict per member; None when off,
+        or when the run was asked to stop while the classifier trained."""
         if self.off:
             return None
         try:
@@ -194,63 +173,45 @@ class QualityMonitor:
 
     @torch.no_grad()
     def _numbers(self, G):
-        """A row of numbers for each file: G's samples of the fixed z, every member's in one
-        pass of the classifier (in chunks of 2,000: each member's are one chunk, as alone)."""
-        from ..measure.metrics import (  # torchmetrics: imported when first measuring
-            class_histogram,
-            classes_covered,
-            classifier_score,
-            frechet_distance,
-            kl_to_uniform,
-        )
+        """A row of numbers for each file: every member's samples of the fixed z in one pass
+        of the classifier (in chunks of 2,000: each member's one chunk, as alone)."""
+        from ..measure import metrics  # torchmetrics: imported when first measuring
 
         samples = G(self.z).float().cpu()  # (SAMPLES, X_dim) or (K, SAMPLES, X_dim)
         logits, features = classify(self.classifier, samples.reshape(-1, samples.shape[-1]))
         rows = []
         for member in range(len(self.paths)):  # the classifier runs on the CPU
             part = slice(member * SAMPLES, (member + 1) * SAMPLES)
-            histogram = class_histogram(logits[part])
+            histogram = metrics.class_histogram(logits[part])
             row = {
-                "classes_covered": classes_covered(histogram),
-                "kl_uniform": kl_to_uniform(histogram),
-                "classifier_score": classifier_score(logits[part]),
-                "frechet_distance": frechet_distance(self.test_side, features[part]),
+                "classes_covered": metrics.classes_covered(histogram),
+                "kl_uniform": metrics.kl_to_uniform(histogram),
+                "classifier_score": metrics.classifier_score(logits[part]),
+                "frechet_distance": metrics.frechet_distance(self.test_side, features[part]),
                 # Not in quality.csv: what keeps the best generator (run/best.py) chooses on,
                 # so that the test images evaluate reports on never take part in the choice.
-                "frechet_distance_validation": frechet_distance(self.validation_side,
-                                                                features[part]),
+                "frechet_distance_validation": metrics.frechet_distance(self.validation_side,
+                                                                        features[part]),
                 "class_histogram": [float(p) for p in histogram],
             }
-            for k, p in enumerate(row["class_histogram"]):
-                row[f"share_{k}"] = p
-            rows.append(row)
+            rows.append(row | {f"share_{k}": p for k, p in enumerate(row["class_histogram"])})
         return rows
 
 
-def read_quality(path):
-    """The rows of a quality.csv as a dict of columns (floats); empty ones where there is none."""
-    if not os.path.exists(path):
+def read_quality(path, as_text=False):
+    """The rows of a quality.csv as a dict of columns (floats; empty where there is no file),
+    or (as_text) as lists of their text: checked, DamagedFile naming a bad line."""
+    if not os.path.exists(path) and not as_text:
         return {name: [] for name in COLUMNS}
-    return columns_of(read_table(path, *_KIND), COLUMNS)
-
-
-def _read_quality_rows(path):
-    """quality.csv's data rows as text, checked like losses.csv's (DamagedFile names a bad
-    line)."""
-    return [[row[c] for c in COLUMNS] for row in read_table(path, *_KIND)]
-
-
-_KIND = (COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers",
-         {"iteration": int})
+    return read_log(path, COLUMNS, "a gan-vanilla quality log", "an iteration and 14 numbers",
+                    as_text)
 
 
 def classifier_and_sides(mnist, cache_dir, log=None, settings=None, stop=None):
-    """The cached classifier (trained on first use) and the Frechet distance's two real
-    sides, each fed once: the 10,000 test images' features (quality.csv's frechet_distance,
-    as evaluate measures it) and the 5,000 validation images' (the best generator's choice).
-    settings: the classifier's, as classifier.DEFAULTS (the default) spells them; other
-    settings are cached under their own key. stop: as train() takes it; the training raises
-    classifier.Stopped once requested."""
+    """The cached classifier (trained on first use; settings: default classifier.DEFAULTS;
+    stop: as train() takes it) and the Frechet distance's two real sides, each fed once: the
+    test images' features (quality.csv's, as evaluate's) and the validation images' (best.pt's
+    choice)."""
     from ..measure.classifier import DEFAULTS, load_or_train
     from ..measure.metrics import frechet_against
 

@@ -5,7 +5,7 @@ a run writes") and in an ensemble's, named once. A command that writes a file th
 import os
 import re
 
-from .ensemble_folder import NAME as ENSEMBLE_FILE
+from .stacked_folder import NAME as ENSEMBLE_FILE
 
 # Each by its name: the checkpoints, config.json, the best generator's grid, the closing plots,
 # TensorBoard's folder and an ensemble's list of seeds.
@@ -17,13 +17,10 @@ TABLE = ".csv"  # losses.csv, quality.csv
 MARKS = ("checkpoint.pt", "config.json", ENSEMBLE_FILE)
 
 
-def is_run_folder(folder):
-    return any(os.path.exists(os.path.join(folder, name)) for name in MARKS)
-
-
 def own_file(path):
     """Whether `path` is, or would be, one of a run's own files: one of their names, in a
     folder that holds a run (or an ensemble)."""
     name = os.path.basename(path)
     own = name in NAMES or GRID.fullmatch(name) or name.lower().endswith(TABLE)
-    return bool(own) and is_run_folder(os.path.dirname(path) or ".")
+    folder = os.path.dirname(path) or "."
+    return bool(own) and any(os.path.exists(os.path.join(folder, mark)) for mark in MARKS)

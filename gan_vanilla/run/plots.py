@@ -1,5 +1,4 @@
-"""What a finished run leaves to look at besides the grids: the loss curves and an animation
-of the grids."""
+"""What a finished run leaves to look at besides the grids: loss curves, the grids animated."""
 
 import io
 import itertools
@@ -11,20 +10,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..files.atomic import save_atomic
-from ..files.tables import DamagedFile
+from ..io.atomic import save_atomic
+from ..io.csv_tables import DamagedFile
 from .losslog import read_losses
 from .monitor import read_quality
 
 
 def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None, window=None):
-    """losses.png: D_loss and G_loss, and D's mean outputs on real and generated images, each
-    beside its value at the GAN's equilibrium (D = 1/2 everywhere: D_loss = 2 ln 2, G_loss =
-    ln 2); with quality.csv rows, a third panel: digits covered and classifier score over
-    iterations, and the iteration of the best generator (best.pt) marked.
-
-    window: the iterations each losses.csv row averages (--log-every); None reads it from the
-    rows' spacing. Returns the figure it saved."""
+    """losses.png: D_loss and G_loss, and D's mean outputs, each beside its value at the GAN's
+    equilibrium (D = 1/2: D_loss = 2 ln 2, G_loss = ln 2); with quality.csv rows, digits and
+    score, and best.pt's iteration. window: the iterations a row averages (--log-every; None:
+    read from the rows). Returns the figure it saved."""
     columns = read_losses(csv_path)
     quality = read_quality(quality_path) if quality_path else {"iteration": []}
     it = columns["iteration"]
@@ -76,12 +72,12 @@ def _window(iterations):
 
 def write_gif(frames, gif_path, ms_per_frame=200):
     """progress.gif: the grids in order, as an animation that loops. `frames`: each grid's
-    PNG bytes (run/grids.py keeps those it wrote) or its file; files not in the folder are
+    PNG bytes (run/grid_worker.py keeps those it wrote) or its file; files not in the folder are
     left out: a run resumed into a new folder animates the grids it wrote there."""
     frames = [f for f in frames if isinstance(f, bytes) or os.path.exists(f)]
     if not frames:
         return
-    frames = [_read_grid(f) for f in frames]
+    frames = [read_grid(f) for f in frames]
     size = frames[0].size
     frames = [f if f.size == size else f.resize(size) for f in frames]
     save_atomic(gif_path, lambda tmp: frames[0].save(
@@ -89,7 +85,7 @@ def write_gif(frames, gif_path, ms_per_frame=200):
         loop=0))
 
 
-def _read_grid(frame):
+def read_grid(frame):
     try:
         with Image.open(io.BytesIO(frame) if isinstance(frame, bytes) else frame) as image:
             return image.convert("RGB")

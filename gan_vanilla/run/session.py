@@ -1,35 +1,29 @@
-"""Everything a run does beyond the post's loop, behind three calls in train.py: `Run(...)`
-before the loop (config.json, resume, the loss log, the quality monitor, the best generator,
-TensorBoard, the grid worker), `run.after(...)` once an iteration, and `with run:` around the
-loop (denormals flushed and the CPU threads chosen while it runs; at its end the last
-checkpoint, best.pt, losses.png, progress.gif, and a NaN named as such).
-
-An ensemble (--seeds) is K runs in one: each member has the folder, files and checkpoint of
-a single run (`Member`), while what happens every iteration (the loss log's window, the
-quality monitor's classifier) is done once for all of them on the stacked tensors.
-"""
+"""Everything a run does beyond the post's loop, behind four calls in train.py: `Run(...)`
+before the loop (the post's set-up, config.json, resume, the logs, TensorBoard, the grid
+worker), `run.report(...)` where the loop prints and plots, `run.after(...)` once an
+iteration, and `with run:` around the loop (denormals flushed and the CPU threads chosen; at
+its end the last checkpoint, best.pt, losses.png, progress.gif, and a NaN named as such). An
+ensemble (--seeds) is K runs stacked (gan_vanilla/stacked/): each member has a single run's
+folder, files and checkpoint (`Member`); each iteration's work is done once for all."""
 
 import dataclasses
 import os
+import types
 
 import torch
 
-from ..ensemble.members import member_params, member_solver_state, stacked_checkpoint
 from ..model import D_PARAM_NAMES, G_PARAM_NAMES
+from ..stacked.slices import member_params, member_solver_state, stacked_checkpoint
+from ..stacked.stack import stacked_setup
 from .best import BestGenerator
-from .checkpoint import (
-    checkpoint_state,
-    restore_state,
-    rng_state,
-    save_checkpoint,
-    set_rng_state,
-)
+from .checkpoint import checkpoint_state, restore_state, rng_state, save_checkpoint, set_rng_state
 from .config import write_config
 from .device import NonFiniteD, denormals_flushed, on_device
-from .grids import GridWorker
+from .grid_worker import GridWorker
 from .losslog import Diverged, LossLog
 from .monitor import QualityMonitor, classifier_and_sides
 from .plots import plot_losses, write_gif
+from .stacked_folder import member_dir
 from .threads import Threads
 
 
@@ -41,10 +35,6 @@ class Interrupted(Exception):
         self.iteration, self.signum = iteration, signum
 
 
-class _NoStop:
-    requested = False
-
-
 @dataclasses.dataclass
 class Member:
     """One run's folder: the run itself, or one member of an ensemble."""
@@ -54,9 +44,7 @@ class Member:
     prefix: str = ""  # begins the member's terminal lines: "seed 3: "
     best: object = None  # its BestGenerator, with the quality monitor on
     board: object = None  # its TensorBoard writer, with --tensorboard
-    # Its grids' number less the loop's counter c: 0, but for a member that wrote more or
-    # fewer grids when it went on alone with another --sample-every.
-    grid_offset: int = 0
+    grid_offset: int = 0  # its grids' numbers less c: 0 unless it went on alone (--sample-every)
 
     def path(self, name):
         return os.path.join(self.settings.out_dir, name)
@@ -71,22 +59,28 @@ def members_of(settings, seeds=None):
     if seeds is None:
         return [Member((), settings)]
     return [Member(k, dataclasses.replace(settings, seed=s,
-                                          out_dir=os.path.join(settings.out_dir, f"seed-{s}")),
+                                          out_dir=member_dir(settings.out_dir, s)),
                    prefix=f"seed {s}: ")
             for k, s in enumerate(seeds)]
 
 
 class Run:
-    def __init__(self, settings, mnist, device, params, G_solver, D_solver, log=print,
-                 resume=None, stop=None, progress=None, classifier_settings=None, stack=None):
-        """resume: a checkpoint; for an ensemble (stack: ensemble.seeds.Stack) the list of its
-        members' checkpoints."""
-        self.settings, self.mnist, self.device, self.params = settings, mnist, device, params
-        self.G_solver, self.D_solver, self.log = G_solver, D_solver, log
-        self.stack = stack
-        self.resumed, self.stop = resume is not None, stop or _NoStop()
+    def __init__(self, setup, settings, mnist, device, log=print, resume=None, stop=None,
+                 progress=None, classifier_settings=None, seeds=None):
+        """setup: the post's set-up (train.py), made once, or with seeds (--seeds) once per
+        seed, stacked (`gan`; `mnist.train` then serves each member's batches). resume: a
+        checkpoint; with seeds, the list of its members'."""
+        if seeds is None:
+            self.gan, self.stack = setup(settings, mnist.train, device), None
+        else:
+            self.gan, self.stack = stacked_setup(setup, settings, mnist.train, device, seeds)
+            mnist = mnist._replace(train=self.stack.train)  # next_batch: (K, mb_size, X_dim)
+        self.settings, self.mnist, self.device, self.log = settings, mnist, device, log
+        self.params = self.gan.params
+        self.G_solver, self.D_solver = self.gan.G_solver, self.gan.D_solver
+        self.stop = stop or types.SimpleNamespace(requested=False)
         self.progress, self.postfix = progress, {}
-        self.members = members_of(settings, stack and stack.seeds)
+        self.members = members_of(settings, seeds)
         self.threads = Threads(settings.threads, device)  # the loop's CPU threads (threads.py)
         self._make_folders(resume is None)
         self._open_logs(classifier_settings)
@@ -108,9 +102,8 @@ class Run:
             self._measure_owed()
 
     def _make_folders(self, new):
-        """Each member's folder; a new run's config.json. config.json describes the checkpoint
-        beside it: a resumed run writes it with its first checkpoint, so a resume that fails
-        leaves the folder as it was."""
+        """Each member's folder; a new run's config.json (it describes the checkpoint beside
+        it: a resumed run writes it with its first checkpoint, so a failed resume leaves it)."""
         for m in self.members:
             os.makedirs(m.settings.out_dir, exist_ok=True)
             if new:
@@ -134,13 +127,12 @@ class Run:
                 m.best = BestGenerator(m.settings.out_dir, m.settings, self.monitor.z)
 
     def _restore(self, resume):
-        states = [resume] if self.stack is None else resume  # each member's checkpoint
         if self.stack is None:  # torch's global streams, the batches' own generator
-            state = resume
+            state, states = resume, [resume]
             set_rng_state(state["rng"], self.device)
             self.mnist.train.load_state_dict(state["data"])
         else:  # each member's streams; the tensors and Adam's state stacked again
-            state = stacked_checkpoint(resume)
+            state, states = stacked_checkpoint(resume), resume
             for k, member_state in enumerate(resume):
                 self.stack.set_rng_state(k, member_state["rng"])
             self.mnist.train.load_state_dicts([s["data"] for s in resume])
@@ -156,10 +148,16 @@ class Run:
         """The loop's iteration on this run's device (device.on_device)."""
         return on_device(make_iteration, *gan, cuda_graph=self.settings.cuda_graph)
 
+    def report(self, print_and_plot, it, c, D_loss, G_loss, samples):
+        """The loop's print_and_plot (train.py) of iteration `it` into grid c; an ensemble's
+        for each member, with its losses and samples, each line begun with its seed."""
+        for m in self.members:
+            print_and_plot(lambda line, m=m: self.log(m.prefix + line), self.grids, it,
+                           D_loss[m.k], G_loss[m.k], samples[m.k], m.grid(c))
+
     def after(self, it, grid_counter, G, D_loss, G_loss, D_real, D_fake):
-        """Everything beyond the post after iteration `it`: TensorBoard's copy of a grid just
-        written, the quality monitor, the loss log, the progress bar, checkpoints, and
-        stopping on request."""
+        """Everything beyond the post after iteration `it`: TensorBoard's copy of a grid, the
+        quality monitor, the loss log, the progress bar, checkpoints, stopping on request."""
         s = self.settings
         self.threads.tick(it)  # the iteration's time, to choose the thread count by
         self.grid_counter = grid_counter
@@ -194,11 +192,9 @@ class Run:
                    score=self._span([row["classifier_score"] for row in rows], "{:.2f}"))
 
     def _measure_owed(self):
-        """The measurement of iteration start - 1, which the stopped run owes: it was asked to
-        stop while the monitor's classifier trained. The checkpoint holds the weights of that
-        iteration, so this is the measurement the run would have made, and the resumed run
-        is the run that never stopped. Stopped again meanwhile, the run stops at once, with
-        the checkpoint of the iteration it resumed at."""
+        """The measurement of iteration start - 1, owed by a run stopped while the monitor's
+        classifier trained (the checkpoint holds that iteration's weights). Stopped again
+        meanwhile, the run stops at once, with the checkpoint it resumed from."""
         from ..model import make_G
 
         it = self.monitor.owed
@@ -210,11 +206,10 @@ class Run:
             raise Interrupted(self.start, self.stop.signum)
 
     def save(self, iteration):
-        """checkpoint.pt after `iteration` iterations (each member's), unless the run has gone
-        NaN."""
+        """checkpoint.pt after `iteration` iterations (each member's). Never of a run that has
+        gone NaN: the losses are checked, then the weights."""
         if iteration == self.saved_at:  # the loop's periodic checkpoint was the last one
             return
-        # Never checkpoint a run that has gone NaN: check the losses, then the weights.
         self.losses.check()
         if not all(torch.isfinite(p).all() for p in self.params.values()):
             raise Diverged(iteration - 1, what="the weights")
@@ -236,10 +231,9 @@ class Run:
         self.saved_at = iteration
 
     def __enter__(self):
-        # The loop runs with denormal floats flushed, as the train command runs, whoever calls
-        # train(): a script or a notebook gets the speed without knowing of flush_denormals
-        # (run/device.py). Then the loop's CPU threads: measured, or --threads (threads.py).
-        # __exit__ puts the caller's settings back.
+        # Denormal floats flushed, as the train command runs, whoever calls train() (a notebook
+        # gets the speed without knowing of flush_denormals), and the loop's CPU threads
+        # (threads.py); __exit__ puts the caller's settings back.
         self.denormals = denormals_flushed()
         self.denormals.__enter__()
         self.threads.start(self.start)
@@ -303,9 +297,8 @@ class Run:
 
 
 def grid_processes(device, members):
-    """Processes that draw the grids (run/grids.py): none, one thread, for a single run or on
-    the CPU, whose cores train; on CUDA an ensemble writes K grids a report, and the cores
-    the GPU leaves idle draw them."""
+    """Processes that draw the grids (grid_worker.py): none (a thread) for a single run or on
+    the CPU, whose cores train; on CUDA, an ensemble's K grids a report on the idle cores."""
     if device.type != "cuda" or members < 2:
         return 0
     return max(0, min(members, (os.cpu_count() or 1) - 1))

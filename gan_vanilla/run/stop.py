@@ -38,5 +38,4 @@ class StopOnSignal:
         return self
 
     def __exit__(self, *exc):
-        self._handling.__exit__(*exc)
-        return False
+        return self._handling.__exit__(*exc)

@@ -1,21 +1,10 @@
 """How many CPU threads the loop's products use: measured while the run runs (--threads auto),
-or fixed (--threads N).
-
-The loop's products are small (64 rows). On an idle 2-core CPU torch's second thread makes an
-iteration a little faster; as soon as another process wants a core it makes it several times
-slower, as the threads spin while one of them waits for a core (docs/performance.md). So the
-run times short blocks of its own iterations with each candidate count, keeps the fastest,
-and tries again every RETRY_EVERY iterations, or sooner when its iterations slow down or speed
-up by DRIFT: a run joined by other work goes to one thread, and back once it is gone. A trial
-of a count that turns out slower costs time, several times an iteration's beside a busy
-process, so the trials are spaced to take at most BUDGET of the run's time.
-
-The count changes no result as long as every thread treats denormal floats alike: the
-products and reductions give the same bits with 1 thread or 2 (tests/test_threads.py), but a
-torch worker thread started before the run flushed denormals (run/device.py) keeps them, and
-the numbers it computes then differ from the main thread's. `denormals_alike` checks that at
-the start; where it fails, the run keeps the count it found.
-"""
+or fixed (--threads N); docs/training.md, "CPU threads", says why and what config.json keeps.
+On a 2-core CPU torch's second thread makes the small products a little faster alone and
+several times slower beside another process. So the run times short blocks of its own
+iterations with each candidate count, keeps the fastest, and tries again every RETRY_EVERY
+iterations, or sooner after a DRIFT. The count changes no result while every thread treats
+denormal floats alike, which `denormals_alike` checks at the start (else the count stays)."""
 
 import contextlib
 import statistics
@@ -44,9 +33,8 @@ def candidates(most):
 
 def denormals_alike(count):
     """Whether `count` threads treat denormal floats as the calling thread does: a product
-    that makes one (1e-20 * 1e-19) is split over the threads, and reads 0 on every thread
-    that flushes them. All zero or none: each element comes out the same whoever computes
-    it."""
+    that makes one (1e-20 * 1e-19), split over the threads, reads 0 on every thread that
+    flushes them; all zero or none, each element comes out the same whoever computes it."""
     before = torch.get_num_threads()
     torch.set_num_threads(count)
     try:
@@ -58,10 +46,8 @@ def denormals_alike(count):
 
 
 class Threads:
-    """The loop's thread count over a run. `start(iteration)` as the loop begins, `tick(it)`
-    once an iteration, `untimed()` around work that is not the loop's (the quality monitor),
-    `finish()` at the end, which puts the caller's count back. `record()`: config.json's
-    account of the counts used."""
+    """The loop's thread count over a run: `start(iteration)`, `tick(it)` once an iteration,
+    `untimed()` around work that is not the loop's, `finish()`; `record()` for config.json."""
 
     def __init__(self, setting, device):
         self.setting = setting  # "auto" or a count
@@ -116,7 +102,7 @@ class Threads:
             self._skip = 1
 
     def finish(self):
-        """The caller's count back; no more measuring."""
+        """The caller's count back, and no more measuring."""
         if self.caller is not None:
             torch.set_num_threads(self.caller)
         self._plan = None
@@ -140,11 +126,9 @@ class Threads:
         self.count = count
 
     def _choosing(self, counts):
-        """A coroutine that receives each iteration's seconds: a trial of every count, the
-        current one last (so that it stays without a change when it wins), then the fastest
-        kept until the next trial is due: after RETRY_EVERY iterations, or when the machine
-        changed (DRIFT), and not before the iterations since the last trial have taken that
-        trial's cost over BUDGET."""
+        """A coroutine fed each iteration's seconds: a trial of every count, the current one
+        last (it stays, unchanged, when it wins), then the fastest until the next trial, after
+        RETRY_EVERY iterations or a DRIFT, once the trial's cost is within BUDGET."""
         recent = None  # the kept count's latest median: a slower count's trial stops early
         while True:
             current, medians, spent, ran = self.count, {}, 0.0, 0
@@ -167,10 +151,9 @@ class Threads:
 
     def _block(self, count, abort_over=None):
         """BLOCK iterations with `count` threads, after SETTLE untimed ones where the count
-        changes: their median seconds, the seconds of them all, and how many. A trial whose
-        median passes ABORT times `abort_over` stops early, lost; so does one with two
-        iterations in a row over AT_ONCE times it (on a loaded machine two threads can take a
-        hundred times one's: each of their hundred small parallel steps waits for a core)."""
+        changes: their median seconds, the seconds of them all, and how many. A trial stops
+        early, lost, once its median passes ABORT times `abort_over`, or after two iterations
+        in a row over AT_ONCE times it (a loaded machine's two threads can take 100 times one's)."""
         settle = SETTLE if count != self.count else 0
         self._set(count)
         times, seconds, slow = [], [], 0

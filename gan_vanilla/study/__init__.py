@@ -1,5 +1,3 @@
-"""Studies: many runs of several configurations and seeds. A study file read and checked
-into its runs (plan.py; one run's folder, record and commands: folder.py), run (runner.py;
-a configuration's seeds as one ensemble: ensembles.py), gathered into tables and figures
-(report.py), read back (results.py); and is my run normal? one run placed among the committed
-study's seeds of its settings (normal.py)."""
+"""Studies: many runs of several configurations and seeds, read from a study file (plan.py),
+run (runner.py), gathered (report.py) and read back (results.py); and is my run normal? one
+run placed among the committed study's seeds of its settings (normal.py)."""

@@ -1,17 +1,15 @@
-"""One run of a study: a configuration with one seed, in OUT_DIR/runs/CONFIG/seed-S. Its
-folder, its record (study-run.json: the flags it was trained with and its training time), its
-two commands (train, evaluate) and what its evaluations hold; whether it is done, goes on, or
-is moved aside for a run of other flags."""
+"""One run of a study: a configuration with one seed, in OUT_DIR/runs/CONFIG/seed-S; its record
+(study-run.json: its flags and training time), its two commands and its evaluations; whether it
+is done, goes on, or is moved aside for a run of other flags."""
 
 import json
 import os
 
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..settings import Settings
 
-# What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
-# iteration and the sample count it was made for.
+# What evaluation.json must hold for the study to use it: results.csv's numbers, and of what.
 EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
                    "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
 RECORD = "study-run.json"  # in each run's folder: its flags and training time
@@ -47,10 +45,9 @@ class StudyRun:
         return argv
 
     def read_evaluation(self, best=False):
-        """(evaluation.json's numbers, None); (None, why the study cannot use it); or (None,
-        None) when there is none. A usable one holds every number of EVALUATION_KEYS and was
-        made of the run's last iteration with the study's evaluate_samples. best: the same
-        for evaluation-best.json, made of best.pt's iteration."""
+        """(evaluation.json's numbers, None), (None, why the study cannot use it), or (None,
+        None) without one: it must hold every number of EVALUATION_KEYS, of the run's last
+        iteration (best: evaluation-best.json, of best.pt's) and evaluate_samples samples."""
         path = self.best_evaluation if best else self.evaluation
         if not os.path.exists(path):
             return None, None
@@ -82,9 +79,8 @@ class StudyRun:
             return None
 
     def evaluations_owed(self, log=None):
-        """Which of the run's two generators still want an evaluation: "last", and "best"
-        when the run kept a best.pt. An evaluation the study cannot use is owed again, and
-        said (log)."""
+        """Which of the run's generators still want an evaluation: "last", and "best" where it
+        kept a best.pt. One the study cannot use is owed again, and said (log)."""
         owed = []
         for kind, best in (("last", False), ("best", True)):
             if best and not os.path.exists(self.best):
@@ -97,15 +93,10 @@ class StudyRun:
                 owed.append(kind)
         return owed
 
-    def matches(self):
-        """Trained (or being trained) with exactly this run's flags. A run is done when it
-        matches and read_evaluation gives its numbers."""
-        return self.mismatch() is None
-
     def mismatch(self):
-        """None when the run in the folder was trained with exactly this run's flags; else
-        why not. The study's record says so; for a run trained without one (by hand, or by a
-        line of an earlier --list), the checkpoint's settings do."""
+        """None when the run in the folder was trained with exactly this run's flags, as its
+        record says (or, without one, its checkpoint's settings), else why not. A run is done
+        when it matches and read_evaluation gives its numbers."""
         record = self.recorded()
         if record:
             return None if record.get("flags") == self.flags else "its flags changed"
@@ -127,10 +118,6 @@ class StudyRun:
         if set(os.listdir(self.dir)) - {RECORD}:
             return "its folder holds files but no checkpoint"
         return None
-
-    def move_aside(self):
-        """The run's folder moved aside whole (move_aside, below): seed-N.old-1, -2, ..."""
-        return move_aside(self.dir)
 
     def trained(self):
         """Whether the checkpoint holds every iteration the run asks for."""
@@ -155,8 +142,7 @@ class StudyRun:
 
 def move_aside(path):
     """Rename `path` to the first free name beside it, PATH.old-1, -2, ...; returns it. One
-    rename: what it held is all there or all moved, never half-deleted (a run's folder with
-    every file it wrote, TensorBoard's too; or an earlier ensemble's ensemble.json)."""
+    rename: a run's folder, or an ensemble.json, is all there or all moved, never half gone."""
     n = 1
     while os.path.lexists(f"{path}.old-{n}"):
         n += 1
@@ -166,9 +152,8 @@ def move_aside(path):
 
 def train_argv(study, who, out_dir, flags):
     """The train command's arguments for a study's run (who: --seed S) or ensemble (--seeds
-    LIST, ensembles.py): into out_dir with its flags. --auto-resume: the same command starts
-    the run, continues it after a stop, and does nothing once it is finished, so that the
-    study, or a line of its --list, can be run again (a requeued job) without losing a run."""
+    LIST): into out_dir with its flags. --auto-resume: the same command starts the run, goes on
+    after a stop, and does nothing once it is finished, so a study can be run again."""
     argv = ["--data-dir", study.data_dir, *who, "--quiet"]
     if study.classifier_cache:
         argv += ["--classifier-cache", study.classifier_cache]

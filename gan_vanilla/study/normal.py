@@ -11,7 +11,7 @@ study measured too, and its evaluation.json (evaluate --json) against results.cs
 import json
 import os
 
-from ..files.tables import DamagedFile
+from ..io.csv_tables import DamagedFile
 from ..run.monitor import read_quality
 from .report import METRICS
 from .results import StudyResults, read_config

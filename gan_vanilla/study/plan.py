@@ -1,28 +1,9 @@
-"""A study: many training runs, each evaluated, gathered into one table.
+"""A study (docs/studies.md): many training runs, each evaluated, gathered into one table.
 
-A study file (TOML) names configurations, each a set of the train command's flags, and the
-seeds to run each with:
-
-    out_dir = "out/study-knobs"        # runs and results go here
-    data_dir = "data"                  # MNIST, as --data-dir
-    seeds = [0, 1, 2]                  # for every configuration that names none
-    evaluate_samples = 10000           # evaluate --samples (default: 10000)
-
-    [flags]                            # flags every run shares (optional)
-    quality-every = 10000
-
-    [configurations.post]              # the post's settings: no flags of its own
-    seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-
-    [configurations.dcgan-adam]
-    lr = 2e-4
-    beta1 = 0.5
-
-A flag is written by its exact name in `gan-vanilla-train --help`, without the dashes (`h_dim`
-for `h-dim` is fine); a flag without a value takes true or false. Everything in the file is
-checked when it is read, and what could fail only later (MNIST, --mb-size against the training
-split, a GPU, TensorBoard) before any run starts: a study never trains for hours and then
-refuses.
+A study file (TOML; studies/knobs.toml is one) names configurations, each a table of the train
+command's flags by their exact names without the dashes, and the seeds to run each with. It
+is checked whole when it is read, and what could fail only later (MNIST, --mb-size, a GPU,
+TensorBoard) before any run starts: a study never trains for hours and then refuses.
 """
 
 import argparse
@@ -37,14 +18,13 @@ from ..run import flags as train_flags
 from ..run.flags import seeds_text, settings_from_args, train_parser
 from .folder import StudyRun
 
-TOP_KEYS = {"out_dir", "data_dir", "seeds", "evaluate_samples", "flags", "configurations",
-            "classifier_cache", "ensembles"}
-# What each top-level key must hold, in words for the message that refuses it.
+# Each top-level key, and what it must hold, in words for the message that refuses it.
 TOP_TYPES = {"out_dir": (str, "text in quotes"), "data_dir": (str, "text in quotes"),
              "classifier_cache": (str, "text in quotes"), "seeds": (list, "a list"),
              "evaluate_samples": (int, "an integer"), "flags": (dict, "a table ([flags])"),
              "ensembles": (bool, "true or false"),
              "configurations": (dict, "tables ([configurations.NAME])")}
+TOP_KEYS = set(TOP_TYPES)
 # Flags a study may not set per run: the study chooses them.
 RESERVED = {"out-dir", "data-dir", "seed", "seeds", "resume", "auto-resume", "quiet",
             "classifier-cache", "overwrite"}
@@ -79,9 +59,8 @@ class Study:
 
 
 def load_study(path, data_dir=None):
-    """Read and check a study file: its keys, their types, the configurations' names, and
-    every run's flags, which pass the train command's own checks. data_dir, when given,
-    overrides the file's."""
+    """Read and check a study file: its keys and their types, the configurations' names, every
+    run's flags (by the train command's own checks). data_dir, when given, wins."""
     data = _read_toml(path)
     unknown = sorted(set(data) - TOP_KEYS)
     if unknown:
@@ -100,7 +79,7 @@ def load_study(path, data_dir=None):
     study = Study(path, out_dir, data_dir or data.get("data_dir", "data"),
                   _evaluate_samples(data.get("evaluate_samples", 10000), path),
                   data.get("classifier_cache"), [])
-    study.ensembles = data.get("ensembles")  # None: on CUDA (ensembles.py)
+    study.ensembles = data.get("ensembles")  # None: on CUDA (stacked_runs.py)
     shared = _flags(data.get("flags", {}), "[flags]", path)
     folders = {}  # each configuration's folder name as a case-insensitive file system sees it
     for name, table in configurations.items():
@@ -160,7 +139,7 @@ def _int(value, what, path):
 def _evaluate_samples(value, path):
     """evaluate_samples, within evaluate's own bounds for --samples."""
     try:
-        return train_flags.samples_type()(str(_int(value, "evaluate_samples", path)))
+        return train_flags.samples_type(str(_int(value, "evaluate_samples", path)))
     except argparse.ArgumentTypeError as e:
         raise _error(path, f"evaluate_samples {e}") from None
 
@@ -245,13 +224,12 @@ def _check_flags(run, path):
 
 
 def check_before_running(study):
-    """What would fail only once a run has started, found before any starts: MNIST itself,
-    --mb-size larger than its training split, --device cuda without a GPU, --tensorboard
-    without its package."""
+    """What would fail only once a run has started, found before any starts: MNIST, --mb-size
+    over its training split, --device cuda without a GPU, --tensorboard without its package."""
     import torch
 
     from ..data import read_data_sets
-    from ..files.mnist import MNISTError
+    from ..io.mnist import MNISTError
     from ..run.board import tensorboard_missing
 
     try:

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from ..files.atomic import save_atomic, save_text
-from ..files.tables import DamagedFile, read_table, table_text, write_table
+from ..io.atomic import save_atomic, save_text
+from ..io.csv_tables import DamagedFile, read_table, table_text, write_table
 from ..run.monitor import read_quality
 from .folder import flag_argv
 from .plan import StudyError
@@ -22,8 +22,7 @@ METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
 LABELS = {"parzen_ll": "Parzen log-likelihood (nats)", "classes_covered": "digits >= 1%",
           "kl_uniform": "KL to uniform (nats)", "classifier_score": "classifier score",
           "frechet_distance": "Frechet distance", "train_seconds": "training time (s)"}
-# The best generator's figures (best.pt, evaluated beside the last checkpoint); empty for a
-# run that kept none.
+# The best generator's figures (best.pt, evaluated beside the last); empty where none was kept.
 BEST = ("best_iteration", *(f"best_{m}" for m in METRICS))
 # parzen_sigma: the Parzen window's width, chosen on validation images (evaluate).
 COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se", "parzen_sigma",
@@ -31,12 +30,12 @@ COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se"
 
 
 def results(study, log=print):
-    """One dict per run evaluated for exactly its flags, in the study's order. An evaluation
-    the study cannot use is named (log) and its run left out; a damaged quality.csv raises
-    DamagedFile, naming it, before anything is written."""
+    """One dict per run evaluated for exactly its flags, in the study's order; an evaluation the
+    study cannot use is named (log), its run left out; a damaged quality.csv raises
+    DamagedFile before anything is written."""
     rows = []
     for run in study.runs:
-        if not run.matches():  # not trained with the study file's flags, or not at all
+        if run.mismatch() is not None:  # not trained with the study file's flags, or at all
             continue
         ev, problem = run.read_evaluation()
         if problem:
@@ -292,11 +291,10 @@ def plot_curves(rows, configurations, path, real=None, baseline="post"):
 
 
 def collect(study, log=print):
-    """Write results.csv, summary.csv, summary.md, metrics.png and, when some run has
-    quality.csv rows, curves.png into the study's folder; returns their paths. Every file is
-    read before any is written, and each is replaced whole (save_atomic). StudyError, with
-    nothing written, when no run is evaluated; a line (log) when the table loses runs it had,
-    or curves.png goes."""
+    """Write results.csv, summary.csv, summary.md, metrics.png and, when a run has quality.csv
+    rows, curves.png into the study's folder; returns their paths. Every file is read before
+    any is written, each replaced whole. StudyError, with nothing written, when no run is
+    evaluated; a line (log) when the table loses runs it had, or curves.png goes."""
     rows = results(study, log)
     if not rows:
         raise StudyError(f"nothing to collect: none of the {len(study.runs)} runs in "

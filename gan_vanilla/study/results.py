@@ -9,7 +9,7 @@ import math
 import os
 from functools import cached_property
 
-from ..files.tables import OPTIONAL, DamagedFile, read_table
+from ..io.csv_tables import OPTIONAL, DamagedFile, read_table
 from ..run.monitor import read_quality
 from .report import BEST, METRICS
 

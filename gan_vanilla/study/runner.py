@@ -1,13 +1,6 @@
-"""Running a study: every run that is not done, trained and evaluated, each command a
-process of its own; one study at a time in a folder, and a signal passed on to the runs.
-
-Every run is two commands, train and evaluate, each a process of its own, so that a run is
-exactly what a user would type and a crash or Ctrl-C loses only the iterations since the last
-checkpoint. A run whose evaluation was written for exactly its flags is done; a run with a
-checkpoint goes on from it (--auto-resume); a run whose folder holds a run with other flags
-is moved aside, whole, and trained anew. A line of --list runs all this for some of the runs
-(--only CONFIG --seeds LIST), so that it does what the whole study would do for them.
-"""
+"""Running a study (docs/studies.md): every run that is not done, trained and evaluated, each
+command a process of its own (what a user would type: a crash or Ctrl-C loses only the
+iterations since the last checkpoint); one study at a time in a folder; a signal passed on."""
 
 import contextlib
 import fcntl
@@ -19,8 +12,9 @@ import threading
 import time
 
 from ..run.stop import handling
-from .ensembles import Ensemble, ensembles_on, plan
+from .folder import move_aside
 from .plan import StudyError, last_line
+from .stacked_runs import Ensemble, ensembles_on, plan
 
 LOCK = "study.lock"  # in the study's folder: held while a study runs or collects there
 
@@ -35,11 +29,9 @@ class StudyStopped(Exception):
 
 @contextlib.contextmanager
 def lock(out_dir, shared=False):
-    """Hold the study folder's lock: one study at a time runs or collects there, since both
-    write results.csv. The lock file holds the holder's process id, for the message of the
-    one refused; the lock itself goes with the process, however it ends. shared: the lines of
-    --list (--only), which run side by side, each its own runs, and never beside a whole
-    study or a --collect."""
+    """Hold the study folder's lock: one study at a time runs or collects there (both write
+    results.csv); the file names the holder's process for the one refused. shared: the lines
+    of --list (--only), side by side, never beside a whole study or a --collect."""
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, LOCK), "a+") as f:
         try:
@@ -63,10 +55,9 @@ def lock(out_dir, shared=False):
 
 
 class Children:
-    """The runs' processes. Each starts in a process group of its own, so that the terminal's
-    Ctrl-C reaches the study alone, and the study passes every signal on, once: a run then
-    stops as a train command does, at its next iteration with a checkpoint (a second signal
-    stops it at once)."""
+    """The runs' processes, each in a process group of its own, so that the terminal's Ctrl-C
+    reaches the study alone, which passes every signal on, once: a run stops as a train
+    command does (a second signal stops it at once)."""
 
     def __init__(self):
         self.lock = threading.RLock()  # a signal's handler may run while it is held
@@ -102,18 +93,10 @@ class Children:
                     process.send_signal(passed)
 
 
-def passing_signals_to(children):
-    """While the study runs, Ctrl-C, SIGTERM and a hangup stop it through its runs."""
-    return handling((signal.SIGINT, signal.SIGTERM, signal.SIGHUP),
-                    lambda signum, frame: children.stop(signum))
-
-
 def run_study(study, jobs=1, log=print, ensembles=None):
-    """Train and evaluate every run that is not done, `jobs` at a time; returns the number of
-    runs that failed. ensembles: train a configuration's runs as one ensemble process
-    (ensembles.py; None: the study file's choice, else on CUDA). A signal (Ctrl-C, SIGTERM)
-    stops every running run at its next iteration (each writes a checkpoint) and raises
-    Stopped once they have; the same command continues."""
+    """Train and evaluate every run not done, `jobs` at a time; returns how many failed.
+    ensembles: a configuration's runs as one process (None: the study file's choice, else on
+    CUDA). A signal stops every run at its next iteration, with a checkpoint: StudyStopped."""
     import concurrent.futures
 
     todo, work = work_of(study, ensembles, log)
@@ -138,7 +121,10 @@ def run_study(study, jobs=1, log=print, ensembles=None):
                     for run in runs]
 
     failed = 0
-    with passing_signals_to(children), concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+    # While the study runs, Ctrl-C, SIGTERM and a hangup stop it through its runs.
+    stopping = handling((signal.SIGINT, signal.SIGTERM, signal.SIGHUP),
+                        lambda signum, frame: children.stop(signum))
+    with stopping, concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         futures = [pool.submit(one, item) for item in work]
         for future in concurrent.futures.as_completed(futures):
             for run, outcome in future.result():
@@ -153,7 +139,7 @@ def run_study(study, jobs=1, log=print, ensembles=None):
 def work_of(study, ensembles=None, log=None):
     """(the runs not done, the work they make: each a run or an Ensemble), as the study does
     it from the folders as they are; log: says why an evaluation is owed again."""
-    todo = [run for run in study.runs if not run.matches() or run.evaluations_owed(log)]
+    todo = [run for run in study.runs if run.mismatch() is not None or run.evaluations_owed(log)]
     return todo, plan(todo, ensembles_on(study, study.ensembles if ensembles is None else
                                          ensembles))
 
@@ -165,7 +151,7 @@ def _train_and_evaluate(run, children, env, log):
         return "skipped"
     why = run.why_anew()
     if why:
-        log(f"{run.name}: {why}; moved the old run to {run.move_aside()}, training anew")
+        log(f"{run.name}: {why}; moved the old run to {move_aside(run.dir)}, training anew")
     os.makedirs(run.dir, exist_ok=True)
     resume = os.path.exists(run.checkpoint)
     seconds = run.recorded().get("train_seconds", 0.0) if resume else 0.0
@@ -185,9 +171,8 @@ def _train_and_evaluate(run, children, env, log):
 
 
 def _train_and_evaluate_ensemble(ensemble, children, env, log):
-    """An ensemble's runs: folders that hold other runs moved aside, trained (or resumed) by
-    one train command, then each evaluated. Each run's record takes its share of the
-    training time (the ensemble's over its K members). Returns [(run, what became of it)]."""
+    """An ensemble's runs, as _train_and_evaluate's, trained by one train command; each run's
+    record takes its share of the training time. Returns [(run, what became of it)]."""
     runs = ensemble.runs
     if children.signum is not None:
         return [(run, "skipped") for run in runs]
@@ -196,7 +181,7 @@ def _train_and_evaluate_ensemble(ensemble, children, env, log):
     for run in runs:
         why = run.why_anew()
         if why:
-            log(f"{run.name}: {why}; moved the old run to {run.move_aside()}, training anew")
+            log(f"{run.name}: {why}; moved the old run to {move_aside(run.dir)}, training anew")
         os.makedirs(run.dir, exist_ok=True)
         shares[run] = run.recorded().get("train_seconds", 0.0) if resume else 0.0
         run.write_record(shares[run])
@@ -229,11 +214,9 @@ def _evaluate(run, children, env, seconds):
     return f"done in {seconds:.0f} s of training"
 
 
-_MAIN = {
-    "train": "import sys; from gan_vanilla.cli.train import main; sys.exit(main(sys.argv[1:]))",
-    "evaluate": "import sys; from gan_vanilla.cli.evaluate import main; "
-                "sys.exit(main(sys.argv[1:]))",
-}
+# Each command's main, run as `python -c`: the package the study runs in.
+_MAIN = {command: f"import sys; from gan_vanilla.cli.{command}_command import main; "
+                  "sys.exit(main(sys.argv[1:]))" for command in ("train", "evaluate")}
 
 
 def _count(n, noun):

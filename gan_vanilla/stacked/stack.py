@@ -1,50 +1,52 @@
-"""Each member's own random streams, so that member k of `--seeds` is the run `--seed k`.
+"""The set-up of K runs stacked, each with its own random streams, so that member k of
+`--seeds` is the run `--seed k`: the eight tensors drawn by the post's set-up after its
+torch.manual_seed(seed); for its z, a generator that goes on from there, as a single run's z
+follow its tensors in the global stream (on CUDA, a CUDA generator seeded as
+torch.manual_seed seeds CUDA's); for its batches, a DataSet generator of its seed (data.py)."""
 
-A single run seeds torch's global generator once: it draws the eight tensors (on the CPU),
-then every z (on the run's device); its batches come from a generator of mnist.train's own
-(data.py), seeded with the same seed. An ensemble gives every member the same three streams
-of its own: the eight tensors drawn right after torch.manual_seed(seed), a generator that
-goes on from where that left off (on the CPU; on CUDA a CUDA generator seeded as
-torch.manual_seed seeds CUDA's) for its z, and a DataSet generator for its batches.
-"""
+import dataclasses
 
 import torch
 
 from ..data import DataSet
-from ..model import init_params
 from .loss import member_bce
+from .slices import stacked_of
+
+
+def stacked_setup(setup, settings, train, device, seeds):
+    """The post's set-up (`setup`, train.py) of one run per seed, stacked: the eight tensors,
+    weights (K, in, out) and biases (K, 1, out), the labels (K, mb_size, 1), each member's own
+    z and mean loss. Returns (the set-up, the Stack: streams and batches)."""
+    stack = Stack(seeds, train, device)
+    gan = setup(settings, train, device, params=stack.draw(setup, settings, train))
+    K = len(stack.seeds)
+    return dataclasses.replace(gan, ones_label=gan.ones_label.repeat(K, 1, 1),
+                               zeros_label=gan.zeros_label.repeat(K, 1, 1),
+                               randn=stack.randn, bce=member_bce), stack
 
 
 class Stack:
-    """K members' streams, and their loss. `init_params` draws the stacked tensors; `randn`
-    each member's noise, stacked; `train` serves each member's batches, stacked
-    (StackedDataSet); `bce` is each member's own mean loss (loss.py)."""
-
-    bce = staticmethod(member_bce)
+    """K members' streams and batches. `draw` the stacked tensors; `randn` each member's
+    noise, stacked; `train` serves each member's batches, stacked (StackedDataSet)."""
 
     def __init__(self, seeds, train, device):
         self.seeds, self.device = list(seeds), device
         self.cpu = [torch.Generator() for _ in self.seeds]  # the weights' stream
-        # Every z: on the CPU the same stream, going on from the weights' draws; on CUDA a
-        # CUDA generator seeded as torch.manual_seed seeds CUDA's own.
         self.noise = (self.cpu if device.type == "cpu" else
                       [torch.Generator(device).manual_seed(s) for s in self.seeds])
         self.train = StackedDataSet(train, self.seeds)
 
-    def init_params(self, Z_dim, h_dim, X_dim):
-        """The eight tensors of every member, each drawn as `--seed s` draws them, stacked:
-        weights (K, in, out), biases (K, 1, out); leaves on the device that need gradients."""
+    def draw(self, setup, settings, train):
+        """The eight tensors of every member, each drawn by the post's set-up as `--seed s`
+        draws them (on the CPU), stacked (slices.py), as leaves on the device."""
         members = []
         for g, s in zip(self.cpu, self.seeds, strict=True):
             with torch.random.fork_rng(devices=[]):  # the caller's global stream is kept
-                torch.manual_seed(s)
-                members.append(init_params(Z_dim, h_dim, X_dim))
+                one = setup(dataclasses.replace(settings, seed=s), train, torch.device("cpu"))
+                members.append(one.params)
                 g.set_state(torch.get_rng_state())
-        # A bias (out,) becomes (1, out), so that (K, 1, out) broadcasts over each member's rows.
-        stacked = {name: torch.stack([m[name].detach().reshape(1, -1) if m[name].dim() == 1
-                                      else m[name].detach() for m in members])
-                   for name in members[0]}
-        return {name: t.to(self.device).requires_grad_() for name, t in stacked.items()}
+        return {name: stacked_of(name, [m[name].detach() for m in members]).to(self.device)
+                .requires_grad_() for name in members[0]}
 
     def randn(self, *size):
         """Each member's torch.randn(*size) from its own stream: (K, *size)."""
@@ -63,17 +65,10 @@ class Stack:
 
 
 class StackedDataSet(DataSet):
-    """Every member's mnist.train at once: `next_batch` (data.DataSet's) returns
-    (K, mb_size, 784).
-
-    Each member shuffles with its own generator, as its single run's DataSet does, but the
-    members share one position: they take batches of one size from splits of one size, so
-    every member's epoch ends at the same iteration. `perm` holds each member's order as a
-    row, (K, N): a batch is one slice of it and one gather from the images they share.
-
-    Members brought to one iteration apart, with different --mb-size (each resumed alone),
-    stand at different places in their epochs: those (`apart`) take each its own batch, as
-    its single run does, and the batches are stacked."""
+    """Every member's mnist.train at once: `next_batch` (DataSet's) returns (K, mb_size, 784).
+    Each member shuffles with its own generator, but they share one position: `perm` holds
+    each member's order as a row, (K, N). Members brought to one iteration apart with other
+    --mb-size stand apart in their epochs (`apart`): each takes its own batch."""
 
     def __init__(self, train, seeds):
         self.images, self.labels = train.images, train.labels

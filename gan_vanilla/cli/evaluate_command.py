@@ -5,7 +5,7 @@ import os
 import sys
 
 from ..data import read_data_sets
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
 from .common import UserError, check_output, command, wrote
@@ -20,19 +20,17 @@ def _classifier_parser_flags(parser):
 
 
 def evaluate_parser():
-    parser = flags.parser(
-        prog="gan-vanilla-evaluate",
-        description="Measure a generator's samples: the GAN paper's Parzen log-likelihood "
-        "and the project's classifier-based numbers.",
-    )
+    parser = flags.parser(prog="gan-vanilla-evaluate",
+                          description="Measure a generator's samples: the GAN paper's Parzen "
+                          "log-likelihood and the project's classifier-based numbers.")
     parser.add_argument("--checkpoint", help="a checkpoint written by training, or its best.pt")
     parser.add_argument("--real", action="store_true",
                         help="evaluate real training images instead: the reference row")
     _classifier_parser_flags(parser)
-    parser.add_argument("--samples", type=flags.samples_type(), default=10000,
+    parser.add_argument("--samples", type=flags.samples_type, default=10000,
                         help=f"how many samples, 2 to {flags.SAMPLES_MAX} (default: %(default)s, "
                         "the paper's)")
-    parser.add_argument("--seed", type=flags.seed_type(), default=0,
+    parser.add_argument("--seed", type=flags.seed_type, default=0,
                         help="seeds the noise, 0 to 2^63-1 (default: 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--png", metavar="PATH", default=None,
@@ -68,7 +66,7 @@ def _print_table(title, r, accuracy):
 
 @command("gan-vanilla-evaluate")
 def main(argv=None):
-    from ..measure.evaluate import evaluate, generator_samples, real_samples, write_report_png
+    from ..measure.evaluation import evaluate, generator_samples, real_samples, write_report_png
 
     parser = evaluate_parser()
     args = parser.parse_args(argv)
@@ -96,10 +94,9 @@ def main(argv=None):
         title = (f"{args.checkpoint} (iteration {checkpoint['iteration']}), "
                  f"{args.samples} samples, seed {args.seed}")
     results, logits = evaluate(samples, mnist, classifier)
-    results["classifier_test_accuracy"] = accuracy
-    results["source"] = "real" if args.real else args.checkpoint
-    results["iteration"] = None if args.real else checkpoint["iteration"]
-    results["seed"] = args.seed
+    results.update(classifier_test_accuracy=accuracy, source="real" if args.real else
+                   args.checkpoint, iteration=None if args.real else checkpoint["iteration"],
+                   seed=args.seed)
     _print_table(title, results, accuracy)
     write_report_png(samples, logits, png)
     if args.json:
@@ -111,10 +108,8 @@ def main(argv=None):
 
 @command("gan-vanilla-train-classifier")
 def train_classifier_main(argv=None):
-    parser = flags.parser(
-        prog="gan-vanilla-train-classifier",
-        description="Train and cache the MNIST classifier that evaluate uses.",
-    )
+    parser = flags.parser(prog="gan-vanilla-train-classifier",
+                          description="Train and cache the MNIST classifier that evaluate uses.")
     _classifier_parser_flags(parser)
     args = parser.parse_args(argv)
     mnist = read_data_sets(args.data_dir, download=True)

@@ -1,11 +1,7 @@
 """An ensemble's member as a run of its own: its slice of the stacked tensors and of Adam's
-state, in a single run's shapes, and back.
-
-Member k's weight is Wzh[k], (Z_dim, h_dim), as the single run's; its bias bzh[k] is
-(1, h_dim), kept so that it broadcasts over the member's rows, and a single run's (h_dim,).
-A member's checkpoint holds the single run's shapes, so `sample`, `evaluate` and `--resume`
-read it as any run's; an ensemble resumed from its members' checkpoints stacks them again.
-"""
+state, in a single run's shapes (Wzh[k] is (Z_dim, h_dim); bzh[k], (1, h_dim) to broadcast
+over the member's rows, is a single run's (h_dim,)), and back. So `sample`, `evaluate` and
+`--resume` read a member's checkpoint as any run's."""
 
 import torch
 
@@ -15,8 +11,7 @@ BIASES = ("bzh", "bhx", "bxh", "bhy")
 
 
 def member_of(name, stacked, k):
-    """Member k's tensor `name` in a single run's shape (a view); k = () is a single run,
-    the tensor itself."""
+    """Member k's tensor `name` in a single run's shape (a view); k = (): a single run's."""
     if k == ():
         return stacked
     return stacked[k].reshape(-1) if name in BIASES else stacked[k]
@@ -60,10 +55,9 @@ def stacked_solver_state(state_dicts, names):
 
 
 def stacked_checkpoint(states):
-    """The members' checkpoints as one state for restore_state (run/checkpoint.py). They stand
-    at one iteration; their grid counters may differ (a member that went on alone with
-    another --sample-every): the first member's is the loop's, and each member numbers its
-    grids from its own (run/session.py, Member.grid_offset)."""
+    """The members' checkpoints, at one iteration, as one state for restore_state. Their grid
+    counters may differ (a member went on alone with another --sample-every): the first's is
+    the loop's, and each numbers its grids from its own (session.py, Member.grid_offset)."""
     found = sorted({s["iteration"] for s in states})
     if len(found) > 1:
         raise ValueError(f"the members' checkpoints are at different iterations "

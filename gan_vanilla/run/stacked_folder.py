@@ -5,7 +5,7 @@ import json
 import os
 import shlex
 
-from ..files.atomic import write_json
+from ..io.atomic import write_json
 from ..settings import Settings
 from .checkpoint import CheckpointError, load_checkpoint
 from .flags import seeds_problem, seeds_text, typed_form
@@ -55,8 +55,7 @@ def _problem(data):
 
 
 def same_seeds(a, b):
-    """Whether two lists name the same members: the order of --seeds is only the order of
-    the stack."""
+    """Whether two lists name the same members (--seeds' order is only the stack's)."""
     return sorted(a) == sorted(b)
 
 
@@ -76,9 +75,9 @@ def member_of(folder):
 
 
 def load_members(out_dir, seeds):
-    """Every member's checkpoint, in the order of `seeds`; CheckpointError, in one line, when
-    one is missing or damaged, when one belongs to another run than its seed of this ensemble,
-    or when they stand at different iterations, each with the commands that put it right."""
+    """Every member's checkpoint, in the order of `seeds`; CheckpointError, with the commands
+    that put it right, when one is missing or damaged or another run's than its seed of this
+    ensemble, or when they stand at different iterations."""
     states = [load_checkpoint(os.path.join(member_dir(out_dir, s), "checkpoint.pt"))
               for s in seeds]
     for seed, state in zip(seeds, states, strict=True):
@@ -104,9 +103,8 @@ def load_members(out_dir, seeds):
 
 def _another_run(folder, seed, state):
     """Why a member's folder holds another run than seed `seed` of its ensemble, or None: its
-    checkpoint is of another seed (a run trained into the folder), or its config.json, which
-    describes the checkpoint beside it, does not (a run started there and stopped before its
-    first checkpoint). A config.json that is missing or cannot be read says nothing."""
+    checkpoint is of another seed, or its config.json (unreadable: it says nothing) of another
+    run, started there and stopped before its first checkpoint."""
     found = state["settings"].get("seed")
     if found != seed:
         return f"its checkpoint.pt is a run of seed {found}"
@@ -128,9 +126,8 @@ def _another_run(folder, seed, state):
 
 
 def _retrain(out_dir, seed, why, other):
-    """What to do with a member's folder that holds another run: move it out of the
-    ensemble's folder, and train the member's seed again to the iteration and with the
-    settings of another member (`other`'s checkpoint), into the member's folder."""
+    """What to do with a member's folder that holds another run: move it away, and train the
+    seed again to the iteration and with the settings of another member (`other`)."""
     folder = member_dir(out_dir, seed)
     n = 1
     while os.path.lexists(f"{os.path.normpath(out_dir)}.seed-{seed}.old-{n}"):

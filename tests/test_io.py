@@ -1,18 +1,18 @@
-"""Atomic writes (files/atomic.py): a write that fails leaves no `.part` file and the old file as
+"""Atomic writes (io/atomic.py): a write that fails leaves no `.part` file and the old file as
 it was, and a failure that is no write is not said to be one. The one table reader and writer
-(files/tables.py): values checked by their kind, a log's rows each of its own iteration."""
+(io/csv_tables.py): values checked by their kind, a log's rows each of its own iteration."""
 
 import pytest
 import torch
 
-from gan_vanilla.cli.sample import main as sample_main
+from gan_vanilla.cli.sample_command import main as sample_main
 
 from .conftest import one_clear_line
 
 
 def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
     from gan_vanilla.grid import GridWriter
-    from gan_vanilla.measure.evaluate import write_report_png
+    from gan_vanilla.measure.evaluation import write_report_png
     from gan_vanilla.run.config import write_config
     from gan_vanilla.run.losslog import LossLog
     from gan_vanilla.run.plots import plot_losses, write_gif
@@ -44,7 +44,7 @@ def test_no_part_file_is_left_by_a_failed_write(finished_run, tmp_path, capsys):
 
 
 def test_the_one_table_reader_checks_each_value_by_its_kind(tmp_path):
-    from gan_vanilla.files.tables import OPTIONAL, DamagedFile, read_table, write_table
+    from gan_vanilla.io.csv_tables import OPTIONAL, DamagedFile, read_table, write_table
 
     path = tmp_path / "t.csv"
     columns = ("name", "seed", "score", "seconds")
@@ -67,7 +67,7 @@ def test_the_one_table_reader_checks_each_value_by_its_kind(tmp_path):
 def test_a_log_never_holds_an_iteration_twice(tmp_path):
     """append_row is where every log's rows are added (losses.csv, quality.csv): a row of an
     iteration the log already holds is not written again."""
-    from gan_vanilla.files.tables import append_row, write_table
+    from gan_vanilla.io.csv_tables import append_row, write_table
 
     path = tmp_path / "quality.csv"
     write_table(path, [("iteration", "x")])

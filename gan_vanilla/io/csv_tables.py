@@ -1,7 +1,6 @@
-"""The one reader and writer of the project's tables: CSV files with a header line, written
-whole and atomically (`write_table`) or a row at a time as a run goes (`append_row`), and read
-back checked (`read_table`): a damaged or foreign file is named, with its first bad line,
-instead of surfacing later as a wrong number or a traceback."""
+"""The one reader and writer of the project's tables, CSV files with a header line: written
+whole and atomically (`write_table`) or a row at a time (`append_row`), and read back checked
+(`read_table`): a damaged or foreign file is named, with its first bad line."""
 
 import csv
 import io
@@ -29,10 +28,9 @@ def write_table(path, rows):
 
 
 def append_row(path, row):
-    """One more row at the end of a table (a run's log, as it goes), whose rows go up in their
-    first value, the iteration: a row of an iteration the table already holds is not written
-    again (an ensemble whose members measured apart owes one of them a measurement the other
-    made). Returns whether it wrote the row."""
+    """One more row at the end of a run's log, whose rows go up in their first value, the
+    iteration: one the table already holds is not written again (an ensemble's member may have
+    measured alone what the others owe). Returns whether it wrote the row."""
     last = _last_first_value(path)
     if last is not None and int(row[0]) <= last:
         return False
@@ -58,11 +56,9 @@ def _last_first_value(path, tail=4096):
 
 def read_table(path, columns, what, row_is, kinds=None, exact=True):
     """The data rows of a table, each a dict {column: its text}, checked: the first line is
-    `columns` (exactly; or, not `exact`, holds them among others), and each row holds a value
-    of its column's kind for each of them (kinds: {column: int, float, str or OPTIONAL};
-    float where not named). DamagedFile otherwise, naming the file and the first bad line:
-    `what` says what the file should be ("a gan-vanilla loss log"), `row_is` what a row
-    should hold ("an iteration and four numbers")."""
+    `columns` (exactly; or, not `exact`, among others), and each row holds a value of each
+    column's kind (kinds: {column: int, float, str or OPTIONAL}; float where not named); else
+    DamagedFile: the file "is not {what}", or its first bad line "is not {row_is}"."""
     kinds = kinds or {}
     try:
         with open(path, newline="", encoding="utf-8") as f:
@@ -101,3 +97,11 @@ def _check(text, kind):
 def columns_of(rows, columns):
     """Checked rows (read_table) as a dict of columns of floats."""
     return {name: [float(row[name]) for row in rows] for name in columns}
+
+
+def read_log(path, columns, what, row_is, as_text=False):
+    """A run's log (losses.csv, quality.csv: an iteration, then numbers) read and checked as
+    read_table does: a dict of columns of floats, or (as_text) each row as a list of its text,
+    as a resumed run writes them back."""
+    rows = read_table(path, columns, what, row_is, {columns[0]: int})
+    return [[row[c] for c in columns] for row in rows] if as_text else columns_of(rows, columns)

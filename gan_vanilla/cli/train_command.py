@@ -10,17 +10,19 @@ import tempfile
 import torch
 
 from ..data import read_data_sets
-from ..files.mnist import MNISTError
+from ..io.mnist import MNISTError
 from ..run import flags
 from ..run.checkpoint import load_checkpoint
 from ..run.device import denormals_flushed, resolve_device
-from ..run.ensemble_folder import is_ensemble, member_dir, read_seeds, same_seeds, write_seeds
 from ..run.flags import seeds_text
 from ..run.losslog import Diverged
 from ..run.session import Interrupted
+from ..run.stacked_folder import is_ensemble, member_dir, read_seeds, same_seeds, write_seeds
 from ..run.stop import StopOnSignal
 from .common import UserError, command, error
 from .start import check_folders, what_to_train
+
+PROG = "gan-vanilla-train"
 
 
 def prepare_out_dir(path):
@@ -34,9 +36,6 @@ def prepare_out_dir(path):
                         f"{e.strerror or e}") from None
 
 
-# --- Training --------------------------------------------------------------------------------
-
-
 def check_before_training(settings):
     """What would fail only once training began, found now: TensorBoard's package, the
     device, MNIST, a minibatch larger than its training split. Returns (device, mnist)."""
@@ -48,10 +47,8 @@ def check_before_training(settings):
     device = resolve_device(settings.device)
     mnist = read_data_sets(settings.data_dir, seed=settings.seed)
     if settings.mb_size > mnist.train.num_examples:
-        raise UserError(
-            f"--mb-size {settings.mb_size} is larger than the "
-            f"{mnist.train.num_examples} training images"
-        )
+        raise UserError(f"--mb-size {settings.mb_size} is larger than the "
+                        f"{mnist.train.num_examples} training images")
     return device, mnist
 
 
@@ -107,11 +104,8 @@ def _is_out_of_memory(error):
 
 def _resume_command(start):
     """The command that continues the run; an ensemble's resumes its folder."""
-    prog = sys.argv[0]
-    if os.path.basename(prog) == "train.py":
-        prog = f"python {shlex.quote(prog)}"
-    else:
-        prog = "gan-vanilla-train"
+    prog = (f"python {shlex.quote(sys.argv[0])}" if os.path.basename(sys.argv[0]) == "train.py"
+            else PROG)
     iterations = start.settings.iterations
     if start.seeds is not None:
         return (f"{prog} --seeds {seeds_text(start.seeds)} --resume "
@@ -125,9 +119,6 @@ def _kept(checkpoint_path):
     return "no checkpoint had been written yet"
 
 
-PROG = "gan-vanilla-train"
-
-
 @command(PROG)
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
@@ -138,17 +129,15 @@ def main(argv=None):
               f"{start.finished}; nothing to train", file=sys.stderr)
         return 0
     check_folders(start, args)
-    # Denormal floats flushed before torch starts its worker threads, which copy the setting
-    # as they start: every thread then treats them alike, so the thread count the run
-    # chooses (--threads, run/threads.py) never changes a result.
+    # Denormal floats flushed before torch starts its worker threads, which copy the setting:
+    # every thread treats them alike, so the thread count never changes a result.
     with denormals_flushed():
         return train_from_the_terminal(start, args, argv)
 
 
 def train_from_the_terminal(start, args, argv):
-    """The checks that need MNIST and the device, the folders made, then the training, with
-    what only a training run can end with: a stop on request, a second Ctrl-C, a NaN, or
-    running out of memory, each told in one line with the checkpoint that stays."""
+    """The checks that need MNIST and the device, the folders, then the training; a stop on
+    request, a second Ctrl-C, a NaN or running out of memory told in one line each."""
     checkpoint_path = start.checkpoint_path()
     started, before = False, None  # whether training began; the checkpoint it found
     try:

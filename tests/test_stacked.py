@@ -7,12 +7,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_vanilla.ensemble.loss import member_bce
 from gan_vanilla.model import PARAM_NAMES
 from gan_vanilla.run.checkpoint import load_checkpoint
 from gan_vanilla.run.flags import parse_seeds, seeds_text
 from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.settings import Settings
+from gan_vanilla.stacked.loss import member_bce
 from gan_vanilla.train import train
 
 from .conftest import in_memory_mnist
@@ -148,15 +148,15 @@ def test_seed_lists(text, seeds):
 
 
 def cli(mnist_dir, out, *extra):
-    from gan_vanilla.cli.train import main as train_main
+    from gan_vanilla.cli.train_command import main as train_main
 
     return train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--quiet",
                        "--quality-every", "0", "--log-every", "2", *extra])
 
 
 def test_an_ensemble_from_the_terminal(mnist_dir, tmp_path, capsys):
-    from gan_vanilla.cli.sample import main as sample_main
-    from gan_vanilla.cli.train import main as train_main
+    from gan_vanilla.cli.sample_command import main as sample_main
+    from gan_vanilla.cli.train_command import main as train_main
 
     out = tmp_path / "ens"
     assert cli(mnist_dir, out, "--iterations", "3", "--seeds", "0-2") == 0
@@ -182,7 +182,7 @@ def test_an_ensemble_from_the_terminal(mnist_dir, tmp_path, capsys):
 
 
 def test_an_interrupted_ensemble_says_how_to_resume(mnist_dir, tmp_path, capsys, monkeypatch):
-    from gan_vanilla.cli.train import main as train_main
+    from gan_vanilla.cli.train_command import main as train_main
 
     class Stopped:  # asked to stop from the first iteration on, as by SIGTERM
         requested, signum = True, 15
@@ -194,7 +194,7 @@ def test_an_interrupted_ensemble_says_how_to_resume(mnist_dir, tmp_path, capsys,
             return False
 
     # (the real StopOnSignal is tested with signals in test_stop.py)
-    monkeypatch.setattr("gan_vanilla.cli.train.StopOnSignal", lambda: Stopped())
+    monkeypatch.setattr("gan_vanilla.cli.train_command.StopOnSignal", lambda: Stopped())
     out = tmp_path / "ens"
     assert cli(mnist_dir, out, "--iterations", "9", "--seeds", "3,5") == 128 + 15
     err = capsys.readouterr().err

@@ -1,12 +1,10 @@
-"""MNIST's four files on disk: found, unpacked, checked and parsed, with one clear message
-when they are missing, truncated or corrupt. data.py gives them the post's (TensorFlow's)
-semantics.
-
-The IDX format is a header and raw bytes, so the files are read here (numpy) once checked;
-torchvision, whose import costs over a second of CPU, is imported only to download them.
-"""
+"""MNIST's four files on disk: found, unpacked, checked and read (numpy: an IDX file is a
+header and raw bytes), with one clear message when they are missing, truncated or corrupt;
+torchvision, whose import costs over a second of CPU, only downloads them. data.py gives
+them the post's (TensorFlow's) semantics."""
 
 import contextlib
+import functools
 import gzip
 import math
 import os
@@ -16,12 +14,10 @@ import struct
 import numpy as np
 import torch
 
-FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
+from .atomic import save_atomic
+
+FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+         "t10k-labels-idx1-ubyte")
 
 
 class MNISTError(Exception):
@@ -30,11 +26,8 @@ class MNISTError(Exception):
 
 def load_mnist(data_dir, download=True):
     """((train images, labels), (test images, labels)) from `data_dir/MNIST/raw`, downloaded
-    when missing: images (N, 28, 28) uint8, labels (N,) in 0-9.
-
-    Raises MNISTError, with a message for the user, when the files are missing and cannot
-    be downloaded, or are truncated or corrupt.
-    """
+    when missing: images (N, 28, 28) uint8, labels (N,) in 0-9. MNISTError, with a message for
+    the user, when they cannot be downloaded, or are truncated or corrupt."""
     raw = os.path.join(data_dir, "MNIST", "raw")
     # A failed download leaves torchvision's empty folders behind; remove those it made.
     made = [d for d in (data_dir, os.path.dirname(raw), raw) if not os.path.exists(d)]
@@ -61,10 +54,9 @@ def _load(data_dir, raw, train, download):
     images = torch.from_numpy(_read_idx(os.path.join(raw, names[0]), ndim=3))
     labels = torch.from_numpy(_read_idx(os.path.join(raw, names[1]), ndim=1)).long()
     if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
-        raise MNISTError(
-            f"MNIST files {split}-images-idx3-ubyte and {split}-labels-idx1-ubyte in {raw} "
-            f"do not match: {tuple(images.shape)} images, {tuple(labels.shape)} labels."
-        )
+        raise MNISTError(f"MNIST files {split}-images-idx3-ubyte and {split}-labels-idx1-ubyte "
+                         f"in {raw} do not match: {tuple(images.shape)} images, "
+                         f"{tuple(labels.shape)} labels.")
     if labels.numel() and not 0 <= int(labels.min()) <= int(labels.max()) <= 9:
         raise MNISTError(f"MNIST file {split}-labels-idx1-ubyte in {raw} has labels outside 0-9.")
     return images, labels
@@ -82,10 +74,9 @@ def _download(data_dir, raw, train, download):
         if not all(os.path.exists(os.path.join(raw, f)) for f in FILES):
             raise MNISTError(_missing_message(raw, e, download)) from None
         split = "train" if train else "t10k"
-        raise MNISTError(
-            f"MNIST file {split}-images-idx3-ubyte or {split}-labels-idx1-ubyte in {raw} is "
-            f"truncated or corrupt ({type(e).__name__}: {e}). Replace it with a good copy."
-        ) from None
+        raise MNISTError(f"MNIST file {split}-images-idx3-ubyte or {split}-labels-idx1-ubyte in "
+                         f"{raw} is truncated or corrupt ({type(e).__name__}: {e}). Replace it "
+                         f"with a good copy.") from None
 
 
 def _read_idx(path, ndim):
@@ -114,23 +105,18 @@ def _check_idx(path, ndim):
     expected_magic = 0x800 + ndim
     if len(header) < 4 or struct.unpack(">I", header[:4])[0] != expected_magic:
         found = f"0x{header[:4].hex()}" if len(header) >= 4 else f"{len(header)} bytes"
-        raise MNISTError(
-            f"MNIST file {name} in {os.path.dirname(path)} is truncated or corrupt: it starts "
-            f"with {found}, not the magic number 0x{expected_magic:08x}. Replace it with a "
-            f"good copy."
-        )
+        raise MNISTError(f"MNIST file {name} in {os.path.dirname(path)} is truncated or "
+                         f"corrupt: it starts with {found}, not the magic number "
+                         f"0x{expected_magic:08x}. Replace it with a good copy.")
     if len(header) < 4 + 4 * ndim:
         promised = None
     else:
         dims = struct.unpack(f">{ndim}I", header[4:])
         promised = 4 + 4 * ndim + math.prod(dims)
     if promised != size:
-        raise MNISTError(
-            f"MNIST file {name} in {os.path.dirname(path)} is truncated or corrupt: "
-            f"{size} bytes, "
-            + (f"its header promises {promised}" if promised else "shorter than its header")
-            + ". Replace it with a good copy."
-        )
+        told = f"its header promises {promised}" if promised else "shorter than its header"
+        raise MNISTError(f"MNIST file {name} in {os.path.dirname(path)} is truncated or "
+                         f"corrupt: {size} bytes, {told}. Replace it with a good copy.")
 
 
 def _missing_message(raw, error, download):
@@ -141,14 +127,10 @@ def _missing_message(raw, error, download):
     missing = [f for f in FILES if not os.path.exists(os.path.join(raw, f))]
     files = "\n".join(f"  {f}" for f in missing)
     if len(missing) < len(FILES):
-        return (
-            f"MNIST in {raw} lacks {len(missing)} of its four files and {why}.\n"
-            f"Place these in {raw} (gzipped with .gz, or not):\n{files}"
-        )
-    return (
-        f"MNIST is not in {raw} and {why}.\n"
-        f"Place these four files in {raw} (gzipped with .gz, or not):\n{files}"
-    )
+        what, these = f"MNIST in {raw} lacks {len(missing)} of its four files", "these"
+    else:
+        what, these = f"MNIST is not in {raw}", "these four files"
+    return f"{what} and {why}.\nPlace {these} in {raw} (gzipped with .gz, or not):\n{files}"
 
 
 def _gunzip_placed_files(raw):
@@ -157,12 +139,12 @@ def _gunzip_placed_files(raw):
         plain, packed = os.path.join(raw, name), os.path.join(raw, name + ".gz")
         if os.path.exists(plain) or not os.path.exists(packed):
             continue
-        tmp = plain + ".part"
         try:
-            with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            save_atomic(plain, functools.partial(_gunzip, packed))
         except (OSError, EOFError) as e:
-            if os.path.exists(tmp):
-                os.remove(tmp)
             raise MNISTError(f"{packed} is truncated or not a gzip file ({e}).") from None
-        os.replace(tmp, plain)
+
+
+def _gunzip(packed, path):
+    with gzip.open(packed, "rb") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)

@@ -7,18 +7,11 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..files.atomic import save_atomic
 from ..grid import image_format
+from ..io.atomic import save_atomic
 from ..model import make_G
+from . import metrics
 from .classifier import classify
-from .metrics import (
-    class_histogram,
-    classes_covered,
-    classifier_score,
-    frechet_against,
-    frechet_distance,
-    kl_to_uniform,
-)
 from .parzen import parzen
 
 
@@ -41,16 +34,16 @@ def evaluate(samples, mnist, classifier, parzen_validation=1000):
     ll, se, sigma, _ = parzen(samples, mnist.validation.images[:parzen_validation].cpu(),
                               mnist.test.images.cpu())
     logits, features = classify(classifier, samples)
-    _, test_features = classify(classifier, mnist.test.images.cpu())
-    histogram = class_histogram(logits)
+    test_side = metrics.frechet_against(classify(classifier, mnist.test.images.cpu())[1])
+    histogram = metrics.class_histogram(logits)
     results = {
         "parzen_ll": ll,
         "parzen_se": se,
         "parzen_sigma": sigma,
-        "classes_covered": classes_covered(histogram),
-        "kl_uniform": kl_to_uniform(histogram),
-        "classifier_score": classifier_score(logits),
-        "frechet_distance": frechet_distance(frechet_against(test_features), features),
+        "classes_covered": metrics.classes_covered(histogram),
+        "kl_uniform": metrics.kl_to_uniform(histogram),
+        "classifier_score": metrics.classifier_score(logits),
+        "frechet_distance": metrics.frechet_distance(test_side, features),
         "class_histogram": [round(float(p), 6) for p in histogram],
         "samples": samples.shape[0],
     }
@@ -60,7 +53,7 @@ def evaluate(samples, mnist, classifier, parzen_validation=1000):
 def write_report_png(samples, logits, path):
     """The class histogram beside a 10x10 grid: row k holds samples classified as k."""
     predicted = logits.argmax(1)
-    histogram = class_histogram(logits).numpy()
+    histogram = metrics.class_histogram(logits).numpy()
     tile, gap = 28, 2
     canvas = np.ones((10 * (tile + gap) - gap, 10 * (tile + gap) - gap), dtype=np.float32)
     for k in range(10):

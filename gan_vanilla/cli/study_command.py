@@ -8,10 +8,10 @@ import sys
 
 from ..run import flags as train_flags
 from ..run.flags import seeds_text
-from ..study.ensembles import Ensemble, ensembles_on
 from ..study.plan import StudyError, check_before_running, load_study
 from ..study.report import collect
 from ..study.runner import StudyStopped, lock, run_study, work_of
+from ..study.stacked_runs import Ensemble, ensembles_on
 from .common import command
 
 PROG = "gan-vanilla-study"
@@ -86,12 +86,9 @@ def main(argv=None):
 
 def _list(study, ensembles, data_dir):
     """What is left to do, for a scheduler: one line per run, or per ensemble, of the work the
-    study would do now (runner.work_of). Each line runs this study for those runs alone
-    (--only, --seeds), so it does exactly what the whole study would do for them from the
-    folders as they are when it runs: moving aside a run of other flags or an earlier
-    ensemble's ensemble.json, training (or going on), evaluating; run again, it goes on or
-    does nothing, and it never replaces a run that is done. --ensembles or --no-ensembles, as
-    chosen here, so that another machine does the same; --data-dir, where one was given."""
+    study would do now (runner.work_of), each running this study for those runs alone (--only,
+    --seeds): run again, it goes on or does nothing. --ensembles or --no-ensembles as chosen
+    here, so that another machine does the same; --data-dir where one was given."""
     _, work = work_of(study, ensembles)
     try:
         for item in work:

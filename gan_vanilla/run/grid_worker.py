@@ -1,24 +1,17 @@
-"""The loop's 4x4 grids, written off the training loop's path.
-
-Drawing and saving a grid (grid.py) costs tens of milliseconds of matplotlib and PNG encoding;
-an ensemble of K members writes K of them at every report. The loop hands the samples over
-(a copy on the CPU, 16 x 784 numbers) and goes on; a worker draws them with the same
-GridWriter, so each PNG is the one the loop would have written itself. One worker thread
-serves a run: torch's kernels and PNG encoding release the GIL, so the two overlap. With
-processes > 0 (an ensemble on a machine with cores to spare) that many processes draw.
-
-The PNG bytes are kept, compressed, so progress.gif is built from them at the end without
-reading every file back. A failed write is raised by the next save or by close(), and close()
-waits for every grid handed over: a run that stops, even on Ctrl-C, loses none of them.
-"""
+"""The loop's 4x4 grids, written off the training loop's path: a grid costs tens of
+milliseconds of matplotlib and PNG encoding. The loop hands the samples over and goes on; a
+worker thread (torch and PNG encoding release the GIL), or `processes` for an ensemble with
+cores to spare, draws them with the same GridWriter and keeps the bytes for progress.gif. A
+failed write is raised by the next save or by close(), which waits for every grid handed
+over: a run that stops, even on Ctrl-C, loses none of them."""
 
 import concurrent.futures
 import io
 import multiprocessing
 import os
 
-from ..files.atomic import save_bytes
 from ..grid import GridWriter
+from ..io.atomic import save_bytes
 
 IN_FLIGHT = 8  # grids handed over per worker before save() waits: bounds the memory
 
@@ -42,8 +35,8 @@ class GridWorker:
             self._collect(wait_for=self.pending[0][1])
 
     def call(self, fn, *args):
-        """fn(*args) in the worker: a run's closing plots (one per member of an ensemble),
-        which then draw beside each other as the grids do. Its error is raised by close()."""
+        """fn(*args) in the worker (a run's closing plots, beside each other as the grids
+        are); its error is raised by close()."""
         self.pending.append((None, self.pool.submit(fn, *args)))
 
     def _collect(self, wait_for=None):
@@ -82,13 +75,7 @@ class GridWorker:
     def frames(self, paths):
         """The grids `paths` as PNG bytes: those written here from memory, the others (a
         resumed run's earlier grids) read from their files; missing ones are left out."""
-        out = []
-        for p in paths:
-            if p in self.png:
-                out.append(self.png[p])
-            elif os.path.exists(p):
-                out.append(p)
-        return out
+        return [self.png.get(p, p) for p in paths if p in self.png or os.path.exists(p)]
 
 
 _writer = None  # one per worker: the figure is built once and reused

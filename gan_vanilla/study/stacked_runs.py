@@ -1,23 +1,14 @@
-"""A configuration's seeds trained as one ensemble process (`train --seeds`), not one process
-per seed.
-
-Members write the folders single runs write (runs/CONFIG/seed-S), so everything after the
-training (the record, the evaluations, results.csv, the reports) is the same either way. An
-ensemble is the configuration's runs that still need training, when there are two or more and
-they can go on together: none has a checkpoint yet (a new ensemble), or every one has a
-checkpoint at the same iteration and runs/CONFIG/ensemble.json names exactly their seeds (an
-ensemble that was stopped). Any other mix trains run by run, as without ensembles.
-
-On by default where the runs train on CUDA: there K members cost about what one does, as an
-iteration of this small GAN is bound by kernel launches. On 2 CPU cores they cost K runs'
-time (scripts/bench.py), so off there unless the study file or --ensembles asks.
-"""
+"""A configuration's seeds trained as one ensemble process (`train --seeds`), into the folders
+single runs write, so all that comes after the training is the same (docs/studies.md,
+"Ensembles"). An ensemble is the runs that still need training, two or more that can go on
+together: none has a checkpoint yet, or all have one at one iteration and ensemble.json names
+exactly their seeds; any other mix trains run by run. On by default on CUDA only."""
 
 import os
 
 from ..run.checkpoint import CheckpointError, load_checkpoint
-from ..run.ensemble_folder import NAME, is_ensemble, read_seeds, same_seeds
 from ..run.flags import seeds_text
+from ..run.stacked_folder import NAME, is_ensemble, read_seeds, same_seeds
 from .folder import move_aside, train_argv
 
 
@@ -51,10 +42,9 @@ class Ensemble:
 
     def move_other_seeds_aside(self):
         """A new ensemble in a folder whose ensemble.json names other seeds (an earlier
-        ensemble of this configuration, its members done or moved aside) or is damaged:
-        that file is renamed to the first free ensemble.json.old-N, so the train command
-        finds the folder free and nothing is lost. Returns what was done, in words, or
-        None."""
+        ensemble's, its members done or moved aside) or is damaged: the file is renamed to
+        ensemble.json.old-N, so the folder is free and nothing is lost. Returns what was done,
+        in words, or None."""
         path = os.path.join(self.dir, NAME)
         if not os.path.exists(path):
             return None

@@ -1,15 +1,12 @@
 """The post's binary cross-entropy, averaged within each member of an ensemble.
 
-F.binary_cross_entropy(D_real, ones_label) on (K, mb_size, 1) tensors would average over all
-K * mb_size rows: every member's gradient would be 1/K of its own, and Adam, which divides by
-the gradient's running size only up to its eps, would step differently. Here each member's
-loss is the mean of its own mb_size rows, (K,), so the sum the loop differentiates gives every
-member exactly the gradient of its own loss.
-
-The backward pass repeats PyTorch's own for the mean reduction in the same order, the
-elementwise gradient first and the division by mb_size last, so a member's gradient is the
-single run's to the bit (a plain `.mean(dim)` divides first, which rounds differently unless
-mb_size is a power of two).
+F.binary_cross_entropy on (K, mb_size, 1) tensors would average over all K * mb_size rows:
+every member's gradient would be 1/K of its own, and Adam, which divides by the gradient's
+running size only up to its eps, would step differently. Here each member's loss is the mean
+of its own rows, (K,), and the backward pass repeats PyTorch's own for the mean reduction in
+its order (the elementwise gradient first, the division by mb_size last), so a member's
+gradient is the single run's to the bit (a plain `.mean(dim)` divides first, which rounds
+differently unless mb_size is a power of two).
 """
 
 import torch

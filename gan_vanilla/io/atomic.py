@@ -5,6 +5,7 @@ crash, finds either the old file or the new one, never half of one; a failed wri
 import contextlib
 import json
 import os
+from pathlib import Path
 
 
 def save_atomic(path, write):
@@ -25,22 +26,12 @@ def save_atomic(path, write):
 
 def save_text(path, text):
     """`text` as the file `path` (UTF-8, newlines as given), atomically."""
-
-    def write(tmp):
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-
-    save_atomic(path, write)
+    save_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", newline=""))
 
 
 def save_bytes(path, data):
     """`data` as the file `path`, atomically."""
-
-    def write(tmp):
-        with open(tmp, "wb") as f:
-            f.write(data)
-
-    save_atomic(path, write)
+    save_atomic(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
 def write_json(path, data):

@@ -1,3 +1,0 @@
-"""The files the project writes and reads back, below everything else: atomic writes
-(atomic.py), the one checked table reader and writer (tables.py), and MNIST's four IDX files
-(mnist.py). Nothing here imports the rest of the package, so the post's code can use it."""
