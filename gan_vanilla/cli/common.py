@@ -130,7 +130,7 @@ def _of_kind(path, kind):
     it: empty; for an image, one of its suffix's format (avif: an ISO media file); for an
     evaluation, JSON that holds one of an evaluation's numbers, or that cannot be read as JSON
     (an evaluation damaged, which the study evaluates again: study/folder.py)."""
-    from ..study.folder import EVALUATION_KEYS
+    from ..study.results import EVALUATION_KEYS
 
     try:
         with open(path, "rb") as f:

@@ -9,11 +9,8 @@ import os
 from ..io.atomic import write_json
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..settings import Settings
+from .results import evaluation_problem
 
-# What evaluation.json must hold for the study to use it: the numbers results.csv takes, the
-# iteration and the sample count it was made for.
-EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
-                   "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
 RECORD = "study-run.json"  # in each run's folder: its flags and training time
 
 
@@ -48,9 +45,10 @@ class StudyRun:
 
     def read_evaluation(self, best=False):
         """(evaluation.json's numbers, None); (None, why the study cannot use it); or (None,
-        None) when there is none. A usable one holds every number of EVALUATION_KEYS and was
-        made of the run's last iteration with the study's evaluate_samples. best: the same
-        for evaluation-best.json, made of best.pt's iteration."""
+        None) when there is none. A usable one holds every number evaluate writes, each one
+        a measurement can give (results.evaluation_problem), and was made of the run's last
+        iteration with the study's evaluate_samples. best: the same for evaluation-best.json,
+        made of best.pt's iteration."""
         path = self.best_evaluation if best else self.evaluation
         if not os.path.exists(path):
             return None, None
@@ -59,12 +57,9 @@ class StudyRun:
                 evaluation = json.load(f)
         except (OSError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
             return None, f"cannot be read ({e})"
-        if not isinstance(evaluation, dict):
-            return None, "is not an evaluation"
-        lacking = next((key for key in EVALUATION_KEYS
-                        if not _holds_numbers(evaluation.get(key), key)), None)
-        if lacking:
-            return None, f"is incomplete (no {lacking})"
+        problem = evaluation_problem(evaluation)
+        if problem:
+            return None, problem
         iteration, which = ((self.best_iteration(), "best.pt's") if best else
                             (self.settings.iterations, "the run's last"))
         if evaluation["iteration"] != iteration:
@@ -184,12 +179,3 @@ def flag_argv(flags):
                  else [f"--{flag}", value])
     return argv
 
-
-def _holds_numbers(value, key):
-    if key == "class_histogram":
-        return isinstance(value, list) and len(value) == 10 and all(map(_is_number, value))
-    return _is_number(value)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
