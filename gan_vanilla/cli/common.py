@@ -121,7 +121,7 @@ def _of_kind(path, kind):
     """Whether `path` may be an earlier output of the kind about to replace it: empty; an image
     of its suffix's format (avif: an ISO media file); JSON with an evaluation's number, or
     unreadable JSON (a damaged evaluation, which a study evaluates again: study/folder.py)."""
-    from ..study.folder import EVALUATION_KEYS
+    from ..study.results import EVALUATION_KEYS
 
     try:
         with open(path, "rb") as f:

@@ -8,10 +8,8 @@ import os
 from ..io.atomic import write_json
 from ..run.checkpoint import CheckpointError, load_checkpoint
 from ..settings import Settings
+from .results import evaluation_problem
 
-# What evaluation.json must hold for the study to use it: results.csv's numbers, and of what.
-EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
-                   "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
 RECORD = "study-run.json"  # in each run's folder: its flags and training time
 
 
@@ -46,8 +44,9 @@ class StudyRun:
 
     def read_evaluation(self, best=False):
         """(evaluation.json's numbers, None), (None, why the study cannot use it), or (None,
-        None) without one: it must hold every number of EVALUATION_KEYS, of the run's last
-        iteration (best: evaluation-best.json, of best.pt's) and evaluate_samples samples."""
+        None) without one: it must hold every number evaluate writes, each one a measurement
+        can give (results.evaluation_problem), of the run's last iteration (best:
+        evaluation-best.json, of best.pt's) and evaluate_samples samples."""
         path = self.best_evaluation if best else self.evaluation
         if not os.path.exists(path):
             return None, None
@@ -56,12 +55,9 @@ class StudyRun:
                 evaluation = json.load(f)
         except (OSError, ValueError) as e:  # ValueError: not JSON, or not UTF-8
             return None, f"cannot be read ({e})"
-        if not isinstance(evaluation, dict):
-            return None, "is not an evaluation"
-        lacking = next((key for key in EVALUATION_KEYS
-                        if not _holds_numbers(evaluation.get(key), key)), None)
-        if lacking:
-            return None, f"is incomplete (no {lacking})"
+        problem = evaluation_problem(evaluation)
+        if problem:
+            return None, problem
         iteration, which = ((self.best_iteration(), "best.pt's") if best else
                             (self.settings.iterations, "the run's last"))
         if evaluation["iteration"] != iteration:
@@ -169,12 +165,3 @@ def flag_argv(flags):
                  else [f"--{flag}", value])
     return argv
 
-
-def _holds_numbers(value, key):
-    if key == "class_histogram":
-        return isinstance(value, list) and len(value) == 10 and all(map(_is_number, value))
-    return _is_number(value)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -16,14 +16,11 @@ from ..io.csv_tables import DamagedFile, read_table, table_text, write_table
 from ..run.monitor import read_quality
 from .folder import flag_argv
 from .plan import StudyError
+from .results import BEST, BETTER, METRICS
 
-METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
-           "frechet_distance")
 LABELS = {"parzen_ll": "Parzen log-likelihood (nats)", "classes_covered": "digits >= 1%",
           "kl_uniform": "KL to uniform (nats)", "classifier_score": "classifier score",
           "frechet_distance": "Frechet distance", "train_seconds": "training time (s)"}
-# The best generator's figures (best.pt, evaluated beside the last); empty where none was kept.
-BEST = ("best_iteration", *(f"best_{m}" for m in METRICS))
 # parzen_sigma: the Parzen window's width, chosen on validation images (evaluate).
 COLUMNS = ("configuration", "seed", "iterations", "flags", *METRICS, "parzen_se", "parzen_sigma",
            *(f"share_{k}" for k in range(10)), "train_seconds", *BEST)
@@ -130,8 +127,6 @@ def markdown(summ, configurations):
 # hundreds of nats and thousands of Frechet units away from the others', so the figures draw
 # them in panels of their own, where they squash nobody's scale.
 FAILED_AT_MOST = 2
-BETTER = {"parzen_ll": "higher", "classes_covered": "higher", "kl_uniform": "lower",
-          "classifier_score": "higher", "frechet_distance": "lower"}
 EVALUATED = "10,000 samples of each run's generator (noise seed 0)"  # evaluate_samples
 
 

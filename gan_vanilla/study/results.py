@@ -1,8 +1,9 @@
 """A finished study's figures read back, checked: results.csv (one row per run, as report.py
 writes it), real.json (evaluate --real --json: the reference row) and, for each run,
 runs/CONFIGURATION/seed-N/quality.csv and config.json, as docs/study/ holds the committed
-study's. Each file is read the first time it is asked for; one that is missing or damaged
-raises DamagedFile, naming it."""
+study's; and a run's own evaluation.json. Each file is read the first time it is asked for;
+one that is missing or damaged raises DamagedFile, naming it, as does a figure that no
+measurement can give."""
 
 import json
 import math
@@ -11,9 +12,26 @@ from functools import cached_property
 
 from ..io.csv_tables import OPTIONAL, DamagedFile, read_table
 from ..run.monitor import read_quality
-from .report import BEST, METRICS
+from ..settings import Settings
 
 QUALITY, CONFIG = "quality.csv", "config.json"
+# The figures of an evaluation (evaluate --json), each better the higher or the lower it is.
+METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
+           "frechet_distance")
+BETTER = {"parzen_ll": "higher", "classes_covered": "higher", "kl_uniform": "lower",
+          "classifier_score": "higher", "frechet_distance": "lower"}
+# The best generator's figures (best.pt, evaluated beside the last checkpoint); empty for a
+# run that kept none.
+BEST = ("best_iteration", *(f"best_{m}" for m in METRICS))
+# What evaluate --json writes (measure/evaluation.py), each a number but the histogram.
+EVALUATION_KEYS = ("iteration", "samples", "parzen_ll", "parzen_se", "classes_covered",
+                   "kl_uniform", "classifier_score", "frechet_distance", "class_histogram")
+# What each figure can be: the classifier's ten classes bound the digits covered, the KL to
+# uniform (log 10 when every sample is one digit) and the classifier score (1 to 10); a
+# distance is never negative; a log-likelihood is any finite number.
+LIMITS = {"parzen_ll": (-math.inf, math.inf), "classes_covered": (0, 10),
+          "kl_uniform": (0, math.log(10)), "classifier_score": (1, 10),
+          "frechet_distance": (0, math.inf)}
 
 
 def run_folder(study, config, seed):
@@ -59,7 +77,7 @@ class StudyResults:
     def quality(self, config, seed):
         """A run's quality.csv as columns of floats."""
         if (config, seed) not in self._quality:
-            self._quality[config, seed] = read_quality(self.run_file(config, seed, QUALITY))
+            self._quality[config, seed] = read_figures(self.run_file(config, seed, QUALITY))
         return self._quality[config, seed]
 
     def config(self, config, seed):
@@ -119,11 +137,85 @@ def _read_json(path, what):
 
 
 def read_config(path):
-    """A run's config.json: its settings and the versions it ran with."""
+    """A run's config.json: its settings and the versions it ran with. Each setting that is a
+    number (Settings) must be one of its kind: `"lr": "0.001"` is no learning rate."""
     data = _read_json(path, "the train command")
     if not isinstance(data, dict) or not isinstance(data.get("settings"), dict):
         raise DamagedFile(f"{path} is not a run's config.json")
+    for key, value in data["settings"].items():
+        kind = type(getattr(Settings, key, None))
+        if kind in (int, float) and not (_is_number(value) and (kind is float or
+                                                                 isinstance(value, int))):
+            raise DamagedFile(f"{path} has {key} {json.dumps(value)}, not "
+                              f"{'an integer' if kind is int else 'a number'}; repair it or "
+                              "move it away")
     return data
+
+
+def figure_problem(metric, value):
+    """Why `value` cannot be a figure of `metric` ('frechet_distance -3, outside 0 to inf';
+    LIMITS, and digits are whole), or None. The files round to six digits, so a bound may
+    be passed by that much."""
+    if not (_is_number(value) and math.isfinite(value)):
+        return f"{metric} {json.dumps(value)}, not a finite number"
+    low, high = LIMITS[metric]
+    slack = 1e-5 * max(1, abs(low) if value < low else abs(high) if value > high else 0)
+    if not low - slack <= value <= high + slack:
+        return f"{metric} {value:g}, outside {low:g} to {high:.4g}"
+    if metric == "classes_covered" and value != int(value):
+        return f"{metric} {value:g}, not a whole number"
+    return None
+
+
+def evaluation_problem(evaluation, keys=EVALUATION_KEYS):
+    """Why evaluate --json's object is no evaluation ('is incomplete (no samples)', 'has
+    iteration "30000", not a number'), or None: each of `keys` a number (the histogram ten),
+    the iteration a count, each figure one that a measurement can give."""
+    if not isinstance(evaluation, dict):
+        return "is not an evaluation"
+    lacking = next((key for key in keys if key not in evaluation), None)
+    if lacking:
+        return f"is incomplete (no {lacking})"
+    for key in keys:
+        value = evaluation[key]
+        if key == "class_histogram":
+            if not (isinstance(value, list) and len(value) == 10 and all(map(_finite, value))):
+                return "has a class_histogram that is not ten numbers"
+        elif key in ("iteration", "samples"):
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+                return f"has {key} {json.dumps(value)}, not a count"
+        elif (problem := figure_problem(key, value) if key in LIMITS else
+              None if _finite(value) else f"{key} {json.dumps(value)}, not a finite number"):
+            return f"has {problem}"
+    return None
+
+
+def read_evaluation(path, keys=EVALUATION_KEYS):
+    """evaluation.json (evaluate --json) checked by evaluation_problem; None where there is
+    none."""
+    if not os.path.exists(path):
+        return None
+    evaluation = _read_json(path, "evaluate --json")
+    problem = evaluation_problem(evaluation, keys)
+    if problem:
+        raise DamagedFile(f"{path} {problem}; write it again with evaluate --json")
+    return evaluation
+
+
+def read_figures(path):
+    """A run's quality.csv as read_quality gives it, each iteration once and each figure one
+    that the monitor can give (figure_problem); DamagedFile, naming the file, otherwise."""
+    quality = read_quality(path)
+    its = quality["iteration"]
+    again = next((it for k, it in enumerate(its) if it in its[:k]), None)
+    if again is not None:
+        raise DamagedFile(f"{path} has iteration {again:.0f} twice; repair it or move it away")
+    for k, it in enumerate(its):
+        problem = next(filter(None, (figure_problem(m, quality[m][k])
+                                     for m in METRICS if m in quality)), None)
+        if problem:
+            raise DamagedFile(f"{path}, iteration {it:.0f}: {problem}")
+    return quality
 
 
 def read_real(path):
@@ -140,5 +232,9 @@ def read_real(path):
     return real
 
 
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _finite(value):
-    return isinstance(value, int | float) and math.isfinite(value)
+    return _is_number(value) and math.isfinite(value)
