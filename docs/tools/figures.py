@@ -34,7 +34,7 @@ def draw(study, into):
     plot_curves(with_curves, configs, os.path.join(into, "curves.png"), study.real)
     if study.wide:
         real = study.wide_real if os.path.exists(study.path("wide", "real.csv")) else None
-        plot_wide(study.wide, real, os.path.join(into, "wide.png"))
+        plot_wide(study.wide, real, os.path.join(into, "wide.png"), configs)
     return ["metrics.png", "curves.png", *(["wide.png"] if study.wide else [])]
 
 

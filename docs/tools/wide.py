@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from gan_vanilla.io.atomic import save_atomic
-from gan_vanilla.study.report import failed, table
+from gan_vanilla.study.report import colours, failed, table
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
 from .study_files import BASELINE
@@ -123,28 +123,36 @@ PANELS = (("pixel_sd", "pixel sd across z (log)", True),
           ("G_grad_Whx", "|G's gradient| at Whx, the post's loss (log)", True),
           ("G_step_Whx", "|G's Adam step| at Whx (log)", True),
           ("clamp_effect", "clamp effect: |bce - exact| / |exact| (log)", True))
-STYLES = ("-", "--", "-.")  # a run's seeds 0, 1, 2 (then again); colours tell the runs apart
+SEEDS = (("-", "o"), ("--", "s"), ("-.", "^"))  # a seed's line and marker: 0, 1, 2 (again)
 FLOOR_STYLE = {"color": "k", "ls": ":", "lw": 1.2}  # D(G(z)) = BCE_FLOOR: no run is black
 REAL_STYLE = {"color": "0.6", "ls": "-", "lw": 2.5, "alpha": 0.5}  # real images: grey band
 
 
-def plot_wide(logs, real, path):
+def configuration(key):
+    """The study's configuration a log is a run of ('h512 seed 1' -> 'h512'): the post's width,
+    h128, is the post."""
+    run = key.rsplit(" seed ", 1)[0]
+    return BASELINE if run == "h128" else run
+
+
+def plot_wide(logs, real, path, configurations):
     """wide.png: each log's columns over its iterations ({'h512 seed 0': columns}), a panel per
-    quantity (PANELS), a colour per run and a line style per seed; real images' figures (real,
-    or None) as a grey band, binary_cross_entropy's floor as a black dotted line; the legend
-    names each."""
-    runs = list(dict.fromkeys(key.rsplit(" seed ", 1)[0] for key in logs))  # h512, ...
+    quantity (PANELS), in its configuration's colour in the study's figures (report.colours)
+    and a line style and marker per seed; real images' figures (real, or None) as a grey band,
+    binary_cross_entropy's floor as a black dotted line; the legend names each."""
+    colour = colours([*configurations, *(configuration(k) for k in logs
+                                         if configuration(k) not in configurations)])
     fig = Figure(figsize=(17, 7), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 4, sharex=True).flatten()
     for key, log in logs.items():
-        run, seed = key.rsplit(" seed ", 1)
+        line, marker = SEEDS[int(key.rsplit(" seed ", 1)[1]) % len(SEEDS)]
         # Iteration 0 (the initial weights) has no place on the log axis, nor a step yet.
         trained = [k for k, it in enumerate(log["iteration"]) if it > 0]
         for ax, (column, _, _) in zip(axes, PANELS, strict=True):
             ax.plot([log["iteration"][k] for k in trained], [log[column][k] for k in trained],
-                    STYLES[int(seed) % len(STYLES)], color=f"C{runs.index(run)}", lw=1,
-                    label=key if ax is axes[0] else None)
+                    line, marker=marker, ms=3.5, markevery=0.1, mfc="none",
+                    color=colour[configuration(key)], lw=1, label=key if ax is axes[0] else None)
     for ax, (column, title, log_scale) in zip(axes, PANELS, strict=True):
         if real and column in real:
             ax.axhline(real[column], **REAL_STYLE, label="real images" if ax is axes[0] else None)
