@@ -109,13 +109,9 @@ def _cleared(q):
 def _said(q):
     """What the monitor says over the run, in words: 'raised at 10,000 iterations, cleared at
     50,000 and raised again at 80,000'."""
-    words = []
-    for it, what in _events(q):
-        again = " again" * (what == "raised" and any(w.startswith("raised") for w in words))
-        words.append(f"{what}{again} at {iteration(it)}")
-    if words:
-        words[0] += " iterations"
-    return listing(words)
+    words = [f"{what}{' again' * (what == 'raised' and k > 0)} at {iteration(it)}"
+             for k, (it, what) in enumerate(_events(q))]
+    return listing([words[0] + " iterations", *words[1:]] if words else [])
 
 
 def _nearest_to_cleared(q):
@@ -125,27 +121,15 @@ def _nearest_to_cleared(q):
     for k, it in enumerate(q["iteration"]):
         shares = [q[f"share_{d}"][k] for d in range(10)]
         if min(shares) >= MISSING_BELOW:
-            top = max(range(10), key=lambda d: shares[d])
-            options.append((shares[top], it, top))
+            options.append((max(shares), it, shares.index(max(shares))))
     share, it, digit = min(options)
     return it, digit, share
 
 
-def _ranks(values):
-    """Ranks from 1, ties given their mean rank (Spearman's convention)."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    out = [0.0] * len(values)
-    k = 0
-    while k < len(order):
-        j = k
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[k]]:
-            j += 1
-        for m in range(k, j + 1):
-            out[order[m]] = (k + j) / 2 + 1
-        k = j + 1
-    return out
-
-
 def spearman(a, b):
-    """Spearman's rank correlation of two lists."""
-    return statistics.correlation(_ranks(a), _ranks(b))
+    """Spearman's rank correlation of two lists, ties given their mean rank."""
+    def ranks(values):
+        ordered = sorted(values)
+        return [ordered.index(v) + (ordered.count(v) + 1) / 2 for v in values]
+
+    return statistics.correlation(ranks(a), ranks(b))

@@ -6,14 +6,14 @@ pages rest on: `results.csv` (with each evaluation's Parzen sigma) and, for ever
 `losses-every-1000.csv`, every tenth row of its losses.csv (a row is the mean of the 100
 iterations up to it: the windows that end at 999, 1,999, ...). Then, from the study's
 checkpoints, which are not committed: random samples of each configuration's lowest seed
-(samples.png, and samples.csv in numbers), and beside the page the baseline's lowest seed's
+(samples.png, and samples.csv in numbers), and beside the pages the baseline's lowest seed's
 evaluation.png, losses.png and last grid.
 
 files.sha256 (sha256sum's format) holds the digest of every committed file the pages, the
 figures and compare read, and of the figures drawn from the checkpoints: `--check` fails when
 one is not the file it was, so that a changed value fails even where no page prints it. Each
 run of the generator writes the digests of the files it reads; those of the figures it cannot
-draw again, only `--from-study` does.
+draw again, only `--from-study` (or `--losses-from`, for losses.png) does.
 """
 
 import hashlib
@@ -22,20 +22,23 @@ import math
 import os
 import shutil
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 from gan_vanilla.io.atomic import save_atomic, save_text
 from gan_vanilla.io.csv_tables import DamagedFile, read_table, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import read_quality
+from gan_vanilla.run.plots import plot_losses
 from gan_vanilla.study.report import COLUMNS
 from gan_vanilla.study.results import CONFIG, QUALITY, read_config, run_folder
 
-from .study_files import LOSSES, PageError
+from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError
 
-DIGEST_EVERY = 1000  # a losses.csv row every this many iterations
 SAMPLES_SEED = 1  # the noise of samples.png (gan-vanilla-sample's default seed)
 SAMPLES_PER_CONFIGURATION = 30  # drawn in samples.png
 SAMPLES_MEASURED = 2000  # measured in samples.csv, the first 30 of them the ones drawn
-RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the page
+RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the pages
 DIGESTS = "files.sha256"
 # Drawn from the study's checkpoints: the generator cannot draw them again from committed files.
 FROM_CHECKPOINTS = ("samples.png", "samples.csv", *RUN_FIGURES)
@@ -44,12 +47,15 @@ MADE_HERE = ("metrics.png", "curves.png", "wide.png", "summary.csv", DIGESTS)
 
 
 def losses_digest(path):
-    """The rows of a run's losses.csv whose window ends at a multiple of DIGEST_EVERY
-    iterations (checked as the run's own reader checks them; DamagedFile names a bad line)."""
-    rows = read_table(path, LOSS_COLUMNS, "a gan-vanilla loss log",
-                      "an iteration and four numbers", {"iteration": int})
-    return [[r[c] for c in LOSS_COLUMNS] for r in rows
-            if (int(r["iteration"]) + 1) % DIGEST_EVERY == 0]
+    """The text of a losses digest: the rows of a run's losses.csv whose window ends at a
+    multiple of DIGEST_EVERY iterations (checked as the run's own reader checks them)."""
+    try:
+        rows = read_table(path, LOSS_COLUMNS, "a gan-vanilla loss log",
+                          "an iteration and four numbers", {"iteration": int})
+    except DamagedFile as e:
+        raise PageError(str(e)) from None
+    return table_text([LOSS_COLUMNS, *([r[c] for c in LOSS_COLUMNS] for r in rows
+                                       if (int(r["iteration"]) + 1) % DIGEST_EVERY == 0)])
 
 
 def import_study(study_dir, docs, log=print):
@@ -76,8 +82,7 @@ def import_study(study_dir, docs, log=print):
                     copies[os.path.join(into, name)] = f.read()
             read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
             read_config(os.path.join(run, CONFIG))
-            copies[os.path.join(into, LOSSES)] = table_text(
-                [LOSS_COLUMNS, *losses_digest(os.path.join(run, "losses.csv"))])
+            copies[os.path.join(into, LOSSES)] = losses_digest(os.path.join(run, "losses.csv"))
         except (OSError, UnicodeDecodeError) as e:
             raise PageError(f"cannot read {getattr(e, 'filename', run)}: "
                             f"{getattr(e, 'strerror', None) or e}") from None
@@ -126,10 +131,9 @@ def _remove_other_runs(docs, keep, log):
 
 def draw_samples(study_dir, rows, docs):
     """samples.png: SAMPLES_PER_CONFIGURATION random samples (noise seed SAMPLES_SEED) of each
-    configuration's lowest seed's last generator, a row of panels per configuration: random
-    draws, not picks by class, so what most samples of a run look like. And samples.csv: the
-    same generators' first SAMPLES_MEASURED samples in numbers (dynamics.image_numbers:
-    saturated pixels, spread across z, brightness)."""
+    configuration's lowest seed's last generator, random draws, not picks by class; and
+    samples.csv: the same generators' first SAMPLES_MEASURED samples in numbers
+    (dynamics.image_numbers: saturated pixels, spread across z, brightness)."""
     import torch
 
     from gan_vanilla.model import make_G
@@ -164,8 +168,6 @@ def samples_figure(panels):
     """A row of images per (label, images (n, 28, 28)) in two lines, the label left of it:
     the left margin is as wide as the widest label, so that no label is cut."""
     import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 1.25 * len(panels) + 0.4))
     FigureCanvasAgg(fig)
@@ -192,11 +194,11 @@ def samples_figure(panels):
     return fig
 
 
-def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
-    """The page's figures of one run, from the baseline's lowest seed: its evaluation.png,
-    losses.png and last grid (as sample.png), copied beside the page."""
-    run = run_folder(study_dir, baseline,
-                     min(int(r["seed"]) for r in rows if r["configuration"] == baseline))
+def copy_run_figures(study_dir, rows, page_dir):
+    """The pages' figures of one run, from the baseline's lowest seed: its evaluation.png,
+    losses.png and last grid (as sample.png), copied beside the pages."""
+    run = run_folder(study_dir, BASELINE,
+                     min(int(r["seed"]) for r in rows if r["configuration"] == BASELINE))
     grids = sorted(n for n in os.listdir(run) if len(n) == 7 and n[:3].isdigit()
                    and n.endswith(".png"))
     if not grids:
@@ -210,9 +212,26 @@ def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
                     lambda tmp, source=source: shutil.copyfile(source, tmp))
 
 
+def draw_losses(study, losses_csv, page_dir):
+    """losses.png beside the pages, drawn again as a run draws it (run/plots.py), from the
+    full losses.csv of the baseline's lowest seed trained again, which must be the committed
+    run (its losses digest the same, row for row), with the committed quality.csv and best
+    generator's iteration of that run."""
+    row = min(study.of(BASELINE), key=lambda r: r["seed"])
+    committed = study.run_file(BASELINE, row["seed"], LOSSES)
+    with open(committed, encoding="utf-8", newline="") as f:
+        if losses_digest(losses_csv) != f.read():
+            raise PageError(f"{losses_csv} is not the run of {committed}: their rows at every "
+                            f"{DIGEST_EVERY:,}th iteration differ")
+    best = row["best_iteration"]
+    plot_losses(losses_csv, os.path.join(page_dir, "losses.png"),
+                study.run_file(BASELINE, row["seed"], QUALITY),
+                None if best is None else int(best))
+
+
 def committed_files(docs, page_dir):
     """Every file in docs (docs/study/) the generator reads or cannot draw again, and the run
-    figures beside the page: their paths relative to docs, as files.sha256 names them."""
+    figures beside the pages: their paths relative to docs, as files.sha256 names them."""
     found = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
     for root, _, names in os.walk(docs):
         found.update(os.path.relpath(os.path.join(root, n), docs) for n in names
@@ -232,14 +251,14 @@ def read_digests(docs):
 def sha256(path):
     try:
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            return hashlib.file_digest(f, "sha256").hexdigest()
     except FileNotFoundError:
         return None
 
 
 def write_digests(docs, page_dir, drawn=False):
     """files.sha256 for the files as they are now; the figures drawn from the checkpoints keep
-    their digest unless they were just drawn (`drawn`: --from-study)."""
+    their digest unless they were just drawn (`drawn`)."""
     old = read_digests(docs)
     new = {}
     for name in committed_files(docs, page_dir):

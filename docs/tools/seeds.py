@@ -1,11 +1,12 @@
-"""The facts of docs/REPRODUCTION.md's first half: the study's settings, and what the post's
-ten seeds give (their evaluation, their losses, their quality monitor over training).
+"""The facts of the post's seeds: the study's settings, and what the post's ten seeds give
+(their evaluation, their losses, their quality monitor over training).
 
 Each function of facts computes them as local names, raw, and returns them all (locals()):
 the template names them and writes them with the filters of words.py,
 `{{ seeds.parzen|span(0) }}`, as the other facts modules do."""
 
 import inspect
+import math
 import statistics
 
 from gan_vanilla.data import read_data_sets
@@ -15,21 +16,24 @@ from gan_vanilla.run.monitor import SAMPLES
 from gan_vanilla.study.normal import how_far
 
 from . import publish
-from .study_files import BASELINE
+from .study_files import BASELINE, DIGEST_EVERY
 from .tables import LOSSES_FROM, loss_ranges
-from .words import claim, iteration, listing, number, overlap_words, weakest
+from .words import claim, overlap_words, weakest
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
 
 
 def runs(s):
-    """The settings every run shares (`post`: the baseline's config.json), the study's size,
-    and what an evaluation measures (`real`: real.json records evaluate's settings)."""
+    """The settings every run shares (`post`: the baseline's config.json), the study's size and
+    training time (`minutes`, summed over the runs that have one), and what an evaluation
+    measures (`real`: real.json records evaluate's settings)."""
     post, real = s.settings[BASELINE], s.real
     seeds, first_seed = len(s.of(BASELINE)), min(r["seed"] for r in s.of(BASELINE))
+    count, configurations = len(s.rows), len(s.configurations)
+    timed = [r["train_seconds"] for r in s.rows if not math.isnan(r["train_seconds"])]
+    minutes, untimed = round(sum(timed) / 60), count - len(timed)
     torch = sorted({v.get("torch", "?").split("+")[0] for v in s.versions})
-    last_grid = f"{post['iterations'] // post['sample_every'] - 1:03d}.png"
-    covered_at, monitored, digest_every = COVERED_AT, SAMPLES, publish.DIGEST_EVERY
+    covered_at, monitored, digest_every = COVERED_AT, SAMPLES, DIGEST_EVERY
     drawn, measured = publish.SAMPLES_PER_CONFIGURATION, publish.SAMPLES_MEASURED
     # How many validation images choose the Parzen window, of how many the split holds out.
     chosen_on = inspect.signature(evaluate).parameters["parzen_validation"].default
@@ -39,64 +43,34 @@ def runs(s):
 
 def seeds(s):
     """The post's seeds at their last iteration: Parzen against the paper's table and real
-    images, the classifier's counts, its score and distance."""
+    images, the two digits they draw most, the classifier's score and distance."""
     post, real = s.of(BASELINE), s.real
     parzen, score, fd, covered = ([r[m] for r in post] for m in (
         "parzen_ll", "classifier_score", "frechet_distance", "classes_covered"))
-    mean = statistics.fmean(parzen)
+    mean, sd = statistics.fmean(parzen), statistics.stdev(parzen)
     paper = {r["model"]: r["value"] for r in s.published(TABLE1)}
-    claim(mean < min(paper.values()), "below every row of the paper's table")
-    lowest = min(paper, key=paper.get)
-    passing = [r["seed"] for r in post if r["parzen_ll"] > paper[lowest]]
-    if not passing:
-        passes = f"no seed reaches the {lowest}'s {paper[lowest]:g}"
-    else:
-        who = "only seed " if len(passing) == 1 else "seeds "
-        passes = (f"{who}{listing(passing)} pass{'es' * (len(passing) == 1)} the "
-                  f"{lowest}'s {paper[lowest]:g}")
+    claim(mean < min(paper.values()), "On average the post lands below every row of the table")
     spread = max(parzen) - min(parzen)
     leads = (paper["DBN"] - paper["Stacked CAE"], paper["Adversarial nets"] - paper["Deep GSN"])
-    spread_word = ("more than" if spread > max(leads) else
-                   "less than" if spread < min(leads) else "about as much as")
+    claim(spread > max(leads), "The seed alone moves the figure by more than the DBN's lead")
     real_far = how_far(parzen, real["parzen_ll"])
-    fd_far = "far from" if how_far(fd, real["frechet_distance"]).startswith("far") else \
-        "away from"
-
+    claim(max(covered) < 10, "some digits fall under 1%")
+    claim(how_far(fd, real["frechet_distance"]).startswith("far"),
+          "the samples' features sit far from the test images'")
     shares = {d: [r[f"share_{d}"] for r in post] for d in range(10)}
     top_two = sorted(sorted(shares, key=lambda d: -statistics.fmean(shares[d]))[:2])
     top_two_share = [sum(r[f"share_{d}"] for d in top_two) for r in post]
     top_two_everywhere = all(top_two == sorted(sorted(
         range(10), key=lambda d, r=r: -r[f"share_{d}"])[:2]) for r in post)
-    rarest = min(shares, key=lambda d: max(shares[d]))
-    under = _under({d: sum(v < COVERED_AT for v in shares[d]) for d in shares}, len(post))
-    first = min(post, key=lambda r: r["seed"])
-    above_even = [d for d in range(10) if first[f"share_{d}"] >= 0.1]
-    first_share = sum(first[f"share_{d}"] for d in above_even)
     return locals()
 
 
-def _under(counts, seeds):
-    """'4s and 6s fall under 1% in six of the ten seeds, 7s in eight': the digits some seed
-    draws under COVERED_AT, grouped by in how many seeds."""
-    by = {}
-    for d, n in counts.items():
-        if n:
-            by.setdefault(n, []).append(f"{d}s")
-    if not by:
-        return f"no digit falls under {100 * COVERED_AT:g}% in any seed"
-    parts = [(listing(ds), n) for n, ds in sorted(by.items())]
-    text = (f"{parts[0][0]} fall under {100 * COVERED_AT:g}% in {number(parts[0][1])} of the "
-            f"{number(seeds)} seeds")
-    return ", ".join([text, *(f"{ds} in {number(n)}" for ds, n in parts[1:])])
-
-
 def losses(s):
-    """The losses digest of the post's seeds after tables.LOSSES_FROM: their ranges, and
-    whether the seeds that end with the most digits and those with the fewest span different
-    ranges (`ranges`: the weakest claim both columns support)."""
+    """The losses digest of the post's seeds after tables.LOSSES_FROM, and whether the seeds
+    that end with the most digits and those with the fewest span different ranges (`ranges`:
+    the weakest claim both columns support)."""
     post, skipped = s.of(BASELINE), LOSSES_FROM
     by_seed = {r["seed"]: loss_ranges(s, r["seed"]) for r in post}
-    every = {c: [v for seed in by_seed.values() for v in seed[c]] for c in ("D_loss", "D_fake")}
     covered = [r["classes_covered"] for r in post]
     most, fewest = ([r["seed"] for r in post if r["classes_covered"] == f(covered)]
                     for f in (max, min))
@@ -109,7 +83,7 @@ def losses(s):
 def watch(s):
     """The quality monitor over the post's seeds: the measurements where every seed draws all
     ten digits, when each first loses one after them, their best and last scores, and the
-    seed that loses least."""
+    seed whose score falls least."""
     q = {r["seed"]: s.quality(BASELINE, r["seed"]) for r in s.of(BASELINE)}
     its = sorted(set.intersection(*(set(x["iteration"]) for x in q.values())))
 
@@ -125,28 +99,10 @@ def watch(s):
     best = {seed: max(x["classifier_score"]) for seed, x in q.items()}
     end = {seed: x["classifier_score"][-1] for seed, x in q.items()}
     least = min(q, key=lambda seed: best[seed] - end[seed])
-    least_story = _coverage_story(q[least], all_ten[-1])
     half = min(its, key=lambda it: abs(it - its[-1] / 2))
     claim(all(end[seed] < at(seed, "classifier_score", half) for seed in q),
           "The second half of the post's iterations makes the samples less varied")
     return locals()
-
-
-def _coverage_story(q, after):
-    """What a seed's coverage does after iteration `after`: 'it drops to nine digits at
-    80,000 iterations and is back at ten by 90,000', or that it keeps all ten."""
-    its, covered = q["iteration"], q["classes_covered"]
-    later = [k for k, it in enumerate(its) if it > after]
-    drop = next((k for k in later if covered[k] < 10), None)
-    if drop is None:
-        return "it keeps all ten digits to the end"
-    text = f"it drops to {number(covered[drop])} digits at {iteration(its[drop])} iterations"
-    back = next((k for k in later if k > drop and covered[k] == 10), None)
-    if back is not None:
-        text += f" and is back at ten by {iteration(its[back])}"
-        if any(covered[k] < 10 for k in later if k > back):
-            text += ", then loses some again"
-    return text
 
 
 def published(s):
@@ -167,15 +123,5 @@ def earlier(s):
     parzen, covered = ([r[m] for r in s.of(BASELINE)] for m in ("parzen_ll", "classes_covered"))
     inside = all(min(parzen) <= old[k]["parzen_ll"] <= max(parzen) for k in seeds)
     outside = [k for k in seeds if not min(covered) <= old[k]["classes_covered"] <= max(covered)]
-    old_parzen, old_covered = ([old[k][m] for k in seeds]
-                               for m in ("parzen_ll", "classes_covered"))
-    now_said = ", ".join(
-        (f"seed {k} gave {now[k]['parzen_ll']:.1f} nats and {now[k]['classes_covered']:.0f}"
-         " digits in this study" if k == seeds[0] else
-         f"seed {k} {now[k]['parzen_ll']:.1f} and {now[k]['classes_covered']:.0f}")
-        for k in seeds if k in now)
-    outside_said = listing(f"seed {k}'s {number(old[k]['classes_covered'])} digits"
-                           for k in outside)
-    where = listing("above" if old[k]["classes_covered"] > max(covered) else "below"
-                    for k in outside)
+    above = [k for k in outside if old[k]["classes_covered"] > max(covered)]
     return locals()

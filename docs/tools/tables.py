@@ -1,5 +1,5 @@
-"""The tables of docs/REPRODUCTION.md, each a function of the committed files (StudyFiles)
-that returns Markdown (report.table); the template places them (`{{ tables.knobs }}`)."""
+"""The tables of the generated pages, each a function of the committed files (StudyFiles) that
+returns Markdown (report.table); the templates place them (`{{ tables.knobs }}`)."""
 
 import math
 import statistics
@@ -20,10 +20,12 @@ def _spread(values, metric):
     return spread(statistics.fmean(values), std, min(values), max(values), metric)
 
 
-def _mark(values, baseline):
-    """The verdict as the tables show it: above and below in bold."""
-    word = verdict(values, baseline)
-    return word if word == "within" else f"**{word}**"
+def _marked(values, baseline, metric):
+    """mean (min to max) over a few seeds, and the verdict against the baseline's range, above
+    and below in bold."""
+    d, word = DECIMALS[metric], verdict(values, baseline)
+    return (f"{statistics.fmean(values):.{d + 1}f} ({min(values):.{d}f} to {max(values):.{d}f}); "
+            + (word if word == "within" else f"**{word}**"))
 
 
 def post_seeds(s):
@@ -44,80 +46,48 @@ def post_seeds(s):
                   "classifier score", "Frechet distance"], body)
 
 
-def histograms(s, per_seed):
-    """Each digit's share of the samples in percent: the baseline's seeds one by one
-    (per_seed) or every configuration's mean over its seeds, then real images."""
-    groups = ([(f"seed {r['seed']}", [r]) for r in s.of(BASELINE)] if per_seed else
-              [(c, s.of(c)) for c in s.configurations])
-    body = [[name, *(f"{100 * statistics.fmean(r[f'share_{k}'] for r in runs):.1f}"
-                     for k in range(10))] for name, runs in groups]
+def histograms(s):
+    """Each digit's share of the samples in percent: the baseline's seeds one by one, then
+    real images."""
+    body = [[f"seed {r['seed']}", *(f"{100 * r[f'share_{k}']:.1f}" for k in range(10))]
+            for r in s.of(BASELINE)]
     body.append(["real training images",
                  *(f"{100 * p:.1f}" for p in s.real["class_histogram"])])
     return table(["", *(str(k) for k in range(10))], body)
 
 
 def knobs(s):
-    """Every configuration: its flags, runs, each metric's spread over seeds and, for all but
-    the baseline, whether its mean leaves the baseline's seed range."""
+    """Every configuration but the baseline: its flags, runs, each metric's spread over seeds
+    and whether its mean leaves the baseline's seed range, and its mean training time."""
     base = {m: [r[m] for r in s.of(BASELINE)] for m in METRICS}
     body = []
     for config in s.configurations:
+        if config == BASELINE:
+            continue
         mine = s.of(config)
         seconds = [r["train_seconds"] for r in mine if not math.isnan(r["train_seconds"])]
-        body.append([config, mine[0]["flags"] or "(the post's)", str(len(mine)), *(
-            _spread([r[m] for r in mine], m)
-            + (f"; {_mark([r[m] for r in mine], base[m])}" if config != BASELINE else "")
-            for m in METRICS), f"{statistics.fmean(seconds):.0f}" if seconds else ""])
+        body.append([config, mine[0]["flags"], str(len(mine)),
+                     *(_marked([r[m] for r in mine], base[m], m) for m in METRICS),
+                     f"{statistics.fmean(seconds):.0f}" if seconds else ""])
     return table(["configuration", "flags", "runs", *(LABELS[m] for m in METRICS),
                   "training per run (s)"], body)
 
 
-def budget(s):
-    """One line: how many runs, and the training time they took (wall-clock)."""
-    timed = [r["train_seconds"] for r in s.rows if not math.isnan(r["train_seconds"])]
-    hours, minutes = divmod(round(sum(timed) / 60), 60)
-    untimed = len(s.rows) - len(timed)
-    note = (f" ({untimed} of the runs have no training time on record: a scheduler ran "
-            "them)" if untimed else "")
-    return (f"{len(s.rows)} runs in {len(s.configurations)} configurations: "
-            f"{hours} h {minutes} min of training, wall-clock{note}.\n")
-
-
-def last_and_best(s):
-    """Every configuration whose runs were also evaluated at their best generator: the last
-    generator's figures and the best's, each over seeds, the iterations they come from, and
-    whether the best's mean leaves the range the last generators of the seeds cover."""
-    def its(values):
-        return f"{min(values):.0f} to {max(values):.0f} (median {statistics.median(values):.0f})"
-
+def best(s):
+    """Every configuration whose runs kept a best generator: its figures over seeds, whether
+    their mean leaves the range of the same seeds' last generators, and the iterations it
+    comes from."""
     body = []
     for config in s.configurations:
         mine = [r for r in s.of(config) if r["best_iteration"] is not None]
-        if not mine:
-            continue
-        last = {m: [r[m] for r in mine] for m in METRICS}
-        body.append([config, "last", str(len(mine)), *(_spread(last[m], m) for m in METRICS),
-                     its([r["iterations"] for r in mine])])
-        body.append([config, "best", str(len(mine)),
-                     *(f"{_spread([r[f'best_{m}'] for r in mine], m)}; "
-                       f"{_mark([r[f'best_{m}'] for r in mine], last[m])}" for m in METRICS),
-                     its([r["best_iteration"] for r in mine])])
+        if mine:
+            its = [r["best_iteration"] for r in mine]
+            body.append([config, str(len(mine)), *(
+                _marked([r[f"best_{m}"] for r in mine], [r[m] for r in mine], m)
+                for m in METRICS), f"{min(its):,.0f} to {max(its):,.0f}"])
     if not body:
         return "No run of the study was evaluated at its best generator.\n"
-    return table(["configuration", "generator", "runs", *(LABELS[m] for m in METRICS),
-                  "iteration"], body)
-
-
-def best_seeds(s):
-    """The baseline's seeds one by one: the best generator's iteration and figures beside the
-    last generator's."""
-    body = [[f"seed {r['seed']}", f"{r['best_iteration']:.0f}",
-             *(f"{fixed(r[m], DECIMALS[m])} / {fixed(r[f'best_{m}'], DECIMALS[m])}"
-               for m in METRICS)]
-            for r in s.of(BASELINE) if r["best_iteration"] is not None]
-    if not body:
-        return "No run of the baseline was evaluated at its best generator.\n"
-    return table(["run", "best at iteration", *(f"{LABELS[m]}: last / best" for m in METRICS)],
+    return table(["configuration", "runs", *(LABELS[m] for m in METRICS), "chosen at iteration"],
                  body)
 
 
@@ -133,27 +103,20 @@ def monitor_means(s, config, seeds=None):
     return out
 
 
-def monitor(s, per_seed=False):
-    """Digits covered · classifier score at each measurement of the quality monitor: the
-    baseline's seeds one by one (per_seed: a row per seed), or every configuration's mean over
-    its seeds (a row per iteration)."""
+def post_monitor(s):
+    """Digits covered · classifier score at each measurement of the quality monitor, a row per
+    seed of the baseline."""
     def short(it):  # 10000 -> '10k'; an iteration between thousands in full: '99,999'
         return f"{int(it) // 1000}k" if it % 1000 == 0 else f"{int(it):,}"
 
-    means = ({f"seed {r['seed']}": monitor_means(s, BASELINE, [r["seed"]])
-              for r in s.of(BASELINE)} if per_seed else
-             {c: monitor_means(s, c) for c in s.configurations})
+    means = {f"seed {r['seed']}": monitor_means(s, BASELINE, [r["seed"]])
+             for r in s.of(BASELINE)}
     its = sorted({it for m in means.values() for it in m})
     if not its:
-        return f"No run{' of the baseline' * per_seed} has quality.csv rows.\n"
-    cell = "{:.0f} · {:.2f}" if per_seed else "{:.1f} · {:.2f}"
-    cells = {name: [cell.format(*m[it]) if it in m else "" for it in its]
-             for name, m in means.items()}
-    if per_seed:
-        return table(["run", *(short(it) for it in its)],
-                     [[name, *row] for name, row in cells.items()])
-    return table(["iteration", *means],
-                 [[short(it), *(cells[c][k] for c in means)] for k, it in enumerate(its)])
+        return "No run of the baseline has quality.csv rows.\n"
+    return table(["run", *(short(it) for it in its)],
+                 [[name, *("{:.0f} · {:.2f}".format(*m[it]) if it in m else "" for it in its)]
+                  for name, m in means.items()])
 
 
 def loss_ranges(s, seed):
@@ -164,18 +127,24 @@ def loss_ranges(s, seed):
 
 
 def post_losses(s):
-    """The baseline's seeds: the range of each column of the losses digest over the windows
-    that end after LOSSES_FROM iterations, and over all of them."""
-    ranges = {r["seed"]: loss_ranges(s, r["seed"]) for r in s.of(BASELINE)}
-    ranges = {f"seed {seed}": r for seed, r in ranges.items() if r["D_loss"]}
+    """The range of each column of the baseline's losses digests over the windows that end
+    after LOSSES_FROM iterations: the seeds grouped by the digits they end with, most first,
+    then all of them."""
+    runs = {r["seed"]: r for r in s.of(BASELINE)}
+    ranges = {seed: loss_ranges(s, seed) for seed in runs if loss_ranges(s, seed)["D_loss"]}
     if not ranges:
         return f"No run of the baseline has losses past iteration {LOSSES_FROM:,}.\n"
-    ranges[f"**all {len(ranges)} seeds**"] = {
-        c: [v for r in list(ranges.values()) for v in r[c]] for c in LOSS_COLUMNS[1:]}
-    return table(["run", "windows", "D_loss", "G_loss", "mean D(x)", "mean D(G(z))"],
-                 [[name, str(len(r["D_loss"])), *(f"{min(v):.2f} to {max(v):.2f}"
-                                                  for v in r.values())]
-                  for name, r in ranges.items()])
+    groups = {}
+    for seed in sorted(ranges, key=lambda k: -runs[k]["classes_covered"]):
+        ending = f"ending with {runs[seed]['classes_covered']:.0f} digits: seeds"
+        groups.setdefault(ending, []).append(seed)
+    groups[f"**all {len(ranges)} seeds**"] = list(ranges)
+    return table(["seeds", "windows", "D_loss", "G_loss", "mean D(x)", "mean D(G(z))"], [
+        [name if name.startswith("**") else f"{name} {listing(seeds)}",
+         str(sum(len(ranges[k]["D_loss"]) for k in seeds)),
+         *(f"{min(v):.2f} to {max(v):.2f}" for v in (
+             [x for k in seeds for x in ranges[k][c]] for c in LOSS_COLUMNS[1:]))]
+        for name, seeds in groups.items()])
 
 
 def repeating(s):
@@ -196,20 +165,16 @@ def repeated(s):
                                          for k in seeds) for of in (s.losses, s.quality))
         loss_rows = min(sum(1 for it in s.losses(config, seed)["iteration"] if it <= loss_until)
                         for seed in seeds)
-        loss_part = (f"every row of their `{LOSSES}` up to iteration {loss_until:,.0f} "
-                     f"({loss_rows} rows each)" if loss_until >= 0 else
-                     f"none of their `{LOSSES}` rows")
-        lines.append(f"`{config}`, seeds {listing(seeds)}: {loss_part} and every row of their "
-                     f"quality.csv up to iteration {quality_until:,.0f} equal those of "
-                     f"`{BASELINE}`'s runs of the same seeds.")
+        loss_part = (f"their `{LOSSES}` up to iteration {loss_until:,.0f} ({loss_rows} rows each)"
+                     if loss_until >= 0 else f"none of their `{LOSSES}` rows")
+        lines.append(f"`{config}` continues `{BASELINE}`'s seeds {listing(seeds)}: {loss_part} "
+                     f"and their quality.csv up to {quality_until:,.0f} are `{BASELINE}`'s, row "
+                     "for row.")
     if not lines:
         return f"No configuration repeats runs of `{BASELINE}`.\n"
     return "\n".join(lines) + "\n"
 
 
-TABLES = {"post_seeds": post_seeds, "last_and_best": last_and_best, "best_seeds": best_seeds,
-          "post_histograms": lambda s: histograms(s, per_seed=True), "knobs": knobs,
-          "knob_histograms": lambda s: histograms(s, per_seed=False), "budget": budget,
-          "post_monitor": lambda s: monitor(s, per_seed=True), "monitor": monitor,
-          "post_losses": post_losses, "repeats": repeated, "wide_ends": wide.wide_ends,
-          "wide": wide.wide_table}
+TABLES = {"post_seeds": post_seeds, "histograms": histograms, "knobs": knobs, "best": best,
+          "post_monitor": post_monitor, "post_losses": post_losses, "repeats": repeated,
+          "wide": wide.wide_table, "wide_ends": wide.wide_ends}

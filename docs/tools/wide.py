@@ -1,7 +1,7 @@
 """docs/study/wide/: scripts/wide_diagnostics.py's logs of the wide runs' first iterations
-(dynamics.py says what each column is), as the page's `wide` table, wide.png and the facts of
-the page's wide networks: G's output saturating first, its gradient shrinking with its samples'
-spread, and binary_cross_entropy's gradient floor coming later; then the full runs."""
+(dynamics.py says what each column is), as docs/wide.md's tables, wide.png and facts: G's
+output saturating first, its gradient shrinking with its samples' spread, and
+binary_cross_entropy's gradient floor coming later; then the full runs."""
 
 import math
 import os
@@ -15,25 +15,12 @@ from gan_vanilla.io.atomic import save_atomic
 from gan_vanilla.study.report import colours, failed, table
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
-from .study_files import BASELINE
-from .words import (
-    claim,
-    either,
-    iteration,
-    listing,
-    number,
-    overlap_words,
-    percents,
-    sd,
-    size_words,
-    span,
-    times,
-)
+from .study_files import BASELINE, DIGEST_EVERY
+from .words import claim, either, iteration, listing, number, overlap_words, percents, sd, times
 
 SHOWN = (300, 1000, 3000, 15000)  # the table's iterations: where the runs part, and the end
 AT = (100, 300, 1000)  # the early measurements the prose quotes, as G saturates
 LATE_FROM = 2000  # "over the measurements from 2,000 iterations on": past the early climb
-STEP_TINY = 1e-7  # an Adam step of G this small moves no weight that matters
 BCE_LOG_CLAMP = 100  # binary_cross_entropy clamps its log at -100: a G_loss of 100 at most
 FLOOR_LOSS = -math.log(BCE_FLOOR)  # 27.63: a G_loss above it is D(G(z)) below the floor
 QUARTER = "h512-lr-quarter"  # the pilot at a quarter of the step, and its configuration
@@ -57,6 +44,19 @@ def stuck_from(log):
     """The first measurement from which every later one finds every sample clamped, or None."""
     c = log["clamped"]
     return next((log["iteration"][k] for k in range(len(c)) if all(x == 1 for x in c[k:])), None)
+
+
+def below_half_after(log, first):
+    """[(from, to)]: the spells of measurements after `first` at which the floor acts on half
+    the samples or fewer."""
+    spells, its = [], log["iteration"]
+    for k, (it, c) in enumerate(zip(its, log["clamped"], strict=True)):
+        if first is not None and it > first and c <= 0.5:
+            if spells and spells[-1][1] == its[k - 1]:
+                spells[-1] = (spells[-1][0], it)
+            else:
+                spells.append((it, it))
+    return spells
 
 
 def wide_table(s):
@@ -88,11 +88,18 @@ def wide_table(s):
                   "largest clamp effect (iteration)"], body)
 
 
+def floor_from(losses):
+    """The first window of a losses digest from which every later window's G_loss stays above
+    FLOOR_LOSS, or None."""
+    g_loss = losses["G_loss"]
+    return next((losses["iteration"][k] for k in range(len(g_loss))
+                 if min(g_loss[k:]) > FLOOR_LOSS), None)
+
+
 def wide_ends(s):
     """The failed configurations' runs (report.failed) over their whole length, from the losses
-    digest: the first window from which every 1,000th window's G_loss stays above FLOOR_LOSS,
-    where binary_cross_entropy's gradient floor acts on average, and the last window's G_loss
-    (100 is log's own clamp: every D(G(z)) 0 in float32)."""
+    digest: the first window from which G_loss stays above FLOOR_LOSS, where the gradient floor
+    acts on average, and the last window's G_loss."""
     body = []
     for config in failed(s.rows, s.configurations):
         for r in s.of(config):
@@ -105,14 +112,6 @@ def wide_ends(s):
         return "No configuration failed.\n"
     return table(["run", f"G_loss above {FLOOR_LOSS:.1f} in every window from",
                   "G_loss, last window"], body)
-
-
-def floor_from(losses):
-    """The first window of a losses digest from which every later window's G_loss stays above
-    FLOOR_LOSS, or None."""
-    g_loss = losses["G_loss"]
-    return next((losses["iteration"][k] for k in range(len(g_loss))
-                 if min(g_loss[k:]) > FLOOR_LOSS), None)
 
 
 PANELS = (("pixel_sd", "pixel sd across z (log)", True),
@@ -178,101 +177,6 @@ def plot_wide(logs, real, path, configurations):
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
 
 
-def wide(s):
-    """The wide runs' first iterations: G's output saturating and its samples' spread, its
-    gradient, then the gradient floor; each hand-worded sentence claimed. The logs of the
-    post's seed 0 (`post`), of the narrower and the wider of the two failed widths (`logs_small`,
-    `logs_large`, `logs_both`), real images' (`real`); the template reads them with the `at`
-    filter: `{{ wide.logs_small|at('saturated', wide.at_a)|percents }}`."""
-    logs, real, wrecked = s.wide, s.wide_real, failed(s.rows, s.configurations)
-    runs = sum(len(s.of(c)) for c in wrecked)
-    widths = sorted({s.settings[c]["h_dim"] for c in wrecked})
-    keys = {w: [k for k in logs if k.rsplit(" seed ", 1)[0] == f"h{w}"] for w in (128, *widths)}
-    claim(len(widths) == 2 and all(keys.values()),
-          "the logs of the post's seed 0 and of the two wide widths")
-    small, large = widths
-    post = logs[keys[128][0]]
-    logs_small, logs_large = ([logs[k] for k in keys[w]] for w in widths)
-    logs_both = logs_small + logs_large
-    at_a, at_b, at_c = AT
-    z, within, floor, shown, late_from, step_tiny = (SAMPLES, SATURATED_WITHIN, BCE_FLOOR, SHOWN,
-                                                     LATE_FROM, STEP_TINY)
-    its = post["iteration"]
-    until = max(its)
-    gaps = sorted({b - a for a, b in zip(its[1:], its[2:], strict=False)})
-    switch = next(it for a, it in zip(its, its[1:], strict=False) if it - a == gaps[-1]) - gaps[-1]
-    # Gradient and spread, the wider G.
-    late = [statistics.median(g for it, g in zip(log["iteration"], log["G_grad_Whx"],
-                                                 strict=True) if it >= LATE_FROM)
-            for log in logs_large]
-    post_late = [g for it, g in zip(its, post["G_grad_Whx"], strict=True) if it >= LATE_FROM]
-    first = {k: first_over_half(log) for k, log in logs.items()}
-    first_large = min(first[k] for k in keys[large])
-    lowest = min(v for log in logs_large for it, v in zip(log["iteration"],
-                                                         log["log10_D_fake_min"], strict=True)
-                 if it < first_large)
-    before = f"1e{math.floor(lowest)}"
-    claim(min(at(logs_both, "saturated", AT[1])) > real["saturated"]
-          and min(v for k, v in first.items() if v and k not in keys[128]) > 10 * AT[1],
-          "What happens first is G's own output sigmoid saturating, within the first few "
-          "hundred iterations and long before D's verdict comes near the gradient floor")
-    claim(max(at(logs_both, "pixel_sd", AT[1])) < at(post, "pixel_sd", AT[1]) / 5,
-          "their samples barely differ across z")
-    claim(max(at(logs_large, "pixel_sd", AT[2])) < 1e-3,
-          "the 1200-unit G draws nearly one image for every z")
-    claim(max(at(logs_both, "pixel_sd", until)) < at(post, "pixel_sd", until) / 2,
-          "No run recovers")
-    claim(max(late) < min(post_late),
-          "in the 1200-unit runs G's gradient shrinks with its samples' spread")
-    claim(lowest > math.log10(BCE_FLOOR), "All the while D(G(z)) stays far above the floor")
-    white_quarter = min(at(logs_both, "saturated_1", AT[1])) >= 0.25
-
-    # binary_cross_entropy's floor: where D first rejects most samples that far, which runs
-    # come back, which stay there with G (and D) all but frozen, and the post's own G.
-    exact = max(e for log in logs.values()
-                for c, e in zip(log["clamped"], log["clamp_effect"], strict=True) if c == 0)
-    claim(exact < 1e-5, "the post's loss and the exact one give G the same gradient to float "
-          "rounding")
-    early_hits = listing(f"{percents(c)} of them at {iteration(it)} iterations in {_run(k)}"
-                         for k, log in logs.items() if first[k] is not None
-                         and k not in keys[128]
-                         for it, c in zip(log["iteration"], log["clamped"], strict=True)
-                         if 0 < c and it < first[k])
-    firsts = {w: sorted((first[k], k.rsplit(" ", 1)[1]) for k in keys[w]) for w in widths}
-    wide_keys = keys[small] + keys[large]
-    effects = span([at(logs[k], "clamp_effect", first[k]) for k in wide_keys],
-                   lambda v: f"{v:.2f}".rstrip("0").rstrip("."))
-    stuck = {k: stuck_from(logs[k]) for k in wide_keys}
-    returned = [(k, next(it for it, c in zip(logs[k]["iteration"], logs[k]["clamped"],
-                                             strict=True) if it > first[k] and c == 0))
-                for k in wide_keys if stuck[k] is None]
-    back = listing(f"{_run(k)} by {iteration(it)}" for k, it in returned)
-    frozen = [k for k in wide_keys if stuck[k] is not None]
-    stuck_its, stuck_runs = listing(iteration(stuck[k]) for k in frozen), _runs(frozen)
-    steps = [(logs[k]["G_step_Whx"][j], k, it) for k in frozen
-             for j, it in enumerate(logs[k]["iteration"]) if it >= stuck[k]]
-    big = [(v, k, it) for v, k, it in steps if v >= STEP_TINY]
-    step_big = listing(f"{v:.2g}, {_run(k)} at {iteration(it)}" for v, k, it in big)
-    zero = [k for k in frozen if all(v == 0 for v, kk, _ in steps if kk == k)]
-    zero_said = _runs(zero)
-    d_size = {k: [logs[k][c][j] for c in logs[k] if c.startswith("D_grad_")
-                  for j, it in enumerate(logs[k]["iteration"]) if it >= stuck[k]]
-              for k in frozen}
-    stillest = min(frozen, key=lambda k: max(d_size[k]))
-    stillest_run, d_words = _run(stillest), size_words(d_size[stillest])
-    frozen_word = "frozen" if d_words == "exactly 0" and stillest in zero else "all but frozen"
-    hits = [(it, c) for it, c in zip(post["iteration"], post["clamped"], strict=True) if c > 0]
-    hit_its, post_hits = [it for it, _ in hits], _count(max(c for _, c in hits))
-    post_goes_on = stuck_from(post) is None
-    return locals()
-
-
-def _count(share):
-    """A share of the SAMPLES measured samples as a count and a percentage: '1 of its 2,000
-    samples (0.05%)'."""
-    return f"{round(share * SAMPLES):,} of its {SAMPLES:,} samples ({percents(share)})"
-
-
 def _run(key):
     config, seed = key.rsplit(" seed ", 1)
     return f"`{config}` seed {seed}"
@@ -288,6 +192,79 @@ def _runs(keys):
                    for c, seeds in by.items())
 
 
+def wide(s):
+    """The wide runs' first iterations, each hand-worded sentence claimed: G's output
+    saturating and its samples' spread, its gradient, then the gradient floor. The logs of the
+    post's seed (`post`), of the narrower and the wider of the two failed widths (`logs_small`,
+    `logs_large`, `logs_both`), real images' (`real`); the template reads them with the `at`
+    filter: `{{ wide.logs_small|at('saturated', wide.at_a)|percents }}`."""
+    logs, real, wrecked = s.wide, s.wide_real, failed(s.rows, s.configurations)
+    runs, post_h = sum(len(s.of(c)) for c in wrecked), s.settings[BASELINE]["h_dim"]
+    small, large = widths = sorted({s.settings[c]["h_dim"] for c in wrecked})
+    keys = {w: [k for k in logs if k.rsplit(" seed ", 1)[0] == f"h{w}"] for w in (post_h, *widths)}
+    claim(all(keys.values()), "the logs of the post's seed and of both wide widths")
+    post_seed = keys[post_h][0].rsplit(" ", 1)[1]
+    post, wide_keys = logs[keys[post_h][0]], keys[small] + keys[large]
+    logs_small, logs_large = ([logs[k] for k in keys[w]] for w in widths)
+    logs_both = logs_small + logs_large
+    at_a, at_b, at_c = AT
+    z, within, floor, shown, late_from = SAMPLES, SATURATED_WITHIN, BCE_FLOOR, SHOWN, LATE_FROM
+    its = post["iteration"]
+    until = max(its)
+    gaps = sorted({b - a for a, b in zip(its[1:], its[2:], strict=False)})
+    switch = next(it for a, it in zip(its, its[1:], strict=False) if it - a == gaps[-1]) - gaps[-1]
+    late = [statistics.median(g for it, g in zip(log["iteration"], log["G_grad_Whx"],
+                                                 strict=True) if it >= LATE_FROM)
+            for log in logs_large]
+    post_late = [g for it, g in zip(its, post["G_grad_Whx"], strict=True) if it >= LATE_FROM]
+    first = {k: first_over_half(logs[k]) for k in wide_keys}
+    first_large = min(first[k] for k in keys[large])
+    lowest = min(v for log in logs_large for it, v in zip(log["iteration"],
+                                                         log["log10_D_fake_min"], strict=True)
+                 if it < first_large)
+    before = f"1e{math.floor(lowest)}"
+    claim(min(at(logs_both, "saturated", at_b)) > real["saturated"] and min(first.values())
+          > 10 * at_b, "What happens first is G's own output sigmoid saturating, within the "
+          "first few hundred iterations")
+    claim(max(at(logs_both, "pixel_sd", at_b)) < at(post, "pixel_sd", at_b) / 5,
+          "their samples barely differ across z")
+    claim(max(at(logs_large, "pixel_sd", at_c)) < 1e-3, "the 1200-unit G draws nearly one image "
+          "for every z")
+    claim(max(at(logs_both, "pixel_sd", until)) < at(post, "pixel_sd", until) / 2,
+          "No run recovers")
+    claim(max(late) < min(post_late), "in the 1200-unit runs its gradient shrinks with them")
+    claim(lowest > math.log10(BCE_FLOOR), "far above the floor")
+
+    # binary_cross_entropy's floor: where D first rejects most samples that far, when the runs
+    # come back below half, which stay there, and the post's own G.
+    claim(max(e for log in logs.values() for c, e in zip(log["clamped"], log["clamp_effect"],
+                                                          strict=True) if c == 0) < 1e-5,
+          "Where the floor acts on no sample, the post's loss and the exact one give G the same "
+          "gradient to float rounding")
+    claim(min(at(logs[k], "clamp_effect", first[k]) for k in wide_keys) > 0.9,
+          "there G's gradient through the post's loss is all but gone")
+    firsts = {w: sorted((first[k], k.rsplit(" ", 1)[1]) for k in keys[w]) for w in widths}
+    spells = {k: below_half_after(logs[k], first[k]) for k in wide_keys}
+    back, never = ([k for k in wide_keys if bool(spells[k]) == b] for b in (True, False))
+    back = (f"{number(len(back)).capitalize()} of the {number(len(wide_keys))} runs come back "
+            "below half for a while (" + listing(f"{_run(k)} at " + listing(
+                iteration(a) if a == b else f"{iteration(a)} to {iteration(b)}"
+                for a, b in spells[k]) for k in back) + ")"
+            + (f"; {_runs(never)} never" if never else ""))
+    stuck = {k: stuck_from(logs[k]) for k in wide_keys}
+    frozen = [k for k in wide_keys if stuck[k] is not None]
+    claim(frozen, "runs end the log with every sample below the floor")
+    stuck_said = (f"{number(len(frozen)).capitalize()} runs end the log" if len(frozen) > 1
+                  else "One run ends the log")
+    stuck_its, stuck_runs = listing(iteration(stuck[k]) for k in frozen), _runs(frozen)
+    hits = [(it, c) for it, c in zip(its, post["clamped"], strict=True) if c > 0]
+    claim(hits and stuck_from(post) is None, "The post's own G meets the floor as well, and "
+          "goes on")
+    hit_its, share = [it for it, _ in hits], max(c for _, c in hits)
+    post_hits = f"{round(share * SAMPLES):,} of its {SAMPLES:,} samples ({percents(share)})"
+    return locals()
+
+
 def width(s):
     """Why width could matter, and the pilot at a quarter of the step (`pilot`: its log over
     the first iterations), then the full runs of its configuration (`mine`) beside those of
@@ -300,7 +277,7 @@ def width(s):
     ratio = lr / s.settings[BASELINE]["lr"]
     claim(abs(ratio - post_h / h) < 1e-9, "the post's step times 128 / 512")
     claim(0.5 < at(pilot, "pixel_sd", AT[1]) / at(post, "pixel_sd", AT[1]) < 2,
-          "its samples spread across z at 300 iterations as the post's G's do")
+          "its samples spread across z as the post's G's do")
     # The configuration of the same width at the post's step (h512 for h512-lr-quarter).
     wide512 = next(c for c in s.configurations if c != QUARTER and s.settings[c]["h_dim"] == h
                    and s.settings[c]["lr"] == s.settings[BASELINE]["lr"])
@@ -310,14 +287,14 @@ def width(s):
     claim(len({x["iteration"][0] for x in q + w}) == 1, "at the first measurement")
     first_at = q[0]["iteration"][0]
     first, last = ([x["classes_covered"][k] for x in q] for k in (0, -1))
-    first_score, last_score = ([x["classifier_score"][k] for x in q] for k in (0, -1))
     wide_first = [x["classes_covered"][0] for x in w]
     wide_first = (f"every `{wide512}` run draws {number(wide_first[0])}"
                   if len(set(wide_first)) == 1 else
                   f"`{wide512}`'s runs draw {either(wide_first)}")
-    apart = all(overlap_words([r[m] for r in mine], [r[m] for r in other]) == "separate ranges"
-                for other in (wide_rows, post_rows)
-                for m in ("classes_covered", "classifier_score", "frechet_distance"))
+    claim(all(overlap_words([r[m] for r in mine], [r[m] for r in other]) == "separate ranges"
+              for other in (wide_rows, post_rows)
+              for m in ("classes_covered", "classifier_score", "frechet_distance")),
+          "far from both h512's and the post's")
     times_said = listing([f"{times(h / post_h)} the post's for {h} units" for h in wide_h])
     return locals()
 
@@ -329,4 +306,5 @@ def ends(s):
           "the losses show where each wide run ends")
     floor_loss, clamp = FLOOR_LOSS, BCE_LOG_CLAMP
     iterations = max(s.settings[c]["iterations"] for c in wrecked)
+    window, every = s.settings[BASELINE]["log_every"], DIGEST_EVERY
     return locals()
