@@ -138,7 +138,8 @@ def plot_wide(logs, real, path, configurations):
     """wide.png: each log's columns over its iterations ({'h512 seed 0': columns}), a panel per
     quantity (PANELS), in its configuration's colour in the study's figures (report.colours)
     and a line style and marker per seed; real images' figures (real, or None) as a grey band,
-    binary_cross_entropy's floor as a black dotted line; the legend names each."""
+    binary_cross_entropy's floor as a black dotted line; the legend names each. Returns the
+    figure it saved."""
     colour = colours([*configurations, *(configuration(k) for k in logs
                                          if configuration(k) not in configurations)])
     fig = Figure(figsize=(17, 7), layout="constrained")
@@ -175,6 +176,7 @@ def plot_wide(logs, real, path, configurations):
     fig.suptitle(f"The first {last:,.0f} iterations (log axis), measured on {SAMPLES:,} fixed z "
                  "(scripts/wide_diagnostics.py); a step of exactly 0 is not drawn", fontsize=9)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    return fig
 
 
 def _run(key):

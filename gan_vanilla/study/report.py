@@ -164,7 +164,8 @@ def plot_metrics(rows, configurations, path, real=None):
     """One row of panels per metric: every seed of every configuration as a point (filled:
     the last generator; hollow, beside it: the best generator, where the run kept one), a
     black line at each group's mean, and a dashed line at real images (real: their
-    evaluation, real.json) when given. Failed configurations get panels of their own."""
+    evaluation, real.json) when given. Failed configurations get panels of their own. Returns
+    the figure it saved."""
     bad = failed(rows, configurations)
     groups = [g for g in ([c for c in configurations if c not in bad], bad) if g]
     fig = Figure(figsize=(2.2 + 0.95 * len(configurations), 2.1 * len(METRICS) + 1.0),
@@ -208,6 +209,7 @@ def plot_metrics(rows, configurations, path, real=None):
     fig.suptitle(f"Final evaluation: {EVALUATED}", fontsize=9)
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    return fig
 
 
 CURVES = ("classes_covered", "classifier_score", "frechet_distance")
@@ -252,7 +254,7 @@ def plot_curves(rows, configurations, path, real=None, baseline="post"):
     lowest to the highest seed, each configuration's bars set a little apart along the
     iterations so that none hides another's; a configuration that repeats the baseline's runs
     (repeats) is dotted, drawn over the baseline's line, with no bars, over the part it
-    repeats. real: the real images' figures, as dashed lines."""
+    repeats. real: the real images' figures, as dashed lines. Returns the figure it saved."""
     again, colour = repeats(rows, baseline), colours(configurations)
     fig = Figure(figsize=(14, 6), layout="constrained")
     FigureCanvasAgg(fig)
@@ -306,6 +308,7 @@ def plot_curves(rows, configurations, path, real=None, baseline="post"):
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", fontsize=7, frameon=False)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    return fig
 
 
 def collect(study, log=print):
