@@ -52,7 +52,7 @@ def test_a_configuration_has_one_colour_in_every_figure(tmp_path):
 
     from gan_vanilla.study import report
     from tools.dynamics import COLUMNS
-    from tools.wide import plot_wide
+    from tools.figures import plot_wide
 
     configs = ["post", "beta1-half", "h512"]
     colour = {c: to_hex(v) for c, v in report.colours(configs).items()}

@@ -9,7 +9,7 @@ import pytest
 
 from tools.build import render
 from tools.study_files import PageError
-from tools.wide import below_half_after, stuck_from
+from tools.wide_page import below_half_after, stuck_from
 
 from .conftest import ROOT
 
@@ -84,7 +84,7 @@ def losses_of(d_loss):
 def test_the_losses_of_good_and_bad_seeds_are_compared_as_the_data_lie(seven, word):
     """The page once said the seeds ending with nine digits and those ending with seven "span
     the same ranges" where they only overlap: the word now follows the numbers."""
-    from tools.seeds import losses
+    from tools.reproduction_page import losses
 
     rows = [{"configuration": "post", "seed": 0, "classes_covered": 9},
             {"configuration": "post", "seed": 1, "classes_covered": 7}]

@@ -376,7 +376,7 @@ def test_the_samples_figures_labels_fit_however_long_the_name():
     is now as wide as the widest label."""
     import numpy as np
 
-    from tools.publish import samples_figure
+    from tools.figures import samples_figure
 
     names = ["post", "h512-lr-quarter", "a-configuration-with-a-much-longer-name"]
     fig = samples_figure([(f"{n}\nseed 0", np.zeros((30, 28, 28))) for n in names])

@@ -6,11 +6,12 @@ there (publish.py).
 
 Each page is its template (PAGE.j2, beside it) rendered by Jinja2: the template holds the words
 and places the numbers, `{{ seeds.parzen|span(0) }}`, which the facts modules compute from the
-files (seeds.py, knobs.py, wide.py, monitor_page.py: each function of FACTS returns its local
-names, raw; the tables: tables.py) and the filters write as the pages write numbers
-(words.py). Only the groups of facts and the tables a template names are computed. A name no
-module gives is an error (StrictUndefined), never an empty gap; a sentence the template words
-by hand that the files no longer support is refused (words.claim).
+files (a module per page, reproduction_page.py, wide_page.py and monitor_page.py: each
+function of its FACTS returns its local names, raw, each of its TABLES a Markdown table) and
+the filters write as the pages write numbers (words.py). Only the groups of facts and the
+tables a template names are computed. A name no module gives is an error (StrictUndefined),
+never an empty gap; a sentence the template words by hand that the files no longer support is
+refused (words.claim).
 """
 
 import argparse
@@ -26,18 +27,15 @@ from gan_vanilla.io.atomic import save_text
 from gan_vanilla.study.report import summary_files
 from gan_vanilla.study.results import run_folder
 
-from . import figures, knobs, monitor_page, publish, seeds, wide
+from . import figures, monitor_page, publish, reproduction_page, wide_page
 from .study_files import LOSSES, PageError, StudyFiles
-from .tables import TABLES
 from .words import FILTERS, Unsupported
 
 PROG = "reproduction"
 PAGES = ("docs/REPRODUCTION.md", "docs/wide.md", "docs/monitor.md")
-FACTS = {"runs": seeds.runs, "seeds": seeds.seeds, "losses": seeds.losses,
-         "watch": seeds.watch, "published": seeds.published, "earlier": seeds.earlier,
-         "knobs": knobs.knobs, "smaller": knobs.smaller, "longer": knobs.longer,
-         "sharp": knobs.sharp, "best": knobs.best, "wide": wide.wide,
-         "width": wide.width, "ends": wide.ends, "monitor": monitor_page.monitor}
+MODULES = (reproduction_page, wide_page, monitor_page)  # each page's facts and tables
+FACTS = {f.__name__: f for m in MODULES for f in m.FACTS}  # `{{ seeds.mean }}`: seeds(study)
+TABLES = {name: f for m in MODULES for name, f in getattr(m, "TABLES", {}).items()}
 
 
 @command(PROG, fixable=(PageError,))
@@ -157,7 +155,7 @@ def render(page, study):
         raise PageError(f"cannot read {path}")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
-    env.filters.update(FILTERS, at=wide.at)
+    env.filters.update(FILTERS)
     try:
         tree = env.parse(source)
         named = meta.find_undeclared_variables(tree)

@@ -1,7 +1,8 @@
 """The facts of docs/monitor.md: the monitor's rule (run/monitor.py's own thresholds), the
 example the default command printed (docs/study/rerun/post-seed-0/), how far the rerun's own
 classifier measured from the study's, and how well the best generator's rule agrees with the
-other figures over the study's runs (results.csv). Local names, raw, as seeds.py says."""
+other figures over the study's runs (results.csv). Local names, raw, as reproduction_page.py
+says."""
 
 import math
 import re
@@ -133,3 +134,6 @@ def spearman(a, b):
         return [ordered.index(v) + (ordered.count(v) + 1) / 2 for v in values]
 
     return statistics.correlation(ranks(a), ranks(b))
+
+
+FACTS = (monitor,)

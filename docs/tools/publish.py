@@ -22,9 +22,6 @@ import math
 import os
 import shutil
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from gan_vanilla.io.atomic import save_atomic, save_text
 from gan_vanilla.io.csv_tables import DamagedFile, read_table, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
@@ -33,10 +30,9 @@ from gan_vanilla.run.plots import plot_losses
 from gan_vanilla.study.report import COLUMNS
 from gan_vanilla.study.results import CONFIG, QUALITY, read_config, run_folder
 
+from .figures import SAMPLES_PER_CONFIGURATION, SAMPLES_SEED, samples_figure
 from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError
 
-SAMPLES_SEED = 1  # the noise of samples.png (gan-vanilla-sample's default seed)
-SAMPLES_PER_CONFIGURATION = 30  # drawn in samples.png
 SAMPLES_MEASURED = 2000  # measured in samples.csv, the first 30 of them the ones drawn
 RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the pages
 DIGESTS = "files.sha256"
@@ -86,8 +82,6 @@ def import_study(study_dir, docs, log=print):
         except (OSError, UnicodeDecodeError) as e:
             raise PageError(f"cannot read {getattr(e, 'filename', run)}: "
                             f"{getattr(e, 'strerror', None) or e}") from None
-        if not copies[os.path.join(into, QUALITY)].strip():
-            raise PageError(f"{os.path.join(run, QUALITY)} is empty")
     for path, text in copies.items():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         save_text(path, text)
@@ -162,36 +156,6 @@ def draw_samples(study_dir, rows, docs):
                 lambda tmp: fig.savefig(tmp, format="png", dpi=80))
     write_table(os.path.join(docs, "samples.csv"),
                 [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
-
-
-def samples_figure(panels):
-    """A row of images per (label, images (n, 28, 28)) in two lines, the label left of it:
-    the left margin is as wide as the widest label, so that no label is cut."""
-    import numpy as np
-
-    fig = Figure(figsize=(10, 1.25 * len(panels) + 0.4))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
-    labels = []
-    for ax, (label, images) in zip(axes, panels, strict=True):
-        per_row = math.ceil(len(images) / 2)
-        canvas = np.ones((2 * 30 - 2, per_row * 30 - 2))
-        for k, image in enumerate(images):
-            y, x = (k // per_row) * 30, (k % per_row) * 30
-            canvas[y:y + 28, x:x + 28] = image
-        ax.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        labels.append(ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right",
-                              va="center", fontsize=8))
-    fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "
-                 f"generator (noise seed {SAMPLES_SEED}), not chosen by class", fontsize=9)
-    renderer = fig.canvas.get_renderer()
-    widest = max(t.get_window_extent(renderer).width for t in labels)  # pixels at fig.dpi
-    fig.subplots_adjust(left=(widest + 0.15 * fig.dpi) / (fig.get_figwidth() * fig.dpi),
-                        right=0.98, bottom=0.01, top=1 - 0.5 / fig.get_figheight(),
-                        hspace=0.15)
-    return fig
 
 
 def copy_run_figures(study_dir, rows, page_dir):

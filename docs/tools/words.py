@@ -162,9 +162,17 @@ def grad(value):
             f"{value:.0e}")
 
 
+def at(log, column, it):
+    """A column's value at an iteration of a log (None where it has none); of each of a list
+    of logs, a list."""
+    if isinstance(log, list):
+        return [at(one, column, it) for one in log]
+    return log[column][log["iteration"].index(it)] if it in log["iteration"] else None
+
+
 # The templates' filters: `{{ value|name(arguments) }}`.
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
            "either": either, "power": power, "percents": percents, "listing": listing,
            "digits": digits, "names": names, "percent_against": percent_against, "flip": flip,
            "times": times, "sd": sd, "grad": grad, "mean": statistics.fmean,
-           "median": statistics.median}
+           "at": at}

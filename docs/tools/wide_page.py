@@ -1,22 +1,17 @@
-"""docs/study/wide/: scripts/wide_diagnostics.py's logs of the wide runs' first iterations
-(dynamics.py says what each column is), as docs/wide.md's tables, wide.png and facts: G's
-output saturating first, its gradient shrinking with its samples' spread, and
-binary_cross_entropy's gradient floor coming later; then the full runs."""
+"""The facts and tables of docs/wide.md, from docs/study/wide/: scripts/wide_diagnostics.py's logs
+of the wide runs' first iterations (dynamics.py says what each column is): G's output saturating
+first, its gradient shrinking with its samples' spread, and binary_cross_entropy's gradient
+floor coming later; then the full runs. Local names, raw, as reproduction_page.py says."""
 
 import math
 import os
 import statistics
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-
-from gan_vanilla.io.atomic import save_atomic
-from gan_vanilla.study.report import colours, failed, table
+from gan_vanilla.study.report import failed, table
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
 from .study_files import BASELINE, DIGEST_EVERY
-from .words import claim, either, iteration, listing, number, overlap_words, percents, sd, times
+from .words import at, claim, iteration, listing, number, overlap_words, percents, sd, times
 
 SHOWN = (300, 1000, 3000, 15000)  # the table's iterations: where the runs part, and the end
 AT = (100, 300, 1000)  # the early measurements the prose quotes, as G saturates
@@ -24,14 +19,6 @@ LATE_FROM = 2000  # "over the measurements from 2,000 iterations on": past the e
 BCE_LOG_CLAMP = 100  # binary_cross_entropy clamps its log at -100: a G_loss of 100 at most
 FLOOR_LOSS = -math.log(BCE_FLOOR)  # 27.63: a G_loss above it is D(G(z)) below the floor
 QUARTER = "h512-lr-quarter"  # the pilot at a quarter of the step, and its configuration
-
-
-def at(log, column, it):
-    """A column's value at an iteration of a log (None where it has none); of each of a list
-    of logs, a list."""
-    if isinstance(log, list):
-        return [at(one, column, it) for one in log]
-    return log[column][log["iteration"].index(it)] if it in log["iteration"] else None
 
 
 def first_over_half(log):
@@ -59,35 +46,6 @@ def below_half_after(log, first):
     return spells
 
 
-def wide_table(s):
-    """One row per log: how much the samples differ across z and how many pixels are
-    saturated at the SHOWN iterations, the lowest D(G(z)) of any sample, and what the floor of
-    binary_cross_entropy's gradient did; then real images where wide/real.csv is."""
-    if not s.wide:
-        return "No log in docs/study/wide/.\n"
-    shown = " / ".join(f"{i:,}" for i in SHOWN)
-    body = []
-    for key, log in s.wide.items():
-        low = min(range(len(log["iteration"])), key=lambda k: log["log10_D_fake_min"][k])
-        top = max(range(len(log["iteration"])), key=lambda k: log["clamp_effect"][k])
-        first = first_over_half(log)
-        body.append([
-            key, " / ".join("" if v is None else sd(v) for v in (at(log, "pixel_sd", i)
-                                                                  for i in SHOWN)),
-            " / ".join("" if v is None else f"{v:.0%}" for v in (at(log, "saturated", i)
-                                                                  for i in SHOWN)),
-            f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
-            f"{percents(max(log['clamped']))} ({'none' if first is None else iteration(first)})",
-            f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
-    if os.path.exists(s.path("wide", "real.csv")):
-        body.append(["real images (2,000 validation)", f"{s.wide_real['pixel_sd']:.3f}",
-                     f"{s.wide_real['saturated']:.0%}", "", "", ""])
-    return table(["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
-                  "lowest D(G(z)), log10 (iteration)",
-                  "samples clamped: most (first iteration with over half)",
-                  "largest clamp effect (iteration)"], body)
-
-
 def floor_from(losses):
     """The first window of a losses digest from which every later window's G_loss stays above
     FLOOR_LOSS, or None."""
@@ -96,96 +54,9 @@ def floor_from(losses):
                  if min(g_loss[k:]) > FLOOR_LOSS), None)
 
 
-def wide_ends(s):
-    """The failed configurations' runs (report.failed) over their whole length, from the losses
-    digest: the first window from which G_loss stays above FLOOR_LOSS, where the gradient floor
-    acts on average, and the last window's G_loss."""
-    body = []
-    for config in failed(s.rows, s.configurations):
-        for r in s.of(config):
-            losses = s.losses(config, r["seed"])
-            stays = floor_from(losses)
-            body.append([f"{config} seed {r['seed']}",
-                         "never" if stays is None else f"{stays:,.0f}",
-                         f"{losses['G_loss'][-1]:.1f}" if losses["G_loss"] else ""])
-    if not body:
-        return "No configuration failed.\n"
-    return table(["run", f"G_loss above {FLOOR_LOSS:.1f} in every window from",
-                  "G_loss, last window"], body)
-
-
-PANELS = (("pixel_sd", "pixel sd across z (log)", True),
-          ("saturated", f"share of pixels within {SATURATED_WITHIN:g} of 0 or 1", False),
-          ("log10_D_fake_p50", "log10 D(G(z)) of the median sample", False),
-          ("log10_D_fake_min", "log10 D(G(z)) of the lowest sample", False),
-          ("clamped", "share of samples where the floor acts", False),
-          ("G_grad_Whx", "|G's gradient| at Whx, the post's loss (log)", True),
-          ("G_step_Whx", "|G's Adam step| at Whx (log)", True),
-          ("clamp_effect", "clamp effect: |bce - exact| / |exact| (log)", True))
-SEEDS = (("-", "o"), ("--", "s"), ("-.", "^"))  # a seed's line and marker: 0, 1, 2 (again)
-FLOOR_STYLE = {"color": "k", "ls": ":", "lw": 1.2}  # D(G(z)) = BCE_FLOOR: no run is black
-REAL_STYLE = {"color": "0.6", "ls": "-", "lw": 2.5, "alpha": 0.5}  # real images: grey band
-
-
-def configuration(key):
-    """The study's configuration a log is a run of ('h512 seed 1' -> 'h512'): the post's width,
-    h128, is the post."""
-    run = key.rsplit(" seed ", 1)[0]
-    return BASELINE if run == "h128" else run
-
-
-def plot_wide(logs, real, path, configurations):
-    """wide.png: each log's columns over its iterations ({'h512 seed 0': columns}), a panel per
-    quantity (PANELS), in its configuration's colour in the study's figures (report.colours)
-    and a line style and marker per seed; real images' figures (real, or None) as a grey band,
-    binary_cross_entropy's floor as a black dotted line; the legend names each. Returns the
-    figure it saved."""
-    colour = colours([*configurations, *(configuration(k) for k in logs
-                                         if configuration(k) not in configurations)])
-    fig = Figure(figsize=(17, 7), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 4, sharex=True).flatten()
-    for key, log in logs.items():
-        line, marker = SEEDS[int(key.rsplit(" seed ", 1)[1]) % len(SEEDS)]
-        # Iteration 0 (the initial weights) has no place on the log axis, nor a step yet.
-        trained = [k for k, it in enumerate(log["iteration"]) if it > 0]
-        for ax, (column, _, _) in zip(axes, PANELS, strict=True):
-            ax.plot([log["iteration"][k] for k in trained], [log[column][k] for k in trained],
-                    line, marker=marker, ms=3.5, markevery=0.1, mfc="none",
-                    color=colour[configuration(key)], lw=1, label=key if ax is axes[0] else None)
-    for ax, (column, title, log_scale) in zip(axes, PANELS, strict=True):
-        if real and column in real:
-            ax.axhline(real[column], **REAL_STYLE, label="real images" if ax is axes[0] else None)
-        if column.startswith("log10_D_fake"):
-            ax.axhline(math.log10(BCE_FLOOR), **FLOOR_STYLE,
-                       label=f"D(G(z)) = {BCE_FLOOR:g}, binary_cross_entropy's floor"
-                       if ax is axes[2] else None)
-        if log_scale:
-            ax.set_yscale("log")
-        ax.set_title(title, fontsize=9)
-        # A log axis: the wide runs part from the post's within the first few hundred.
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-    for ax in axes[4:]:
-        ax.set_xlabel("iteration")
-    handles, labels = axes[0].get_legend_handles_labels()
-    floor, floor_label = axes[2].get_legend_handles_labels()
-    fig.legend(handles + floor, labels + floor_label, loc="outside right center", fontsize=8,
-               frameon=False)
-    last = max(max(log["iteration"]) for log in logs.values())
-    fig.suptitle(f"The first {last:,.0f} iterations (log axis), measured on {SAMPLES:,} fixed z "
-                 "(scripts/wide_diagnostics.py); a step of exactly 0 is not drawn", fontsize=9)
-    save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
-    return fig
-
-
-def _run(key):
-    config, seed = key.rsplit(" seed ", 1)
-    return f"`{config}` seed {seed}"
-
-
-def _runs(keys):
-    """'`h512` seeds 1 and 2, `h1200` seeds 1 and 2'."""
+def runs_said(keys):
+    """['h512 seed 1', 'h512 seed 2', 'h1200 seed 1'] -> '`h512` seeds 1 and 2 and `h1200`
+    seed 1'."""
     by = {}
     for key in keys:
         config, seed = key.rsplit(" seed ", 1)
@@ -249,16 +120,16 @@ def wide(s):
     spells = {k: below_half_after(logs[k], first[k]) for k in wide_keys}
     back, never = ([k for k in wide_keys if bool(spells[k]) == b] for b in (True, False))
     back = (f"{number(len(back)).capitalize()} of the {number(len(wide_keys))} runs come back "
-            "below half for a while (" + listing(f"{_run(k)} at " + listing(
+            "below half for a while (" + listing(f"{runs_said([k])} at " + listing(
                 iteration(a) if a == b else f"{iteration(a)} to {iteration(b)}"
                 for a, b in spells[k]) for k in back) + ")"
-            + (f"; {_runs(never)} never" if never else ""))
+            + (f"; {runs_said(never)} never" if never else ""))
     stuck = {k: stuck_from(logs[k]) for k in wide_keys}
     frozen = [k for k in wide_keys if stuck[k] is not None]
     claim(frozen, "runs end the log with every sample below the floor")
     stuck_said = (f"{number(len(frozen)).capitalize()} runs end the log" if len(frozen) > 1
                   else "One run ends the log")
-    stuck_its, stuck_runs = listing(iteration(stuck[k]) for k in frozen), _runs(frozen)
+    stuck_its, stuck_runs = listing(iteration(stuck[k]) for k in frozen), runs_said(frozen)
     hits = [(it, c) for it, c in zip(its, post["clamped"], strict=True) if c > 0]
     claim(hits and stuck_from(post) is None, "The post's own G meets the floor as well, and "
           "goes on")
@@ -290,9 +161,6 @@ def width(s):
     first_at = q[0]["iteration"][0]
     first, last = ([x["classes_covered"][k] for x in q] for k in (0, -1))
     wide_first = [x["classes_covered"][0] for x in w]
-    wide_first = (f"every `{wide512}` run draws {number(wide_first[0])}"
-                  if len(set(wide_first)) == 1 else
-                  f"`{wide512}`'s runs draw {either(wide_first)}")
     claim(all(overlap_words([r[m] for r in mine], [r[m] for r in other]) == "separate ranges"
               for other in (wide_rows, post_rows)
               for m in ("classes_covered", "classifier_score", "frechet_distance")),
@@ -310,3 +178,54 @@ def ends(s):
     iterations = max(s.settings[c]["iterations"] for c in wrecked)
     window, every = s.settings[BASELINE]["log_every"], DIGEST_EVERY
     return locals()
+
+
+FACTS = (wide, width, ends)
+
+
+def wide_table(s):
+    """One row per log: how much the samples differ across z and how many pixels are
+    saturated at the SHOWN iterations, the lowest D(G(z)) of any sample, and what the floor of
+    binary_cross_entropy's gradient did; then real images where wide/real.csv is."""
+    if not s.wide:
+        return "No log in docs/study/wide/.\n"
+    shown = " / ".join(f"{i:,}" for i in SHOWN)
+    body = []
+    for key, log in s.wide.items():
+        low = min(range(len(log["iteration"])), key=lambda k: log["log10_D_fake_min"][k])
+        top = max(range(len(log["iteration"])), key=lambda k: log["clamp_effect"][k])
+        first = first_over_half(log)
+        body.append([key, *(" / ".join("" if v is None else write(v) for v in (
+            at(log, name, i) for i in SHOWN)) for name, write in (("pixel_sd", sd),
+                                                                  ("saturated", "{:.0%}".format))),
+            f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
+            f"{percents(max(log['clamped']))} ({'none' if first is None else iteration(first)})",
+            f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
+    if os.path.exists(s.path("wide", "real.csv")):
+        body.append(["real images (2,000 validation)", f"{s.wide_real['pixel_sd']:.3f}",
+                     f"{s.wide_real['saturated']:.0%}", "", "", ""])
+    return table(["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
+                  "lowest D(G(z)), log10 (iteration)",
+                  "samples clamped: most (first iteration with over half)",
+                  "largest clamp effect (iteration)"], body)
+
+
+def wide_ends(s):
+    """The failed configurations' runs (report.failed) over their whole length, from the losses
+    digest: the first window from which G_loss stays above FLOOR_LOSS, where the gradient floor
+    acts on average, and the last window's G_loss."""
+    body = []
+    for config in failed(s.rows, s.configurations):
+        for r in s.of(config):
+            losses = s.losses(config, r["seed"])
+            stays = floor_from(losses)
+            body.append([f"{config} seed {r['seed']}",
+                         "never" if stays is None else f"{stays:,.0f}",
+                         f"{losses['G_loss'][-1]:.1f}" if losses["G_loss"] else ""])
+    if not body:
+        return "No configuration failed.\n"
+    return table(["run", f"G_loss above {FLOOR_LOSS:.1f} in every window from",
+                  "G_loss, last window"], body)
+
+
+TABLES = {"wide": wide_table, "wide_ends": wide_ends}
