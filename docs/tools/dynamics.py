@@ -1,22 +1,14 @@
 """What decides whether a run learns: measurements taken while it trains, the run unchanged.
 
-Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/REPRODUCTION.md)? The
-final evaluation only says that they do. This trains the very run the train command trains
-(the same seed gives the same weights, batches and noise: the setup below is train()'s, and
-tests/test_dynamics.py checks the weights against train()'s) and, after chosen iterations,
-measures what could decide it:
-
-- D(G(z)) per sample, as quantiles of log10: whether D rejects some samples so surely that
-  PyTorch's binary_cross_entropy, which divides its gradient by max(p (1 - p), 1e-12), starves
-  G (`clamped`: the share of samples where that floor acts);
-- G's own output sigmoid: the share of its pixels within 1e-3 of 0 or 1 (`saturated`; of 1
-  alone, `saturated_1`), how much the samples differ across z (`pixel_sd`), their brightness
-  (`mean_pixel`), and the share of G's hidden ReLU units that are zero for every z
-  (`G_dead`); real images give the reference (`--real`);
-- G's gradient per layer, through the G loss as the post computes it (binary_cross_entropy of
-  D's probability) and through binary_cross_entropy_with_logits of D's logit (exact at any
-  probability), and how far apart the two are (`clamp_effect`); the size of G's last Adam
-  step per layer, since Adam rescales the gradient; D's gradient per layer.
+Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/wide.md)? The final
+evaluation only says that they do. This trains the very run the train command trains (train()'s
+set-up, so the same seed gives the same weights, batches and noise; tests/test_dynamics.py
+checks the weights against train()'s) and, after chosen iterations, measures what could decide
+it (COLUMNS; docs/study/README.md says what each is): D(G(z)) per sample, and where PyTorch's
+binary_cross_entropy, which divides its gradient by max(p (1 - p), 1e-12), starves G; G's
+saturated output pixels and how much its samples differ across z, real images giving the
+reference (`--real`); G's gradient through the post's loss and through the exact
+binary_cross_entropy_with_logits, G's Adam steps and D's gradients, per layer.
 
 Measuring never changes training: the noise comes from a generator of its own, every draw
 inside a measurement is undone (`torch.random.fork_rng`), gradients are taken with
@@ -51,19 +43,13 @@ QUANTILES = (("min", 0.0), ("p01", 0.01), ("p50", 0.5), ("p99", 0.99), ("max", 1
 LOSS_WINDOW = 100  # the losses' window, as losses.csv's rows (--log-every)
 
 SAMPLE_COLUMNS = ("saturated", "saturated_1", "pixel_sd", "mean_pixel")  # image_numbers
-COLUMNS = (
-    "iteration",
-    # The means over the LOSS_WINDOW iterations before: losses.csv's row `iteration - 1`.
-    "D_loss", "G_loss", "D_real", "D_fake",
-    *(f"log10_D_fake_{name}" for name, _ in QUANTILES),
-    "clamped", "log10_D_real_p50",
-    *SAMPLE_COLUMNS, "G_dead",
-    *(f"G_grad_{k}" for k in G_PARAM_NAMES),
-    *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES),
-    "clamp_effect",
-    *(f"G_step_{k}" for k in G_PARAM_NAMES),
-    *(f"D_grad_{k}" for k in D_PARAM_NAMES),
-)
+# D_loss ... D_fake: the means over the LOSS_WINDOW iterations before, losses.csv's row
+# `iteration - 1`; the rest measured at `iteration`.
+COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake",
+           *(f"log10_D_fake_{name}" for name, _ in QUANTILES), "clamped", "log10_D_real_p50",
+           *SAMPLE_COLUMNS, "G_dead", *(f"G_grad_{k}" for k in G_PARAM_NAMES),
+           *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES), "clamp_effect",
+           *(f"G_step_{k}" for k in G_PARAM_NAMES), *(f"D_grad_{k}" for k in D_PARAM_NAMES))
 
 
 def default_schedule(iterations=15000):
@@ -79,11 +65,6 @@ def D_logit(params, X):
     Wxh, bxh, Why, bhy = (params[k] for k in D_PARAM_NAMES)
     h = F.relu(X @ Wxh + bxh)  # (n, X_dim) @ (X_dim, h_dim) -> (n, h_dim)
     return h @ Why + bhy  # (n, h_dim) @ (h_dim, 1) -> (n, 1)
-
-
-def G_hidden(params, z):
-    """G's hidden layer, relu(z @ Wzh + bzh): (n, h_dim)."""
-    return F.relu(z @ params["Wzh"] + params["bzh"])
 
 
 def image_numbers(images):
@@ -124,7 +105,8 @@ def measure(params, z, X_real, G_step=None):
     samples = G_sample.detach()
     row.update(image_numbers(samples))
     with torch.no_grad():
-        row["G_dead"] = float((G_hidden(params, z) == 0).all(dim=0).float().mean())
+        hidden = F.relu(z @ params["Wzh"] + params["bzh"])  # G's hidden layer: (n, h_dim)
+        row["G_dead"] = float((hidden == 0).all(dim=0).float().mean())
 
     ones = torch.ones_like(D_fake)
     # The post's G loss, -log D(G(z)) through binary_cross_entropy of the probability ...
@@ -206,12 +188,9 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
 
 @command(PROG)
 def main(argv=None):
-    parser = flags.parser(
-        prog=PROG,
-        description="Train the run `gan-vanilla-train --seed SEED --h-dim H_DIM` trains (on "
-        "the CPU) and measure, without changing it, what decides whether it learns: D(G(z)) "
-        "per sample, G's saturated pixels, G's and D's gradients per layer. One CSV row per "
-        "measurement.")
+    parser = flags.parser(prog=PROG, description="Train the run `gan-vanilla-train --seed SEED "
+                          "--h-dim H_DIM` trains (on the CPU) and measure, without changing it, "
+                          "what decides whether it learns: one CSV row per measurement.")
     parser.add_argument("--seed", type=flags.seed_type(), default=0,
                         help="the run's seed, as the train command takes it (default: 0)")
     parser.add_argument("--h-dim", type=flags.int_at_least(1, flags.DIM_MAX), default=128,
@@ -236,14 +215,15 @@ def main(argv=None):
     mnist = read_data_sets(args.data_dir, seed=args.seed, download=False)
     if args.real:
         real = image_numbers(mnist.validation.images[:REAL])
-        write_table(args.out, [SAMPLE_COLUMNS, [_written(real[c]) for c in SAMPLE_COLUMNS]])
+        write_table(args.out, [SAMPLE_COLUMNS, [f"{real[c]:.6g}" for c in SAMPLE_COLUMNS]])
         print(f"wrote {os.path.normpath(args.out)}")
         return 0
     rows = []
 
     def on_row(row):
         rows.append(row)
-        write_table(args.out, [COLUMNS, *([_written(r[c]) for c in COLUMNS] for r in rows)])
+        write_table(args.out, [COLUMNS, *([r[c] if c == "iteration" else f"{r[c]:.6g}"
+                                           for c in COLUMNS] for r in rows)])
         print(f"{row['iteration']:>6}: D(G(z)) median 10^{row['log10_D_fake_p50']:.1f} "
               f"(min 10^{row['log10_D_fake_min']:.1f}), clamped {row['clamped']:.0%}, "
               f"saturated {row['saturated']:.0%}, pixel sd {row['pixel_sd']:.3f}, "
@@ -259,7 +239,3 @@ def main(argv=None):
         return 130
     print(f"wrote {os.path.normpath(args.out)}")
     return 0
-
-
-def _written(value):
-    return value if isinstance(value, int) else f"{value:.6g}"

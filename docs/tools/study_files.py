@@ -1,13 +1,13 @@
 """The committed files the generated pages are written from (docs/study/; README.md there says
 what each holds), each read once and checked: a file that is missing or damaged stops the
 generator with one line naming it. Those compare reads too come from the package's reader
-(study/results.py), the pages' own from here."""
+(study/results.py), the pages' own from here, through the package's one table reader."""
 
 import os
 from functools import cached_property
 
 from gan_vanilla.io.csv_tables import OPTIONAL, DamagedFile, columns_of, read_table
-from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import StudyResults
 
@@ -36,7 +36,7 @@ class StudyFiles(StudyResults):
 
     def losses(self, config, seed):
         """A run's losses digest (every DIGEST_EVERY-th row of its losses.csv), as columns."""
-        return _read_losses(self.run_file(config, seed, LOSSES))
+        return read_losses(self.run_file(config, seed, LOSSES))
 
     @cached_property
     def versions(self):
@@ -52,46 +52,44 @@ class StudyFiles(StudyResults):
         names = [n[:-4] for n in (os.listdir(folder) if os.path.isdir(folder) else [])
                  if n.endswith(".csv") and n != "real.csv"]
 
-        def key(name):
+        def order(name):
             run, _, seed = name.partition("-seed-")
             width = run[1:]
             return (not width.isdigit(), int(width) if width.isdigit() else 0, run, int(seed))
 
-        return {n.replace("-seed-", " seed "): _read(os.path.join(folder, f"{n}.csv"), COLUMNS,
-                                                     "a log of scripts/wide_diagnostics.py")
-                for n in sorted(names, key=key)}
+        return {n.replace("-seed-", " seed "): _columns(os.path.join(folder, f"{n}.csv"), COLUMNS)
+                for n in sorted(names, key=order)}
 
     @cached_property
     def wide_real(self):
         """wide/real.csv: the same image numbers of real validation images (the reference)."""
-        return {c: v[0] for c, v in _read(self.path("wide", "real.csv"), SAMPLE_COLUMNS,
-                                          "a log of scripts/wide_diagnostics.py").items()}
+        return {c: v[0] for c, v in _columns(self.path("wide", "real.csv"),
+                                                       SAMPLE_COLUMNS).items()}
 
     @cached_property
     def samples(self):
         """samples.csv: {configuration: {column: float}}."""
-        rows = _table(self.path("samples.csv"), "the samples' numbers",
-                      ("configuration", "seed", "samples", *SAMPLE_COLUMNS),
-                      {"configuration": str})
+        rows = self._table("samples.csv", "the samples' numbers",
+                           ("configuration", "seed", "samples", *SAMPLE_COLUMNS),
+                           configuration=str)
         return {r["configuration"]: {k: float(v) for k, v in r.items() if k != "configuration"}
                 for r in rows}
 
     def published(self, table):
         """published.csv's rows of one table of a paper (figures the page quotes, each with
         its source; never measured here): value and ± as floats, ± None if none."""
-        rows = _table(self.path("published.csv"), "figures quoted from papers",
-                      ("table", "model", "figure", "value", "plus_minus", "source"),
-                      {"table": str, "model": str, "figure": str, "plus_minus": OPTIONAL,
-                       "source": str})
+        rows = self._table("published.csv", "figures quoted from papers", (
+            "table", "model", "figure", "value", "plus_minus", "source"), table=str, model=str,
+            figure=str, plus_minus=OPTIONAL, source=str)
         return [{**r, "value": float(r["value"]), "plus_minus": float(r["plus_minus"])
                  if r["plus_minus"] else None} for r in rows if r["table"] == table]
 
     @cached_property
     def earlier(self):
         """earlier.csv: the seeds an earlier page gave, {seed: row}."""
-        rows = _table(self.path("earlier.csv"), "an earlier page's figures",
-                      ("seed", "parzen_ll", "classes_covered", "source"),
-                      {"seed": int, "classes_covered": int, "source": str})
+        rows = self._table("earlier.csv", "an earlier page's figures",
+                           ("seed", "parzen_ll", "classes_covered", "source"),
+                           seed=int, classes_covered=int, source=str)
         return {int(r["seed"]): {**r, "parzen_ll": float(r["parzen_ll"]),
                                  "classes_covered": int(r["classes_covered"])} for r in rows}
 
@@ -112,24 +110,20 @@ class StudyFiles(StudyResults):
 
     @cached_property
     def rerun_losses(self):
-        return _read_losses(self.path(RERUN, LOSSES))
+        return read_losses(self.path(RERUN, LOSSES))
+
+    def _table(self, name, what, columns, **kinds):
+        """A committed table, its rows as text, checked: each column a float unless `kinds`
+        says otherwise (configuration=str)."""
+        return read_table(self.path(name), columns, f"{what} ({name})",
+                          "a row with a value of its kind in each column", kinds, exact=False)
 
 
-def _table(path, what, columns, kinds):
-    """A committed table, checked by the one table reader (files/tables.py)."""
-    return read_table(path, columns, f"{what} ({os.path.basename(path)})",
-                      "a row with a value of its kind in each column", kinds, exact=False)
-
-
-def _read(path, columns, what, row_is=None, kinds=None):
-    """A log or digest as a dict of columns of floats; a log without rows is damaged."""
-    rows = read_table(path, columns, what, row_is or f"{len(columns)} numbers", kinds)
-    if not rows and columns is not LOSS_COLUMNS:
+def _columns(path, columns):
+    """A log of scripts/wide_diagnostics.py as a dict of columns of floats; one without rows is
+    damaged."""
+    rows = read_table(path, columns, "a log of scripts/wide_diagnostics.py",
+                      f"{len(columns)} numbers")
+    if not rows:
         raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
     return columns_of(rows, columns)
-
-
-def _read_losses(path):
-    """A losses digest (every DIGEST_EVERY-th row of a run's losses.csv), as columns."""
-    return _read(path, LOSS_COLUMNS, "a digest of a gan-vanilla loss log",
-                 "an iteration and four numbers", {"iteration": int})
