@@ -120,7 +120,7 @@ def wide(s):
     spells = {k: below_half_after(logs[k], first[k]) for k in wide_keys}
     back, never = ([k for k in wide_keys if bool(spells[k]) == b] for b in (True, False))
     back = (f"{number(len(back)).capitalize()} of the {number(len(wide_keys))} runs come back "
-            "below half for a while (" + listing(f"{runs_said([k])} at " + listing(
+            "below half (" + listing(f"{runs_said([k])} at " + listing(
                 iteration(a) if a == b else f"{iteration(a)} to {iteration(b)}"
                 for a, b in spells[k]) for k in back) + ")"
             + (f"; {runs_said(never)} never" if never else ""))
