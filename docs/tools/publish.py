@@ -193,14 +193,22 @@ def draw_losses(study, losses_csv, page_dir):
                 None if best is None else int(best))
 
 
-def committed_files(docs, page_dir):
-    """Every file in docs (docs/study/) the generator reads or cannot draw again, and the run
-    figures beside the pages: their paths relative to docs, as files.sha256 names them."""
-    found = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
-    for root, _, names in os.walk(docs):
-        found.update(os.path.relpath(os.path.join(root, n), docs) for n in names
+def digests(docs, page_dir):
+    """{path relative to docs: its sha256} of every file in docs (docs/study/) the generator
+    reads or cannot draw again, and of the run figures beside the pages; None where missing."""
+    names = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
+    for root, _, files in os.walk(docs):
+        names.update(os.path.relpath(os.path.join(root, n), docs) for n in files
                      if n not in MADE_HERE and not n.endswith((".md", ".j2")))
-    return sorted(found)
+    return {name: _sha256(os.path.join(docs, name)) for name in sorted(names)}
+
+
+def _sha256(path):
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 def read_digests(docs):
@@ -212,34 +220,25 @@ def read_digests(docs):
         return {}
 
 
-def sha256(path):
-    try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except FileNotFoundError:
-        return None
-
-
 def write_digests(docs, page_dir, drawn=False):
     """files.sha256 for the files as they are now; the figures drawn from the checkpoints keep
     their digest unless they were just drawn (`drawn`)."""
     old = read_digests(docs)
-    new = {}
-    for name in committed_files(docs, page_dir):
-        kept = old.get(name) if os.path.basename(name) in FROM_CHECKPOINTS and not drawn else None
-        new[name] = kept or sha256(os.path.join(docs, name))
+    new = {name: (old.get(name) if os.path.basename(name) in FROM_CHECKPOINTS and not drawn
+                  else None) or digest for name, digest in digests(docs, page_dir).items()}
     save_text(os.path.join(docs, DIGESTS),
               "".join(f"{digest}  {name}\n" for name, digest in new.items() if digest))
 
 
 def changed_files(docs, page_dir):
     """A sentence for each file that is not the one files.sha256 has a digest of."""
-    old, problems = read_digests(docs), []
-    for name in sorted({*old, *committed_files(docs, page_dir)}):
+    old, now, problems = read_digests(docs), digests(docs, page_dir), []
+    for name in sorted({*old, *now}):
         path = os.path.normpath(os.path.join(docs, name))
-        if sha256(path) == old.get(name):
+        digest = now[name] if name in now else _sha256(path)
+        if digest == old.get(name):
             continue
-        what = ("is missing, though it is in" if not os.path.exists(path) else
+        what = ("is missing, though it is in" if digest is None else
                 "has no digest in" if name not in old else "is not the file whose digest is in")
         problems.append(f"{path} {what} {os.path.join(docs, DIGESTS)}" + (
             ": it was drawn from the study's checkpoints; draw it again with python "
