@@ -1,7 +1,7 @@
-"""The facts the generated pages are written from (docs/tools/), on small made-up logs: a run
-stuck at the gradient floor, and the spells in which a run comes back below it; the losses of
-good and bad seeds, what the monitor says; a template that renders its facts and refuses a name
-no module gives; and the links of the committed pages, each to a heading that is there."""
+"""The facts the generated pages are written from (docs/tools/), on small made-up logs: the
+spells in which a wide run comes back below the gradient floor; the losses of good and bad
+seeds, what the monitor says; a template that renders its facts and refuses a name no module
+gives; and the links of the committed pages, each to a heading that is there."""
 
 import re
 
@@ -9,16 +9,9 @@ import pytest
 
 from tools.build import render
 from tools.study_files import PageError
-from tools.wide_page import below_half_after, stuck_from
+from tools.wide_page import below_half_after
 
 from .conftest import ROOT
-
-
-def test_a_run_stuck_at_the_floor_from_the_first_measurement_that_stays():
-    log = {"iteration": [1000, 1500, 2000, 2500], "clamped": [0.0, 1.0, 1.0, 1.0]}
-    assert stuck_from(log) == 1500
-    log["clamped"][-1] = 0.5
-    assert stuck_from(log) is None
 
 
 def test_every_spell_back_below_half_is_found_also_before_a_run_stays_at_the_floor():
@@ -28,7 +21,6 @@ def test_every_spell_back_below_half_is_found_also_before_a_run_stays_at_the_flo
     clamped = [0.0, 0.97] + [0.0] * 12 + [1.0, 1.0, 1.0]  # over half at 5,500; back at 6,000
     log = {"iteration": its, "clamped": clamped}
     assert below_half_after(log, 5500) == [(6000, 11500)]
-    assert stuck_from(log) == 12000
     clamped[5] = 0.6  # over half again at 7,500: two spells
     assert below_half_after(log, 5500) == [(6000, 7000), (8000, 11500)]
     assert below_half_after(log, None) == []  # never over half: nothing to come back from

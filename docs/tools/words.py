@@ -156,23 +156,8 @@ def sd(value):
     return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.0e}"
 
 
-def grad(value):
-    """A gradient's size: one decimal from 0.1, two from 0.001, one significant digit below."""
-    return (f"{value:.1f}" if value >= 0.1 else fixed(value, 2) if value >= 1e-3 else
-            f"{value:.0e}")
-
-
-def at(log, column, it):
-    """A column's value at an iteration of a log (None where it has none); of each of a list
-    of logs, a list."""
-    if isinstance(log, list):
-        return [at(one, column, it) for one in log]
-    return log[column][log["iteration"].index(it)] if it in log["iteration"] else None
-
-
 # The templates' filters: `{{ value|name(arguments) }}`.
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
            "either": either, "power": power, "percents": percents, "listing": listing,
            "digits": digits, "names": names, "percent_against": percent_against, "flip": flip,
-           "times": times, "sd": sd, "grad": grad, "mean": statistics.fmean,
-           "at": at}
+           "times": times, "sd": sd, "mean": statistics.fmean}
