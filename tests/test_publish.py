@@ -121,7 +121,7 @@ def write_wide_logs(folder):
             row = dict.fromkeys(DYNAMICS_COLUMNS, 0.5)
             row.update(iteration=it, pixel_sd=sd, saturated=saturated, clamped=clamped[k],
                        log10_D_fake_min=log10_min if it == 3000 else -2.0,
-                       clamp_effect=clamped[k] / 2, G_step_Whx=0.1, G_grad_Whx=1.0)
+                       clamp_effect=clamped[k] / 2, G_grad_Whx=1.0)
             rows.append([row[c] for c in DYNAMICS_COLUMNS])
         write_csv(folder / f"{name}.csv", DYNAMICS_COLUMNS, rows)
     write_csv(folder / "real.csv", SAMPLE_COLUMNS, [[0.82, 0.006, 0.19, 0.13]])

@@ -8,7 +8,7 @@ it (COLUMNS; docs/study/README.md says what each is): D(G(z)) per sample, and wh
 binary_cross_entropy, which divides its gradient by max(p (1 - p), 1e-12), starves G; G's
 saturated output pixels and how much its samples differ across z, real images giving the
 reference (`--real`); G's gradient through the post's loss and through the exact
-binary_cross_entropy_with_logits, G's Adam steps and D's gradients, per layer.
+binary_cross_entropy_with_logits, per tensor.
 
 Measuring never changes training: the noise comes from a generator of its own, every draw
 inside a measurement is undone (`torch.random.fork_rng`), gradients are taken with
@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from gan_vanilla.cli.common import check_output, command
 from gan_vanilla.data import read_data_sets
 from gan_vanilla.io.csv_tables import write_table
-from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
+from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_G
 from gan_vanilla.run import flags
 from gan_vanilla.run.device import denormals_flushed
 from gan_vanilla.settings import Settings
@@ -36,20 +36,19 @@ from gan_vanilla.train import make_iteration, setup
 PROG = "wide_diagnostics"  # the command: scripts/wide_diagnostics.py
 SAMPLES = 2000  # z per measurement, as the quality monitor draws
 NOISE_SEED = 2017  # the measurements' own generator: the same z at every measurement
-REAL = 2000  # validation images for D(x) and D's gradient
+REAL = 2000  # validation images, measured as G's samples are (--real)
 SATURATED_WITHIN = 1e-3  # a pixel this close to 0 or 1 sits where the sigmoid is flat
 BCE_FLOOR = 1e-12  # binary_cross_entropy's backward: (p - y) / max(p (1 - p), 1e-12)
-QUANTILES = (("min", 0.0), ("p01", 0.01), ("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+QUANTILES = (("min", 0.0), ("p50", 0.5))  # of log10 D(G(z)) over the samples
 LOSS_WINDOW = 100  # the losses' window, as losses.csv's rows (--log-every)
 
 SAMPLE_COLUMNS = ("saturated", "saturated_1", "pixel_sd", "mean_pixel")  # image_numbers
 # D_loss ... D_fake: the means over the LOSS_WINDOW iterations before, losses.csv's row
 # `iteration - 1`; the rest measured at `iteration`.
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake",
-           *(f"log10_D_fake_{name}" for name, _ in QUANTILES), "clamped", "log10_D_real_p50",
-           *SAMPLE_COLUMNS, "G_dead", *(f"G_grad_{k}" for k in G_PARAM_NAMES),
-           *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES), "clamp_effect",
-           *(f"G_step_{k}" for k in G_PARAM_NAMES), *(f"D_grad_{k}" for k in D_PARAM_NAMES))
+           *(f"log10_D_fake_{name}" for name, _ in QUANTILES), "clamped", *SAMPLE_COLUMNS,
+           *(f"G_grad_{k}" for k in G_PARAM_NAMES),
+           *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES), "clamp_effect")
 
 
 def default_schedule(iterations=15000):
@@ -80,16 +79,13 @@ def image_numbers(images):
             "mean_pixel": float(images.mean())}
 
 
-def measure(params, z, X_real, G_step=None):
+def measure(params, z):
     """The numbers of one measurement (a dict under COLUMNS' names, the losses left out) for
-    the weights `params`, noise z (n, Z_dim) and real images X_real (m, X_dim). G_step: the
-    change of each of G's tensors in the last iteration, or None."""
-    G, D = make_G(params), make_D(params)
+    the weights `params` and noise z (n, Z_dim)."""
     G_params = [params[k] for k in G_PARAM_NAMES]
-    D_params = [params[k] for k in D_PARAM_NAMES]
     row = {}
 
-    G_sample = G(z)  # (n, X_dim), through the graph: G's gradients below
+    G_sample = make_G(params)(z)  # (n, X_dim), through the graph: G's gradients below
     logit = D_logit(params, G_sample)  # (n, 1)
     D_fake = torch.sigmoid(logit)  # what the post's D outputs, float32 and all
     # log10 D(G(z)) from the logit, exact where the float32 probability underflows to 0.
@@ -98,15 +94,7 @@ def measure(params, z, X_real, G_step=None):
         row[f"log10_D_fake_{name}"] = float(torch.quantile(log10_fake, q))
     p = D_fake.detach()
     row["clamped"] = float(((p * (1 - p)) < BCE_FLOOR).float().mean())
-    with torch.no_grad():
-        log10_real = F.logsigmoid(D_logit(params, X_real)).double() / math.log(10)
-    row["log10_D_real_p50"] = float(torch.quantile(log10_real.flatten(), 0.5))
-
-    samples = G_sample.detach()
-    row.update(image_numbers(samples))
-    with torch.no_grad():
-        hidden = F.relu(z @ params["Wzh"] + params["bzh"])  # G's hidden layer: (n, h_dim)
-        row["G_dead"] = float((hidden == 0).all(dim=0).float().mean())
+    row.update(image_numbers(G_sample.detach()))
 
     ones = torch.ones_like(D_fake)
     # The post's G loss, -log D(G(z)) through binary_cross_entropy of the probability ...
@@ -121,16 +109,6 @@ def measure(params, z, X_real, G_step=None):
                                                                           strict=True)))
     size = math.sqrt(sum(float(e.norm()) ** 2 for e in exact))
     row["clamp_effect"] = difference / size if size > 0 else 0.0
-
-    for k in G_PARAM_NAMES:
-        row[f"G_step_{k}"] = math.nan if G_step is None else float(G_step[k].norm())
-
-    # D's loss as the post computes it, on real images and on these samples.
-    D_loss = (F.binary_cross_entropy(torch.sigmoid(D_logit(params, X_real)),
-                                     torch.ones(X_real.shape[0], 1))
-              + F.binary_cross_entropy(D(samples), torch.zeros(samples.shape[0], 1)))
-    for k, g in zip(D_PARAM_NAMES, torch.autograd.grad(D_loss, D_params), strict=True):
-        row[f"D_grad_{k}"] = float(g.norm())
     return row
 
 
@@ -149,15 +127,14 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
     params, randn = gan.params, gan.randn
     iteration = make_iteration(*gan.iteration_parts())
 
-    # The measurements' inputs, from a generator of their own: the run's stream is untouched.
+    # The measurements' noise, from a generator of its own: the run's stream is untouched.
     z_measure = torch.randn(SAMPLES, Z_dim, generator=torch.Generator().manual_seed(NOISE_SEED))
-    X_real = mnist.validation.images[:REAL]
 
     rows, window = [], []
 
-    def take(count, G_step):
+    def take(count):
         with torch.random.fork_rng(devices=[]):
-            row = {"iteration": count, **measure(params, z_measure, X_real, G_step)}
+            row = {"iteration": count, **measure(params, z_measure)}
         # losses.csv's row for iteration count - 1 holds the same means (run/losslog.py).
         means = ([sum(column) / len(window) for column in zip(*window, strict=True)]
                  if window else [math.nan] * 4)
@@ -168,21 +145,19 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
 
     with denormals_flushed():  # as train() runs its loop (run/session.py, `with run:`)
         if at and at[0] == 0:
-            take(0, None)
+            take(0)
         for it in range(iterations):
             if it % LOSS_WINDOW == 0:
                 window = []
             z = randn(mb_size, Z_dim)
             X, _ = mnist.train.next_batch(mb_size)
             z_G = randn(mb_size, Z_dim)
-            measured = it + 1 in at
-            before = {k: params[k].detach().clone() for k in G_PARAM_NAMES} if measured else None
             D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
             # As the loss log keeps them: float32 values, averaged in float64.
             window.append(torch.stack((D_loss, G_loss, D_real.mean(), D_fake.mean()))
                           .detach().tolist())
-            if measured:
-                take(it + 1, {k: params[k].detach() - before[k] for k in G_PARAM_NAMES})
+            if it + 1 in at:
+                take(it + 1)
     return rows, params
 
 

@@ -87,8 +87,6 @@ PANELS = (("pixel_sd", "pixel sd across z (log)", True),
           ("log10_D_fake_p50", "log10 D(G(z)) of the median sample", False),
           ("log10_D_fake_min", "log10 D(G(z)) of the lowest sample", False),
           ("clamped", "share of samples where the floor acts", False),
-          ("G_grad_Whx", "|G's gradient| at Whx, the post's loss (log)", True),
-          ("G_step_Whx", "|G's Adam step| at Whx (log)", True),
           ("clamp_effect", "clamp effect: |bce - exact| / |exact| (log)", True))
 SEEDS = (("-", "o"), ("--", "s"), ("-.", "^"))  # a seed's line and marker: 0, 1, 2 (again)
 FLOOR_STYLE = {"color": "k", "ls": ":", "lw": 1.2}  # D(G(z)) = BCE_FLOOR: no run is black
@@ -110,12 +108,12 @@ def plot_wide(logs, real, path, configurations):
     figure it saved."""
     colour = colours([*configurations, *(configuration(k) for k in logs
                                          if configuration(k) not in configurations)])
-    fig = Figure(figsize=(17, 7), layout="constrained")
+    fig = Figure(figsize=(14, 7), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 4, sharex=True).flatten()
+    axes = fig.subplots(2, 3, sharex=True).flatten()
     for key, log in logs.items():
         line, marker = SEEDS[int(key.rsplit(" seed ", 1)[1]) % len(SEEDS)]
-        # Iteration 0 (the initial weights) has no place on the log axis, nor a step yet.
+        # Iteration 0 (the initial weights) has no place on the log axis.
         trained = [k for k, it in enumerate(log["iteration"]) if it > 0]
         for ax, (column, _, _) in zip(axes, PANELS, strict=True):
             ax.plot([log["iteration"][k] for k in trained], [log[column][k] for k in trained],
@@ -134,7 +132,7 @@ def plot_wide(logs, real, path, configurations):
         # A log axis: the wide runs part from the post's within the first few hundred.
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
-    for ax in axes[4:]:
+    for ax in axes[3:]:
         ax.set_xlabel("iteration")
     handles, labels = axes[0].get_legend_handles_labels()
     floor, floor_label = axes[2].get_legend_handles_labels()
@@ -142,7 +140,7 @@ def plot_wide(logs, real, path, configurations):
                frameon=False)
     last = max(max(log["iteration"]) for log in logs.values())
     fig.suptitle(f"The first {last:,.0f} iterations (log axis), measured on {SAMPLES:,} fixed z "
-                 "(scripts/wide_diagnostics.py); a step of exactly 0 is not drawn", fontsize=9)
+                 "(scripts/wide_diagnostics.py)", fontsize=9)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
     return fig
 
