@@ -1,17 +1,13 @@
-"""scripts/reproduction.py: the pages (docs/REPRODUCTION.md, docs/wide.md, docs/monitor.md) and
-the figures of docs/study/, written from the study's committed files in docs/study/; with
-`--check`, nothing is written and every page, figure, summary and digest that is not what the
-files give is named; with `--from-study OUT_DIR`, a finished study's files are first copied
-there (publish.py).
+"""scripts/reproduction.py: the pages and the figures of docs/study/, written from the study's
+committed files there; with `--check`, nothing is written and whatever is not what the files
+give is named; with `--from-study OUT_DIR`, a finished study's files are first copied in.
 
 Each page is its template (PAGE.j2, beside it) rendered by Jinja2: the template holds the words
-and places the numbers, `{{ seeds.parzen|span(0) }}`, which the facts modules compute from the
-files (a module per page, reproduction_page.py, wide_page.py and monitor_page.py: each
-function of its FACTS returns its local names, raw, each of its TABLES a Markdown table) and
-the filters write as the pages write numbers (words.py). Only the groups of facts and the
-tables a template names are computed. A name no module gives is an error (StrictUndefined),
-never an empty gap; a sentence the template words by hand that the files no longer support is
-refused (words.claim).
+and places the numbers, `{{ seeds.parzen|span(0) }}`, which a facts module per page computes
+(each function of its FACTS returns its local names, raw; each of its TABLES a Markdown table)
+and the filters of words.py write. Only the facts and tables a template names are computed. A
+name no module gives is an error (StrictUndefined), never an empty gap; a sentence the template
+words by hand that the files no longer support is refused (words.claim).
 """
 
 import argparse

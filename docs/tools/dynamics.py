@@ -1,20 +1,13 @@
-"""What decides whether a run learns: measurements taken while it trains, the run unchanged.
+"""Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/wide.md)? This trains
+the very run the train command trains (train()'s set-up: the same seed gives the same weights,
+batches and noise; tests/test_dynamics.py checks it) and, after chosen iterations, measures
+COLUMNS (docs/study/README.md says what each is). `python scripts/wide_diagnostics.py` (main)
+writes the logs of docs/study/wide/.
 
-Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/wide.md)? The final
-evaluation only says that they do. This trains the very run the train command trains (train()'s
-set-up, so the same seed gives the same weights, batches and noise; tests/test_dynamics.py
-checks the weights against train()'s) and, after chosen iterations, measures what could decide
-it (COLUMNS; docs/study/README.md says what each is): D(G(z)) per sample, and where PyTorch's
-binary_cross_entropy, which divides its gradient by max(p (1 - p), 1e-12), starves G; G's
-saturated output pixels and how much its samples differ across z, real images giving the
-reference (`--real`); G's gradient through the post's loss and through the exact
-binary_cross_entropy_with_logits, per tensor.
-
-Measuring never changes training: the noise comes from a generator of its own, every draw
+Measuring never changes training: its noise comes from a generator of its own, every draw
 inside a measurement is undone (`torch.random.fork_rng`), gradients are taken with
 torch.autograd.grad (the parameters' .grad and the solvers are never touched), and the
-weights are only read. `python scripts/wide_diagnostics.py` (main, below) writes a run's
-rows, the logs of docs/study/wide/.
+weights are only read.
 """
 
 import math
@@ -39,23 +32,15 @@ NOISE_SEED = 2017  # the measurements' own generator: the same z at every measur
 REAL = 2000  # validation images, measured as G's samples are (--real)
 SATURATED_WITHIN = 1e-3  # a pixel this close to 0 or 1 sits where the sigmoid is flat
 BCE_FLOOR = 1e-12  # binary_cross_entropy's backward: (p - y) / max(p (1 - p), 1e-12)
-QUANTILES = (("min", 0.0), ("p50", 0.5))  # of log10 D(G(z)) over the samples
 LOSS_WINDOW = 100  # the losses' window, as losses.csv's rows (--log-every)
 
 SAMPLE_COLUMNS = ("saturated", "saturated_1", "pixel_sd", "mean_pixel")  # image_numbers
 # D_loss ... D_fake: the means over the LOSS_WINDOW iterations before, losses.csv's row
 # `iteration - 1`; the rest measured at `iteration`.
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake",
-           *(f"log10_D_fake_{name}" for name, _ in QUANTILES), "clamped", *SAMPLE_COLUMNS,
+           "log10_D_fake_min", "log10_D_fake_p50", "clamped", *SAMPLE_COLUMNS,
            *(f"G_grad_{k}" for k in G_PARAM_NAMES),
            *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES), "clamp_effect")
-
-
-def default_schedule(iterations=15000):
-    """Dense early, where the wide runs decide: every 100 iterations up to 2,000, then every
-    500; 0 is the initial weights."""
-    return sorted({*range(0, min(iterations, 2000) + 1, 100),
-                   *range(2000, iterations + 1, 500)})
 
 
 def D_logit(params, X):
@@ -67,10 +52,7 @@ def D_logit(params, X):
 
 
 def image_numbers(images):
-    """What the images (n, X_dim) look like, pixel by pixel: the share of pixels within
-    SATURATED_WITHIN of 0 or 1 (`saturated`) and of 1 alone (`saturated_1`), how much the
-    images differ (the sd of each pixel across them, averaged over the pixels: `pixel_sd`),
-    and their mean brightness. For real images too: the reference row."""
+    """SAMPLE_COLUMNS of images (n, X_dim), G's samples or real ones (the reference row)."""
     images = images.double()
     return {"saturated": float((torch.minimum(images, 1 - images) < SATURATED_WITHIN)
                                .double().mean()),
@@ -90,8 +72,8 @@ def measure(params, z):
     D_fake = torch.sigmoid(logit)  # what the post's D outputs, float32 and all
     # log10 D(G(z)) from the logit, exact where the float32 probability underflows to 0.
     log10_fake = (F.logsigmoid(logit.detach()).double() / math.log(10)).flatten()
-    for name, q in QUANTILES:
-        row[f"log10_D_fake_{name}"] = float(torch.quantile(log10_fake, q))
+    row["log10_D_fake_min"] = float(torch.quantile(log10_fake, 0.0))
+    row["log10_D_fake_p50"] = float(torch.quantile(log10_fake, 0.5))
     p = D_fake.detach()
     row["clamped"] = float(((p * (1 - p)) < BCE_FLOOR).float().mean())
     row.update(image_numbers(G_sample.detach()))
@@ -114,10 +96,9 @@ def measure(params, z):
 
 def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100, lr=1e-3,
                       beta1=0.9, on_row=None):
-    """Train as `gan-vanilla-train --seed SEED --h-dim H_DIM ...` does on the CPU for
-    `iterations` iterations, and measure after each iteration count in `at` (0: the initial
-    weights). mnist: read_data_sets(data_dir, seed=seed), as the train command reads it.
-    Returns (the rows, one dict per measurement under COLUMNS, the final weights)."""
+    """Train as `gan-vanilla-train --seed SEED --h-dim H_DIM ...` does on the CPU (mnist:
+    read_data_sets(data_dir, seed=seed)), measuring after each iteration count in `at` (0:
+    the initial weights). Returns (the rows, a dict each under COLUMNS, the final weights)."""
     settings = Settings(seed=seed, h_dim=h_dim, mb_size=mb_size, Z_dim=Z_dim, lr=lr,
                         beta1=beta1)
     at = sorted(set(at))
@@ -204,9 +185,11 @@ def main(argv=None):
               f"saturated {row['saturated']:.0%}, pixel sd {row['pixel_sd']:.3f}, "
               f"clamp effect {row['clamp_effect']:.2g}", flush=True)
 
-    at = [*default_schedule(args.iterations), args.iterations]
+    # Dense early, where the wide runs decide; 0 is the initial weights.
+    n = args.iterations
+    at = [*range(0, min(n, 2000) + 1, 100), *range(2500, n + 1, 500), n]
     try:
-        train_and_measure(mnist, args.seed, args.h_dim, args.iterations, at, lr=args.lr,
+        train_and_measure(mnist, args.seed, args.h_dim, n, at, lr=args.lr,
                           beta1=args.beta1, on_row=on_row)
     except KeyboardInterrupt:
         print(f"{PROG}: stopped; {args.out} holds the {len(rows)} rows measured",

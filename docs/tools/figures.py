@@ -1,14 +1,8 @@
-"""The figures of docs/study/: metrics.png and curves.png as a study draws them
-(gan_vanilla/study/report.py), wide.png from the wide runs' logs, and samples.png's layout; and
-the check that the committed ones are those, each drawn again and compared with matplotlib's
-own compare_images.
-
-The tolerance is 0, pixel for pixel: the same matplotlib draws the same data to the same
-pixels, while a changed value that moves one point of metrics.png changes few of them (an RMS
-of 1.6 grey levels of 255 in the test suite's small study), which a looser tolerance could let
-through. Another matplotlib release lays the text out a pixel apart (RMS 46 to 59 between
-3.10.3 and 3.11.2): the check then fails, naming both releases, until the figures are drawn
-again with it. Nothing is skipped: not another release, nor a figure without its PNG fields.
+"""The figures of docs/study/ (metrics.png and curves.png as a study draws them, wide.png,
+samples.png's layout), and the check that the committed ones are those, drawn again and
+compared with matplotlib's compare_images. The tolerance is 0: a changed value that moves one
+point of metrics.png changes few pixels (an RMS of 1.6 grey levels in the test suite's small
+study); another matplotlib release, which lays text out a pixel apart, fails too, named.
 """
 
 import math
@@ -101,11 +95,9 @@ def configuration(key):
 
 
 def plot_wide(logs, real, path, configurations):
-    """wide.png: each log's columns over its iterations ({'h512 seed 0': columns}), a panel per
-    quantity (PANELS), in its configuration's colour in the study's figures (report.colours)
-    and a line style and marker per seed; real images' figures (real, or None) as a grey band,
-    binary_cross_entropy's floor as a black dotted line; the legend names each. Returns the
-    figure it saved."""
+    """wide.png: a panel per quantity (PANELS) of each log ({'h512 seed 0': columns}), in its
+    configuration's colour in every figure (report.colours), a line style and marker per seed;
+    real images (real, or None) grey, binary_cross_entropy's floor dotted. Returns the figure."""
     colour = colours([*configurations, *(configuration(k) for k in logs
                                          if configuration(k) not in configurations)])
     fig = Figure(figsize=(14, 7), layout="constrained")

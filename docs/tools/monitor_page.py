@@ -1,21 +1,13 @@
 """The facts of docs/monitor.md: the monitor's rule (run/monitor.py's own thresholds), the
 example the default command printed (docs/study/rerun/post-seed-0/), how far the rerun's own
 classifier measured from the study's, and how well the best generator's rule agrees with the
-other figures over the study's runs (results.csv). Local names, raw, as reproduction_page.py
-says."""
+other figures over the study's runs (results.csv). Local names, raw, as build.py says."""
 
 import math
 import re
 import statistics
 
-from gan_vanilla.run.monitor import (
-    CLEARED_AT_MOST,
-    DOMINANT_ABOVE,
-    MISSING_BELOW,
-    NAMED_ABOVE,
-    SAMPLES,
-    next_state,
-)
+from gan_vanilla.run import monitor as rule
 from gan_vanilla.settings import Settings
 
 from .study_files import BASELINE, PageError
@@ -32,11 +24,12 @@ def monitor(s):
     claim(q["iteration"], "the rerun's quality.csv has rows")
     claim(s.rerun_losses == s.losses(BASELINE, 0), "the rerun is the study's run of seed 0 "
           "trained again: its losses digest equals the study's, row for row")
-    quality_every, samples, report_from = Settings().quality_every, SAMPLES, FROM
-    missing, dominant, named, cleared = MISSING_BELOW, DOMINANT_ABOVE, NAMED_ABOVE, CLEARED_AT_MOST
+    quality_every, samples, report_from = Settings().quality_every, rule.SAMPLES, FROM
+    missing, dominant, named = rule.MISSING_BELOW, rule.DOMINANT_ABOVE, rule.NAMED_ABOVE
+    cleared = rule.CLEARED_AT_MOST
     one_digit = math.log(10)  # the KL to even shares of samples that are all one digit
     # The standard error of a share near DOMINANT_ABOVE, in points.
-    wobble = 100 * math.sqrt(DOMINANT_ABOVE * (1 - DOMINANT_ABOVE) / SAMPLES)
+    wobble = 100 * math.sqrt(dominant * (1 - dominant) / samples)
 
     example = "\n".join(_lines_at(printed, int(q["iteration"][0])))
     alarms = [line for line in printed if "mode collapse" in line]
@@ -53,7 +46,7 @@ def monitor(s):
     last_line = _lines_at(printed, int(q["iteration"][-1]), report=False)[0]
     best = [line for line in printed if line.startswith("best generator:")]
     claim(len(best) == 1, "At the end one line compares it with the last measurement")
-    study_cleared = _cleared(study_q) is not None
+    study_cleared = any(what == "cleared" for _, what in _events(study_q))
     near = _nearest_to_cleared(study_q)
 
     # How far the rerun's measurements (its own classifier) lie from the study's run's (the
@@ -95,16 +88,11 @@ def _events(q):
     run/monitor.py's next_state says it from quality.csv's shares."""
     collapsed, events = False, []
     for k, it in enumerate(q["iteration"]):
-        collapsed, line = next_state(collapsed, [q[f"share_{d}"][k] for d in range(10)], int(it))
+        shares = [q[f"share_{d}"][k] for d in range(10)]
+        collapsed, line = rule.next_state(collapsed, shares, int(it))
         if line:
             events.append((it, "cleared" if "cleared" in line else "raised"))
     return events
-
-
-def _cleared(q):
-    """The first measurement at which the monitor says the samples spread out again, or
-    None."""
-    return next((it for it, what in _events(q) if what == "cleared"), None)
 
 
 def _said(q):
@@ -121,7 +109,7 @@ def _nearest_to_cleared(q):
     options = []
     for k, it in enumerate(q["iteration"]):
         shares = [q[f"share_{d}"][k] for d in range(10)]
-        if min(shares) >= MISSING_BELOW:
+        if min(shares) >= rule.MISSING_BELOW:
             options.append((max(shares), it, shares.index(max(shares))))
     share, it, digit = min(options)
     return it, digit, share

@@ -1,19 +1,8 @@
-"""A finished study into docs/study/, and the digests that tie the committed files to the pages.
-
-`python scripts/reproduction.py --from-study out/study-knobs` copies into docs/study/ what the
-pages rest on: `results.csv` (with each evaluation's Parzen sigma) and, for every run of it,
-`runs/CONFIGURATION/seed-N/`: its quality.csv and config.json as the run wrote them, and
-`losses-every-1000.csv`, every tenth row of its losses.csv (a row is the mean of the 100
-iterations up to it: the windows that end at 999, 1,999, ...). Then, from the study's
-checkpoints, which are not committed: random samples of each configuration's lowest seed
-(samples.png, and samples.csv in numbers), and beside the pages the baseline's lowest seed's
-evaluation.png, losses.png and last grid.
-
-files.sha256 (sha256sum's format) holds the digest of every committed file the pages, the
-figures and compare read, and of the figures drawn from the checkpoints: `--check` fails when
-one is not the file it was, so that a changed value fails even where no page prints it. Each
-run of the generator writes the digests of the files it reads; those of the figures it cannot
-draw again, only `--from-study` (or `--losses-from`, for losses.png) does.
+"""A finished study into docs/study/ (`--from-study`; docs/study/README.md says what each file
+holds), and files.sha256, the digests that tie the committed files to the pages: `--check`
+fails when a file the pages, the figures or compare read is not the one it was, even where no
+page prints it. Each run of the generator writes the digests of the files it reads; those of
+the figures drawn from the study's checkpoints, only `--from-study` (or `--losses-from`).
 """
 
 import hashlib
@@ -55,9 +44,8 @@ def losses_digest(path):
 
 
 def import_study(study_dir, docs, log=print):
-    """Copy a finished study's results and per-run files from study_dir (its out_dir) into
-    docs. Everything is read and checked before anything is written. Returns the rows of the
-    new results.csv, as text."""
+    """Copy a finished study's results and per-run files from study_dir into docs, all read and
+    checked before anything is written. Returns the new results.csv's rows, as text."""
     source = os.path.join(study_dir, "results.csv")
     columns = [c for c in COLUMNS if c != "parzen_sigma"]  # older studies have none
     try:
@@ -124,10 +112,8 @@ def _remove_other_runs(docs, keep, log):
 
 
 def draw_samples(study_dir, rows, docs):
-    """samples.png: SAMPLES_PER_CONFIGURATION random samples (noise seed SAMPLES_SEED) of each
-    configuration's lowest seed's last generator, random draws, not picks by class; and
-    samples.csv: the same generators' first SAMPLES_MEASURED samples in numbers
-    (dynamics.image_numbers: saturated pixels, spread across z, brightness)."""
+    """samples.png: random samples of each configuration's lowest seed's last generator, not
+    picked by class; samples.csv: the same generators' first SAMPLES_MEASURED in numbers."""
     import torch
 
     from gan_vanilla.model import make_G
@@ -177,10 +163,8 @@ def copy_run_figures(study_dir, rows, page_dir):
 
 
 def draw_losses(study, losses_csv, page_dir):
-    """losses.png beside the pages, drawn again as a run draws it (run/plots.py), from the
-    full losses.csv of the baseline's lowest seed trained again, which must be the committed
-    run (its losses digest the same, row for row), with the committed quality.csv and best
-    generator's iteration of that run."""
+    """losses.png beside the pages, drawn again as a run draws it, from the full losses.csv of
+    the baseline's lowest seed trained again, which must be the committed run's."""
     row = min(study.of(BASELINE), key=lambda r: r["seed"])
     committed = study.run_file(BASELINE, row["seed"], LOSSES)
     with open(committed, encoding="utf-8", newline="") as f:

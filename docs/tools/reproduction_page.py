@@ -1,12 +1,8 @@
 """The facts and tables of docs/REPRODUCTION.md: the study's settings; the post's seeds at their
 end (evaluation, losses, quality monitor); the knobs against them (which move the classifier's
 figures beyond the seeds, on which side, against the Parzen figure); the smaller steps, the
-longer runs, the sharper samples; what keeping the best generator buys.
-
-Each function of FACTS computes its facts as local names, raw, and returns them all (locals()):
-the template names them and writes them with the filters of words.py, `{{ seeds.parzen|span(0)
-}}`, as the other pages' facts modules do. Each of TABLES returns a Markdown table
-(report.table) that the template places, `{{ tables.knobs }}`."""
+longer runs, the sharper samples; what keeping the best generator buys. Local names, raw, and
+Markdown tables, as build.py says."""
 
 import inspect
 import math
@@ -41,9 +37,8 @@ def column(rows, metric):
 
 
 def sides(s, config, best=False):
-    """{metric: 'good', 'bad' or 'within'}: where the configuration's mean (its best
-    generators' with best) lies against the range of the baseline's seeds (of its own last
-    generators with best)."""
+    """{metric: 'good', 'bad' or 'within'}: the configuration's mean against the baseline's seeds
+    (with best: its best generators' mean against its own last generators)."""
     base = s.of(config if best else BASELINE)
     return {m: side(verdict(column(s.of(config), f"best_{m}" if best else m), column(base, m)),
                     report.BETTER[m]) for m in METRICS}
@@ -59,15 +54,15 @@ def spelled(s, configs):
 
 
 def runs(s):
-    """The settings every run shares (`post`: the baseline's config.json), the study's size and
-    training time (`minutes`, summed over the runs that have one), and what an evaluation
-    measures (`real`: real.json records evaluate's settings)."""
+    """The settings every run shares (`post`), the study's size and training time, and what an
+    evaluation measures (`real`: real.json records evaluate's settings)."""
     post, real = s.settings[BASELINE], s.real
     seeds, first_seed = len(s.of(BASELINE)), min(column(s.of(BASELINE), "seed"))
     count, configurations = len(s.rows), len(s.configurations)
     timed = [t for t in column(s.rows, "train_seconds") if not math.isnan(t)]
     minutes, untimed = round(sum(timed) / 60), count - len(timed)
-    torch = sorted({v.get("torch", "?").split("+")[0] for v in s.versions})
+    torch = sorted({s.config(r["configuration"], r["seed"]).get("versions", {}).get("torch", "?")
+                    .split("+")[0] for r in s.rows})
     covered_at, monitored, digest_every = COVERED_AT, SAMPLES, DIGEST_EVERY
     drawn, measured = SAMPLES_PER_CONFIGURATION, SAMPLES_MEASURED
     # How many validation images choose the Parzen window, of how many the split holds out.
@@ -111,9 +106,8 @@ def loss_ranges(s, seed):
 
 
 def losses(s):
-    """The losses digest of the post's seeds after LOSSES_FROM, and whether the seeds that end
-    with the most digits and those with the fewest span different ranges (`ranges`: the
-    weakest claim both columns support)."""
+    """Whether the post's seeds that end with the most digits and those with the fewest span
+    different ranges of losses after LOSSES_FROM (`ranges`: the weakest claim of both columns)."""
     post, skipped = s.of(BASELINE), LOSSES_FROM
     by_seed = {r["seed"]: loss_ranges(s, r["seed"]) for r in post}
     covered = column(post, "classes_covered")
@@ -138,9 +132,8 @@ def monitor_means(s, config, seeds=None):
 
 
 def watch(s):
-    """The quality monitor over the post's seeds: the measurements where every seed draws all
-    ten digits, when each first loses one after them, their best and last scores, and the
-    seed whose score falls least."""
+    """The quality monitor over the post's seeds: where every seed draws all ten digits, when
+    each first loses one after that, their best and last scores."""
     q = {r["seed"]: s.quality(BASELINE, r["seed"]) for r in s.of(BASELINE)}
     its = sorted(set.intersection(*(set(x["iteration"]) for x in q.values())))
 
@@ -353,8 +346,7 @@ def table1(s):
 
 
 def histograms(s):
-    """Each digit's share of the samples in percent: the baseline's seeds one by one, then
-    real images."""
+    """Each digit's share of the samples in percent: the baseline's seeds, then real images."""
     body = [[f"seed {r['seed']}", *(f"{100 * r[f'share_{k}']:.1f}" for k in range(10))]
             for r in s.of(BASELINE)]
     body.append(["real training images",
@@ -363,8 +355,7 @@ def histograms(s):
 
 
 def knobs_table(s):
-    """Every configuration but the baseline: its flags, runs, each metric's spread over seeds
-    and whether its mean leaves the baseline's seed range, and its mean training time."""
+    """Every configuration but the baseline against it, and its mean training time."""
     body = []
     for config in (c for c in s.configurations if c != BASELINE):
         mine = s.of(config)
@@ -377,9 +368,8 @@ def knobs_table(s):
 
 
 def best_table(s):
-    """Every configuration whose runs kept a best generator: its figures over seeds, whether
-    their mean leaves the range of the same seeds' last generators, and the iterations it
-    comes from."""
+    """Every configuration whose runs kept a best generator: its figures against the same seeds'
+    last generators, and the iterations it comes from."""
     body = []
     for config in s.configurations:
         mine = [r for r in s.of(config) if r["best_iteration"] is not None]
@@ -388,32 +378,26 @@ def best_table(s):
             body.append([config, str(len(mine)), *(
                 _marked(column(mine, f"best_{m}"), column(mine, m), m) for m in METRICS),
                 f"{min(its):,.0f} to {max(its):,.0f}"])
-    if not body:
-        return "No run of the study was evaluated at its best generator.\n"
     return table(["configuration", "runs", *(report.LABELS[m] for m in METRICS),
                   "chosen at iteration"], body)
 
 
 def post_monitor(s):
-    """Digits covered · classifier score at each measurement of the quality monitor, a row per
-    seed of the baseline."""
+    """Digits covered · classifier score at each measurement, a row per seed of the baseline."""
     def short_it(it):  # 10000 -> '10k'; an iteration between thousands in full: '99,999'
         return f"{int(it) // 1000}k" if it % 1000 == 0 else f"{int(it):,}"
 
     means = {f"seed {r['seed']}": monitor_means(s, BASELINE, [r["seed"]])
              for r in s.of(BASELINE)}
     its = sorted({it for m in means.values() for it in m})
-    if not its:
-        return "No run of the baseline has quality.csv rows.\n"
     return table(["run", *(short_it(it) for it in its)],
                  [[name, *("{:.0f} · {:.2f}".format(*m[it]) if it in m else "" for it in its)]
                   for name, m in means.items()])
 
 
 def post_losses(s):
-    """The range of each column of the baseline's losses digests over the windows that end
-    after LOSSES_FROM iterations: the seeds grouped by the digits they end with, most first,
-    then all of them."""
+    """The range of each column of the baseline's losses after LOSSES_FROM, its seeds grouped by
+    the digits they end with, then all of them."""
     runs = {r["seed"]: r for r in s.of(BASELINE)}
     ranges = {seed: loss_ranges(s, seed) for seed in runs if loss_ranges(s, seed)["D_loss"]}
     if not ranges:
@@ -432,9 +416,8 @@ def post_losses(s):
 
 
 def repeated(s):
-    """A sentence per configuration whose runs repeat the baseline's runs of the same seeds:
-    up to which iteration their losses and their quality rows are the baseline's, row for
-    row."""
+    """A sentence per configuration that repeats the baseline's runs of the same seeds: up to
+    which iteration their losses and quality rows are the baseline's."""
     lines = []
     for config, seeds in repeating(s).items():
         loss_until, quality_until = (min(same_rows(of(config, k), of(BASELINE, k)) or -1
@@ -446,8 +429,6 @@ def repeated(s):
         lines.append(f"`{config}` continues `{BASELINE}`'s seeds {listing(seeds)}: {loss_part} "
                      f"and their quality.csv up to {quality_until:,.0f} are `{BASELINE}`'s, row "
                      "for row.")
-    if not lines:
-        return f"No configuration repeats runs of `{BASELINE}`.\n"
     return "\n".join(lines) + "\n"
 
 

@@ -39,12 +39,6 @@ class StudyFiles(StudyResults):
         return read_losses(self.run_file(config, seed, LOSSES))
 
     @cached_property
-    def versions(self):
-        """Each run's config.json 'versions' (python, torch, ...), in the rows' order."""
-        return [self.config(r["configuration"], r["seed"]).get("versions", {})
-                for r in self.rows]
-
-    @cached_property
     def wide(self):
         """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed, the pilots of
         other configurations (h512-lr-quarter) last."""

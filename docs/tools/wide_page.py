@@ -1,6 +1,6 @@
 """The facts and table of docs/wide.md, from docs/study/wide/ (scripts/wide_diagnostics.py's logs
 of the wide runs' first iterations): G's output saturating first, binary_cross_entropy's
-gradient floor coming later. Local names, raw, as reproduction_page.py says."""
+gradient floor coming later. Local names, raw, as build.py says."""
 
 import os
 
@@ -49,10 +49,9 @@ def runs_said(keys):
 
 
 def wide(s):
-    """The failed widths' runs (report.failed): G saturated, its samples alike across z at the
-    first SHOWN iteration (`saturated`, `spread`, against the post's seed, `post`, and real
-    images, `real`); then the floor acting on most samples (`first`), and the runs that come
-    back below half (`back`). Each hand-worded sentence claimed."""
+    """The failed widths' runs (report.failed): G saturated and its samples alike across z at
+    the first SHOWN iteration, against the post's seed and real images; then the floor acting
+    on most samples (`first`), and the runs that come back below half (`back`)."""
     logs, real, wrecked = s.wide, s.wide_real, failed(s.rows, s.configurations)
     runs, post_h = sum(len(s.of(c)) for c in wrecked), s.settings[BASELINE]["h_dim"]
     digits = [r["classes_covered"] for c in wrecked for r in s.of(c)]
@@ -91,11 +90,7 @@ FACTS = (wide,)
 
 
 def wide_table(s):
-    """One row per log: how much the samples differ across z and how many pixels are
-    saturated at the SHOWN iterations, the lowest D(G(z)) of any sample, and what the floor of
-    binary_cross_entropy's gradient did; then real images where wide/real.csv is."""
-    if not s.wide:
-        return "No log in docs/study/wide/.\n"
+    """A row per log (its columns at the SHOWN iterations, the floor's work), then real images."""
     shown = " / ".join(f"{i:,}" for i in SHOWN)
     body = []
     for key, log in s.wide.items():

@@ -106,9 +106,8 @@ def percent_against(share, threshold):
 
 
 def overlap_words(a, b):
-    """How two sets of figures sit against each other: 'the same ranges' when their lowest and
-    highest are equal, 'overlapping ranges' when the ranges share some part, 'separate
-    ranges' when they do not."""
+    """How two sets of figures sit against each other: 'the same ranges' only when both ends
+    are equal."""
     if min(a) == min(b) and max(a) == max(b):
         return "the same ranges"
     if max(min(a), min(b)) <= min(max(a), max(b)):
@@ -129,8 +128,7 @@ def verdict(values, baseline):
 
 
 def side(word, better):
-    """'good', 'bad' or 'within': a verdict read with the metric's better direction
-    ('higher' or 'lower')."""
+    """'good', 'bad' or 'within': a verdict read with the metric's better direction."""
     if word == "within":
         return "within"
     return "good" if (word == "above") == (better == "higher") else "bad"
@@ -143,11 +141,8 @@ def flip(word):
 
 
 def times(ratio):
-    """4 -> 'four times', 0.25 -> 'a quarter of', 0.2 -> 'a fifth of'."""
-    if ratio >= 1:
-        return f"{number(round(ratio))} times"
-    parts = {2: "half", 3: "a third of", 4: "a quarter of", 5: "a fifth of", 10: "a tenth of"}
-    return parts.get(round(1 / ratio), f"{ratio:.2g} times")
+    """4 -> 'four times'."""
+    return f"{number(round(ratio))} times"
 
 
 def sd(value):
