@@ -90,26 +90,24 @@ FACTS = (wide,)
 
 
 def wide_table(s):
-    """A row per log (its columns at the SHOWN iterations, the floor's work), then real images."""
+    """A row per log: its samples at the SHOWN iterations; the most samples the floor acts on,
+    the first measurement at which it acts on over half, and its effect there. Real images last."""
     shown = " / ".join(f"{i:,}" for i in SHOWN)
     body = []
     for key, log in s.wide.items():
-        low = min(range(len(log["iteration"])), key=lambda k: log["log10_D_fake_min"][k])
-        top = max(range(len(log["iteration"])), key=lambda k: log["clamp_effect"][k])
+        spread, saturated = (" / ".join("" if at(log, name, i) is None else write(at(log, name, i))
+                                        for i in SHOWN)
+                             for name, write in (("pixel_sd", sd), ("saturated", "{:.0%}".format)))
         first = first_over_half(log)
-        body.append([key, *(" / ".join("" if v is None else write(v) for v in (
-            at(log, name, i) for i in SHOWN)) for name, write in (("pixel_sd", sd),
-                                                                  ("saturated", "{:.0%}".format))),
-            f"{log['log10_D_fake_min'][low]:.1f} ({log['iteration'][low]:,.0f})",
-            f"{percents(max(log['clamped']))} ({'none' if first is None else iteration(first)})",
-            f"{log['clamp_effect'][top]:.2g} ({log['iteration'][top]:,.0f})"])
+        floor = "none" if first is None else \
+            f"{iteration(first)} ({at(log, 'clamp_effect', first):.2g})"
+        body.append([key, spread, saturated, percents(max(log["clamped"])), floor])
     if os.path.exists(s.path("wide", "real.csv")):
         body.append(["real images (2,000 validation)", f"{s.wide_real['pixel_sd']:.3f}",
-                     f"{s.wide_real['saturated']:.0%}", "", "", ""])
+                     f"{s.wide_real['saturated']:.0%}", "", ""])
     return table(["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
-                  "lowest D(G(z)), log10 (iteration)",
-                  "samples clamped: most (first iteration with over half)",
-                  "largest clamp effect (iteration)"], body)
+                  "samples clamped, at most", "first iteration with over half clamped (clamp "
+                  "effect there)"], body)
 
 
 TABLES = {"wide": wide_table}
