@@ -114,9 +114,7 @@ def _remove_other_runs(docs, keep, log):
 def draw_samples(study_dir, rows, docs):
     """samples.png: random samples of each configuration's lowest seed's last generator, not
     picked by class; samples.csv: the same generators' first SAMPLES_MEASURED in numbers."""
-    import torch
-
-    from gan_vanilla.model import make_G
+    from gan_vanilla.measure.evaluation import generator_samples
     from gan_vanilla.run.checkpoint import load_checkpoint
 
     from .dynamics import SAMPLE_COLUMNS, image_numbers
@@ -127,11 +125,8 @@ def draw_samples(study_dir, rows, docs):
     panels, numbers = [], []
     for config, seed in first.items():
         checkpoint = os.path.join(run_folder(study_dir, config, seed), "checkpoint.pt")
-        params = load_checkpoint(checkpoint, generator_only=True)["params"]
-        z = torch.randn(SAMPLES_MEASURED, params["Wzh"].shape[0],
-                        generator=torch.Generator().manual_seed(SAMPLES_SEED))
-        with torch.no_grad():
-            samples = make_G(params)(z)  # (SAMPLES_MEASURED, X_dim)
+        samples = generator_samples(load_checkpoint(checkpoint, generator_only=True),
+                                    SAMPLES_MEASURED, SAMPLES_SEED)  # (SAMPLES_MEASURED, X_dim)
         measured = image_numbers(samples)
         numbers.append([config, seed, SAMPLES_MEASURED,
                         *(f"{measured[c]:.6g}" for c in SAMPLE_COLUMNS)])
