@@ -1,7 +1,7 @@
-"""Write docs/REPRODUCTION.md, docs/monitor.md and docs/study/'s figures from the committed files
-in docs/study/: `python scripts/reproduction.py` (or `--check`: exit 1 if a page, a figure or a
-committed file is not what the files give). The generator is the docs' own tooling,
-docs/tools/ (build.py), which the installed package does not hold."""
+"""Write docs/REPRODUCTION.md, docs/wide.md, docs/monitor.md and docs/study/'s figures from the
+committed files in docs/study/: `python scripts/reproduction.py` (or `--check`: exit 1 if a
+page, a figure or a committed file is not what the files give). The generator is the docs' own
+tooling, docs/tools/ (build.py), which the installed package does not hold."""
 
 import os
 import sys

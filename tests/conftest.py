@@ -171,5 +171,6 @@ def committed_docs(tmp_path):
     the generator's arguments for it, and its folder."""
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("tools", "*.ipynb"))
-    pages = ["--page", str(docs / "REPRODUCTION.md"), "--page", str(docs / "monitor.md")]
+    pages = [arg for page in ("REPRODUCTION.md", "wide.md", "monitor.md")
+             for arg in ("--page", str(docs / page))]
     return ["--study", str(docs / "study"), *pages], docs

@@ -42,3 +42,34 @@ def test_a_figure_painted_with_a_red_square_fails_the_check(committed_docs, fiel
         assert ("is not the figure its data give" in named[0] if figure in DRAWN else
                 "is not the file whose digest is in" in named[0])
     assert len(problems) == len(FIGURES)  # nothing else changed
+
+
+def test_a_configuration_has_one_colour_in_every_figure(tmp_path):
+    """Red was h512 in curves.png and metrics.png but h512-lr-quarter in wide.png: every figure
+    now takes its colours from one mapping of the study's configurations (report.colours), the
+    post's width in wide.png (h128) the post's colour."""
+    from matplotlib.colors import to_hex
+
+    from gan_vanilla.study import report
+    from tools.dynamics import COLUMNS
+    from tools.figures import plot_wide
+
+    configs = ["post", "beta1-half", "h512"]
+    colour = {c: to_hex(v) for c, v in report.colours(configs).items()}
+    curves = {"iteration": [10000, 20000], "classes_covered": [9, 8],
+              "classifier_score": [5.0, 4.0], "frechet_distance": [400.0, 500.0]}
+    rows = [{"configuration": c, "seed": seed, "curves": curves,
+             **{m: 5.0 + seed for m in report.METRICS},
+             **{f"best_{m}": None for m in report.METRICS}} for c in configs for seed in (0, 1)]
+    ax = report.plot_metrics(rows, configs, tmp_path / "metrics.png").axes[0]
+    points = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [to_hex(line.get_color()) for line in points] == [colour[c] for c in configs]
+    for ax in report.plot_curves(rows, configs, tmp_path / "curves.png").axes:
+        for line in ax.get_lines():
+            if line.get_label() in configs:
+                assert to_hex(line.get_color()) == colour[line.get_label()]
+    log = {c: [0.5, 0.5] for c in COLUMNS} | {"iteration": [100, 200]}
+    fig = plot_wide({"h128 seed 0": log, "h512 seed 1": log}, None, tmp_path / "wide.png",
+                    configs)
+    drawn = {line.get_label(): to_hex(line.get_color()) for line in fig.axes[0].get_lines()}
+    assert drawn == {"h128 seed 0": colour["post"], "h512 seed 1": colour["h512"]}

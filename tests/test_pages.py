@@ -1,44 +1,43 @@
-"""The facts the generated pages are written from (gan_vanilla/study/pages/), on small made-up
-logs: a seed's coverage told as it moves, the rare digits grouped by how many seeds, a share of
-the measured samples said as a count, a run stuck at the gradient floor, and a template that
-renders its facts and refuses a name no module gives."""
+"""The facts the generated pages are written from (docs/tools/), on small made-up logs: the
+spells in which a wide run comes back below the gradient floor; the losses of good and bad
+seeds, what the monitor says; a template that renders its facts and refuses a name no module
+gives; and the links of the committed pages, each to a heading that is there."""
+
+import re
 
 import pytest
 
 from tools.build import render
-from tools.seeds import _coverage_story, _under
 from tools.study_files import PageError
-from tools.wide import _count, stuck_from
+from tools.wide_page import below_half_after
+
+from .conftest import ROOT
 
 
-def test_a_seeds_coverage_is_told_as_it_moves():
-    q = {"iteration": [40000, 50000, 60000, 70000], "classes_covered": [10, 9, 10, 10]}
-    assert _coverage_story(q, 40000) == ("it drops to nine digits at 50,000 iterations and is "
-                                         "back at ten by 60,000")
-    q["classes_covered"][-1] = 8
-    assert _coverage_story(q, 40000).endswith(", then loses some again")
-    q["classes_covered"] = [10, 10, 10, 10]
-    assert _coverage_story(q, 40000) == "it keeps all ten digits to the end"
+def test_every_spell_back_below_half_is_found_also_before_a_run_stays_at_the_floor():
+    """The page once said that only two wide runs came back out of the floor: two others came
+    back below half for a while (h512 seed 1 at 6,000 to 11,500) before staying there."""
+    its = list(range(5000, 13500, 500))
+    clamped = [0.0, 0.97] + [0.0] * 12 + [1.0, 1.0, 1.0]  # over half at 5,500; back at 6,000
+    log = {"iteration": its, "clamped": clamped}
+    assert below_half_after(log, 5500) == [(6000, 11500)]
+    clamped[5] = 0.6  # over half again at 7,500: two spells
+    assert below_half_after(log, 5500) == [(6000, 7000), (8000, 11500)]
+    assert below_half_after(log, None) == []  # never over half: nothing to come back from
 
 
-def test_the_digits_under_one_percent_are_grouped_by_how_many_seeds():
-    counts = dict.fromkeys(range(10), 0) | {4: 6, 6: 6, 7: 8}
-    assert _under(counts, 10) == "4s and 6s fall under 1% in six of the ten seeds, 7s in eight"
-    assert _under(dict.fromkeys(range(10), 0) | {7: 8}, 10) == \
-        "7s fall under 1% in eight of the ten seeds"
-    assert _under(dict.fromkeys(range(10), 0), 10) == "no digit falls under 1% in any seed"
+def test_every_link_of_the_pages_to_a_section_finds_its_heading():
+    """The first screen of REPRODUCTION.md links its answers to the sections that show them: a
+    heading reworded in a template must not leave a link to nothing."""
+    docs = ROOT / "docs"
 
+    def anchors(page):  # GitHub's: lowercased, punctuation dropped, spaces as hyphens
+        return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+                for h in re.findall(r"^#+ (.*)$", (docs / page).read_text(), re.M)}
 
-def test_a_share_of_the_measured_samples_is_said_as_a_count():
-    assert _count(0.0005) == "1 of its 2,000 samples (0.05%)"
-    assert _count(0.01) == "20 of its 2,000 samples (1%)"
-
-
-def test_a_run_stuck_at_the_floor_from_the_first_measurement_that_stays():
-    log = {"iteration": [1000, 1500, 2000, 2500], "clamped": [0.0, 1.0, 1.0, 1.0]}
-    assert stuck_from(log) == 1500
-    log["clamped"][-1] = 0.5
-    assert stuck_from(log) is None
+    for page in ("REPRODUCTION.md", "wide.md", "monitor.md"):
+        for target, anchor in re.findall(r"\]\(([\w.]*)#([\w-]+)\)", (docs / page).read_text()):
+            assert anchor in anchors(target or page), (page, target, anchor)
 
 
 def test_a_template_renders_its_facts_and_refuses_an_unknown_name(tmp_path):
@@ -77,7 +76,7 @@ def losses_of(d_loss):
 def test_the_losses_of_good_and_bad_seeds_are_compared_as_the_data_lie(seven, word):
     """The page once said the seeds ending with nine digits and those ending with seven "span
     the same ranges" where they only overlap: the word now follows the numbers."""
-    from tools.seeds import losses
+    from tools.reproduction_page import losses
 
     rows = [{"configuration": "post", "seed": 0, "classes_covered": 9},
             {"configuration": "post", "seed": 1, "classes_covered": 7}]
@@ -103,11 +102,11 @@ def quality_of(tops):
 def test_what_the_monitor_says_follows_its_shares(tops, said, cleared):
     """monitor.md says what the run's alarm did from the run's own quality.csv, through the
     monitor's rule (run/monitor.py): a share of 20.05% keeps it raised, 19.9% clears it."""
-    from tools.monitor_page import _cleared, _nearest_to_cleared, _said
+    from tools.monitor_page import _events, _nearest_to_cleared, _said
 
     q = quality_of(tops)
     assert _said(q) == said
-    assert _cleared(q) == cleared
+    assert next((it for it, what in _events(q) if what == "cleared"), None) == cleared
     assert _nearest_to_cleared(q)[:2] == (20000, 3)
 
 

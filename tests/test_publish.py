@@ -26,16 +26,11 @@ PAGE = """# Page
 
 {{ tables.post_monitor }}
 
-{{ tables.monitor }}
-
 {{ tables.post_losses }}
 
 {{ tables.repeats }}
 
 {{ tables.wide }}
-
-wide-ends:
-{{ tables.wide_ends }}
 """
 
 
@@ -92,12 +87,11 @@ def make_study(tmp_path, trained_once):
         losses = loss_rows(seed, 29999) + loss_rows(seed, 39999, start=1)[300:]
         rows.append(write_run(out, "long", seed, quality, losses, 90.0 + seed, 8, 0.18,
                               checkpoint))
-    for seed in range(2):  # failed: one digit; seed 0's D rejects every sample from 20,000 on
-        losses = [[it, d, 30.0 if seed == 0 and it >= 20000 else 5.0, real, fake]
-                  for it, d, _, real, fake in loss_rows(seed, 29999, start=2)]
+    for seed in range(2):  # failed: one digit
         rows.append(write_run(out, "wide", seed, quality_rows(seed, [10000, 20000, 29999], 1,
                                                                start=2),
-                              losses, -500.0 - seed, 1, 1.0, checkpoint))
+                              loss_rows(seed, 29999, start=2), -500.0 - seed, 1, 1.0,
+                              checkpoint))
     with open(out / "results.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, OLD_COLUMNS, extrasaction="ignore")
         writer.writeheader()
@@ -127,7 +121,7 @@ def write_wide_logs(folder):
             row = dict.fromkeys(DYNAMICS_COLUMNS, 0.5)
             row.update(iteration=it, pixel_sd=sd, saturated=saturated, clamped=clamped[k],
                        log10_D_fake_min=log10_min if it == 3000 else -2.0,
-                       clamp_effect=clamped[k] / 2, G_step_Whx=0.1, G_grad_Whx=1.0)
+                       clamp_effect=clamped[k] / 2, G_grad_Whx=1.0)
             rows.append([row[c] for c in DYNAMICS_COLUMNS])
         write_csv(folder / f"{name}.csv", DYNAMICS_COLUMNS, rows)
     write_csv(folder / "real.csv", SAMPLE_COLUMNS, [[0.82, 0.006, 0.19, 0.13]])
@@ -189,25 +183,23 @@ def test_a_finished_study_lands_in_the_docs_with_its_figures(published, capsys):
         ("post", "0", "2000"), ("long", "0", "2000"), ("wide", "0", "2000")]
     assert all(0 < float(r["pixel_sd"]) < 0.5 for r in samples)
     page = (docs / "PAGE.md").read_text()
-    # The monitor's digits · score at each measurement; the baseline's losses after 10,000.
+    # The monitor's digits · score at each measurement; the baseline's losses after 10,000,
+    # its seeds grouped by the digits they end with (all nine here: 20 windows each).
     assert "| seed 2 | 9 · 3.30 | 9 · 3.40 | 9 · 3.50 |" in page
-    assert "| 39,999 |  | 8.0 · 4.45 |  |" in page  # seeds 0 and 1: 4.39999 and 4.49999
-    assert "| seed 1 | 20 | 1.11 to 1.13 | 0.90 to 0.90 |" in page
+    assert ("| ending with 9 digits: seeds 0, 1 and 2 | 60 | 1.01 to 1.23 | 0.90 to 0.90 |"
+            in page)
     # The continued runs are said to be the baseline's, as far as they are.
-    assert ("`long`, seeds 0 and 1: every row of their `losses-every-1000.csv` up to iteration "
-            "29,999 (30 rows each) and every row of their quality.csv up to iteration 20,000 "
-            "equal those of `post`'s runs of the same seeds.") in page
+    assert ("`long` continues `post`'s seeds 0 and 1: their `losses-every-1000.csv` up to "
+            "iteration 29,999 (30 rows each) and their quality.csv up to 20,000 are `post`'s, "
+            "row for row.") in page
     # The wide runs' logs: spread and saturation at 300, 1,000, 3,000 and 15,000 iterations,
-    # the lowest D(G(z)), the floor of binary_cross_entropy's gradient; real images last.
-    assert ("| h512 seed 0 | 4e-04 / 4e-04 / 4e-04 / 4e-04 | 95% / 95% / 95% / 95% | -40.0 "
-            "(3,000) | 100% (3,000) | 0.5 (15,000) |") in page
-    assert "| h128 seed 0 | 0.150 / 0.150 / 0.150 / 0.150 | 50% / 50% / 50% / 50% |" in page
+    # the floor of binary_cross_entropy's gradient (over half at 3,000); real images last.
+    assert ("| h512 seed 0 | 4e-04 / 4e-04 / 4e-04 / 4e-04 | 95% / 95% / 95% / 95% | 100% | "
+            "3,000 (0.45) |") in page
+    assert ("| h128 seed 0 | 0.150 / 0.150 / 0.150 / 0.150 | 50% / 50% / 50% / 50% | 0% | none |"
+            in page)
     assert "| real images (2,000 validation) | 0.190 | 82% |" in page
     assert (docs / "wide.png").stat().st_size > 0
-    # The failed runs over their whole length: the first window from which G_loss stays above
-    # -ln(1e-12) (the digest's windows end at 19,999, 20,999, ...), and the last window's.
-    assert "| wide seed 0 | 20,999 | 30.0 |" in page and "| wide seed 1 | never | 5.0 |" in page
-    assert "| post seed" not in page.split("wide-ends:")[1]
     capsys.readouterr()
     assert main(["--check", *args(docs)]) == 0, capsys.readouterr().err
 
@@ -377,7 +369,7 @@ def test_the_samples_figures_labels_fit_however_long_the_name():
     is now as wide as the widest label."""
     import numpy as np
 
-    from tools.publish import samples_figure
+    from tools.figures import samples_figure
 
     names = ["post", "h512-lr-quarter", "a-configuration-with-a-much-longer-name"]
     fig = samples_figure([(f"{n}\nseed 0", np.zeros((30, 28, 28))) for n in names])
@@ -389,3 +381,24 @@ def test_the_samples_figures_labels_fit_however_long_the_name():
         assert box.x0 >= 0, t.get_text()  # inside the figure
         axes = t.axes.get_window_extent(renderer)
         assert box.x1 <= axes.x0  # beside the samples, not over them
+
+
+def test_losses_png_is_drawn_again_only_from_the_committed_runs_own_losses(published, capsys):
+    """--losses-from draws losses.png beside the pages again, as a run draws it, from the full
+    losses.csv of the baseline's first seed, and writes its digest; another run's losses.csv is
+    refused in one line, with nothing written."""
+    from PIL import Image
+
+    out, docs = published
+    before = (docs / "losses.png").read_bytes()
+    other = out / "runs" / "post" / "seed-1" / "losses.csv"
+    assert main(["--losses-from", str(other), *args(docs)]) == 1
+    err = capsys.readouterr().err
+    assert f"{other} is not the run of" in err and len(err.strip().splitlines()) == 1
+    assert (docs / "losses.png").read_bytes() == before
+    assert main(["--losses-from", str(out / "runs" / "post" / "seed-0" / "losses.csv"),
+                 *args(docs)]) == 0
+    with Image.open(docs / "losses.png") as image:
+        assert image.format == "PNG"
+    capsys.readouterr()
+    assert main(["--check", *args(docs)]) == 0, capsys.readouterr().err

@@ -1,58 +1,51 @@
-"""scripts/reproduction.py: docs/REPRODUCTION.md, docs/monitor.md and the figures of
-docs/study/, written from the study's committed files in docs/study/; with `--check`, nothing is
-written and every page, figure, summary and digest that is not what the files give is named;
-with `--from-study OUT_DIR`, a finished study's files are first copied there (publish.py).
+"""scripts/reproduction.py: the pages and the figures of docs/study/, written from the study's
+committed files there; with `--check`, nothing is written and whatever is not what the files
+give is named; with `--from-study OUT_DIR`, a finished study's files are first copied in.
 
 Each page is its template (PAGE.j2, beside it) rendered by Jinja2: the template holds the words
-and places the numbers, `{{ seeds.parzen|span(0) }}`, which the facts modules compute from the
-files (seeds.py, knobs.py, wide.py, monitor_page.py: each function of facts returns its local
-names, raw; the tables: tables.py) and the filters write as the pages write numbers
-(words.py). A name the template uses that no module gives is an error (StrictUndefined), never
-an empty gap; a sentence it words by hand that the files no longer support is refused
-(words.claim).
+and places the numbers, `{{ seeds.parzen|span(0) }}`, which a facts module per page computes
+(each function of its FACTS returns its local names, raw; each of its TABLES a Markdown table)
+and the filters of words.py write. Only the facts and tables a template names are computed. A
+name no module gives is an error (StrictUndefined), never an empty gap; a sentence the template
+words by hand that the files no longer support is refused (words.claim).
 """
 
 import argparse
-import functools
 import math
 import os
 import sys
 
 import jinja2
+from jinja2 import meta, nodes
 
 from gan_vanilla.cli.common import command
 from gan_vanilla.io.atomic import save_text
 from gan_vanilla.study.report import summary_files
 from gan_vanilla.study.results import run_folder
 
-from . import figures, knobs, monitor_page, publish, seeds, tables, wide
-from .study_files import PageError, StudyFiles
+from . import figures, monitor_page, publish, reproduction_page, wide_page
+from .study_files import LOSSES, PageError, StudyFiles
 from .words import FILTERS, Unsupported
 
 PROG = "reproduction"
-PAGES = ("docs/REPRODUCTION.md", "docs/monitor.md")
-# The facts a template can use, by name: each group computed only when a template first asks,
-# so that a page that uses the tables alone needs no more than the tables' files.
-FACTS = {"runs": seeds.runs, "seeds": seeds.seeds, "losses": seeds.losses,
-         "watch": seeds.watch, "published": seeds.published, "earlier": seeds.earlier,
-         "knobs": knobs.knobs, "smaller": knobs.smaller, "longer": knobs.longer,
-         "sharp": knobs.sharp, "best": knobs.best, "wide": wide.wide,
-         "width": wide.width, "ends": wide.ends, "monitor": monitor_page.monitor}
+PAGES = ("docs/REPRODUCTION.md", "docs/wide.md", "docs/monitor.md")
+MODULES = (reproduction_page, wide_page, monitor_page)  # each page's facts and tables
+FACTS = {f.__name__: f for m in MODULES for f in m.FACTS}  # `{{ seeds.mean }}`: seeds(study)
+TABLES = {name: f for m in MODULES for name, f in getattr(m, "TABLES", {}).items()}
 
 
 @command(PROG, fixable=(PageError,))
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Write docs/REPRODUCTION.md, docs/monitor.md and the figures of docs/study/ "
-        "from the study's committed files; with --from-study, copy a finished study's files "
+        prog=PROG, description="Write the pages docs/study's files give (" + ", ".join(PAGES)
+        + ") and the figures of docs/study/; with --from-study, copy a finished study's files "
         "there first.")
     parser.add_argument("--study", default="docs/study",
                         help="the folder with results.csv, real.json, runs/ and wide/ "
                         "(default: docs/study)")
     parser.add_argument("--page", action="append", metavar="PAGE",
-                        help="a page to write from its template PAGE.j2 (default: "
-                        f"{' and '.join(PAGES)}); give it once per page")
+                        help="a page to write from its template PAGE.j2 (default: each of "
+                        "the above); give it once per page")
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--check", action="store_true",
                       help="change nothing; exit 1 if a page, a figure or a committed file is "
@@ -61,10 +54,14 @@ def main(argv=None):
                       help="first copy a finished study's results and per-run files from its "
                       "folder (e.g. out/study-knobs) into --study, and draw samples.png from "
                       "its checkpoints")
+    what.add_argument("--losses-from", metavar="LOSSES_CSV",
+                      help="first draw losses.png beside the pages again, from the full "
+                      "losses.csv of the baseline's first seed trained again (its every "
+                      "1,000th row must be the committed run's) and the committed quality.csv")
     args = parser.parse_args(argv)
     pages = args.page or list(PAGES)
     if not args.check:
-        write(args.study, pages, args.from_study)
+        write(args.study, pages, args.from_study, args.losses_from)
         return 0
     problems = check(args.study, pages)
     if problems:  # the first problem as one line, and how many more
@@ -75,7 +72,7 @@ def main(argv=None):
     return 0
 
 
-def write(folder, pages, from_study=None, log=print):
+def write(folder, pages, from_study=None, losses_from=None, log=print):
     """Write the pages, the summaries, the figures and the digests from `folder`'s files
     (after copying a finished study's, from_study); say, for each text, whether it changed.
     Nothing is written when a run's file is missing or a page cannot be rendered."""
@@ -90,8 +87,10 @@ def write(folder, pages, from_study=None, log=print):
     if from_study:
         publish.draw_samples(from_study, imported, folder)
         publish.copy_run_figures(from_study, imported, page_dir)
+    if losses_from:
+        publish.draw_losses(study, losses_from, page_dir)
     figures.draw(study, folder)
-    publish.write_digests(folder, page_dir, drawn=bool(from_study))
+    publish.write_digests(folder, page_dir, drawn=bool(from_study or losses_from))
     for path, text in texts.items():
         if _read(path) == text:
             log(f"{path} was up to date")
@@ -127,7 +126,7 @@ def missing_files(study):
     return [f"{path} is missing: results.csv has the run {r['configuration']} seed "
             f"{r['seed']}; copy the study's files with python scripts/reproduction.py "
             "--from-study STUDY_OUT_DIR" for r in study.rows
-            for name in ("quality.csv", "losses-every-1000.csv", "config.json")
+            for name in ("quality.csv", LOSSES, "config.json")
             if not os.path.exists(path := os.path.join(
                 run_folder(study.folder, r["configuration"], r["seed"]), name))]
 
@@ -143,55 +142,35 @@ def texts_of(study, pages):
     return texts
 
 
-class Section:
-    """One group of facts (seeds.seeds(study), ...), computed at the first name asked of it;
-    or, with `each`, the tables, each computed when asked."""
-
-    def __init__(self, compute, study, each=False):
-        self._compute, self._study, self._each = compute, study, each
-
-    @functools.cached_property
-    def _facts(self):
-        return self._compute(self._study)
-
-    def __getattr__(self, name):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if self._each:
-            if name not in self._compute:
-                raise NoSuchName(f"no table is called '{name}'; the generator makes "
-                                 f"{', '.join(self._compute)}")
-            return self._compute[name](self._study).rstrip("\n")  # the template spaces them
-        if name not in self._facts:
-            raise NoSuchName(f"{self._compute.__module__}.{self._compute.__name__} gives no "
-                             f"fact '{name}'")
-        return self._facts[name]
-
-
-class NoSuchName(PageError):
-    """A template asks for a fact or a table that no module gives (raised through Jinja2,
-    which would otherwise render an attribute it cannot find as an undefined value)."""
-
-
 def render(page, study):
-    """The page as its template (page + '.j2') and the study's files give it."""
+    """The page as its template (page + '.j2') and the study's files give it: the groups of
+    facts the template names, and the tables it names (`tables.knobs`), each computed once."""
     path = f"{page}.j2"
     source = _read(path)
     if source is None:
         raise PageError(f"cannot read {path}")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
-    env.filters.update(FILTERS, at=wide.at)
-    facts = {key: Section(compute, study) for key, compute in FACTS.items()}
+    env.filters.update(FILTERS)
     try:
-        return env.from_string(source).render(
-            facts, tables=Section(tables.TABLES, study, each=True), study=study,
-            template=os.path.basename(path))
+        tree = env.parse(source)
+        named = meta.find_undeclared_variables(tree)
+        wanted = {n.attr for n in tree.find_all(nodes.Getattr)
+                  if isinstance(n.node, nodes.Name) and n.node.name == "tables"}
+        unknown = sorted(wanted - set(TABLES))
+        if unknown:
+            raise PageError(f"{path}: no table is called '{unknown[0]}'; the generator makes "
+                            f"{', '.join(TABLES)}")
+        facts = {name: FACTS[name](study) for name in FACTS if name in named}
+        # Each table without its last newline: the template spaces them.
+        tables = {name: TABLES[name](study).rstrip("\n") for name in wanted}
+        return env.from_string(source).render(facts, tables=tables,
+                                              template=os.path.basename(path))
     except jinja2.TemplateSyntaxError as e:
         raise PageError(f"{path}, line {e.lineno}: {e.message}") from None
     except jinja2.UndefinedError as e:
         raise PageError(f"{path}: {e.message}") from None
-    except (NoSuchName, Unsupported) as e:
+    except Unsupported as e:
         raise PageError(f"{path}: {e}") from None
 
 

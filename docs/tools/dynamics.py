@@ -1,28 +1,13 @@
-"""What decides whether a run learns: measurements taken while it trains, the run unchanged.
+"""Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/wide.md)? This trains
+the very run the train command trains (train()'s set-up: the same seed gives the same weights,
+batches and noise; tests/test_dynamics.py checks it) and, after chosen iterations, measures
+COLUMNS (docs/study/README.md says what each is). `python scripts/wide_diagnostics.py` (main)
+writes the logs of docs/study/wide/.
 
-Why do `--h-dim 512` and `--h-dim 1200` fail at the post's step (docs/REPRODUCTION.md)? The
-final evaluation only says that they do. This trains the very run the train command trains
-(the same seed gives the same weights, batches and noise: the setup below is train()'s, and
-tests/test_dynamics.py checks the weights against train()'s) and, after chosen iterations,
-measures what could decide it:
-
-- D(G(z)) per sample, as quantiles of log10: whether D rejects some samples so surely that
-  PyTorch's binary_cross_entropy, which divides its gradient by max(p (1 - p), 1e-12), starves
-  G (`clamped`: the share of samples where that floor acts);
-- G's own output sigmoid: the share of its pixels within 1e-3 of 0 or 1 (`saturated`; of 1
-  alone, `saturated_1`), how much the samples differ across z (`pixel_sd`), their brightness
-  (`mean_pixel`), and the share of G's hidden ReLU units that are zero for every z
-  (`G_dead`); real images give the reference (`--real`);
-- G's gradient per layer, through the G loss as the post computes it (binary_cross_entropy of
-  D's probability) and through binary_cross_entropy_with_logits of D's logit (exact at any
-  probability), and how far apart the two are (`clamp_effect`); the size of G's last Adam
-  step per layer, since Adam rescales the gradient; D's gradient per layer.
-
-Measuring never changes training: the noise comes from a generator of its own, every draw
+Measuring never changes training: its noise comes from a generator of its own, every draw
 inside a measurement is undone (`torch.random.fork_rng`), gradients are taken with
 torch.autograd.grad (the parameters' .grad and the solvers are never touched), and the
-weights are only read. `python scripts/wide_diagnostics.py` (main, below) writes a run's
-rows, the logs of docs/study/wide/.
+weights are only read.
 """
 
 import math
@@ -35,7 +20,7 @@ import torch.nn.functional as F
 from gan_vanilla.cli.common import check_output, command
 from gan_vanilla.data import read_data_sets
 from gan_vanilla.io.csv_tables import write_table
-from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_D, make_G
+from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_G
 from gan_vanilla.run import flags
 from gan_vanilla.run.device import denormals_flushed
 from gan_vanilla.settings import Settings
@@ -44,33 +29,18 @@ from gan_vanilla.train import make_iteration, setup
 PROG = "wide_diagnostics"  # the command: scripts/wide_diagnostics.py
 SAMPLES = 2000  # z per measurement, as the quality monitor draws
 NOISE_SEED = 2017  # the measurements' own generator: the same z at every measurement
-REAL = 2000  # validation images for D(x) and D's gradient
+REAL = 2000  # validation images, measured as G's samples are (--real)
 SATURATED_WITHIN = 1e-3  # a pixel this close to 0 or 1 sits where the sigmoid is flat
 BCE_FLOOR = 1e-12  # binary_cross_entropy's backward: (p - y) / max(p (1 - p), 1e-12)
-QUANTILES = (("min", 0.0), ("p01", 0.01), ("p50", 0.5), ("p99", 0.99), ("max", 1.0))
 LOSS_WINDOW = 100  # the losses' window, as losses.csv's rows (--log-every)
 
 SAMPLE_COLUMNS = ("saturated", "saturated_1", "pixel_sd", "mean_pixel")  # image_numbers
-COLUMNS = (
-    "iteration",
-    # The means over the LOSS_WINDOW iterations before: losses.csv's row `iteration - 1`.
-    "D_loss", "G_loss", "D_real", "D_fake",
-    *(f"log10_D_fake_{name}" for name, _ in QUANTILES),
-    "clamped", "log10_D_real_p50",
-    *SAMPLE_COLUMNS, "G_dead",
-    *(f"G_grad_{k}" for k in G_PARAM_NAMES),
-    *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES),
-    "clamp_effect",
-    *(f"G_step_{k}" for k in G_PARAM_NAMES),
-    *(f"D_grad_{k}" for k in D_PARAM_NAMES),
-)
-
-
-def default_schedule(iterations=15000):
-    """Dense early, where the wide runs decide: every 100 iterations up to 2,000, then every
-    500; 0 is the initial weights."""
-    return sorted({*range(0, min(iterations, 2000) + 1, 100),
-                   *range(2000, iterations + 1, 500)})
+# D_loss ... D_fake: the means over the LOSS_WINDOW iterations before, losses.csv's row
+# `iteration - 1`; the rest measured at `iteration`.
+COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake",
+           "log10_D_fake_min", "log10_D_fake_p50", "clamped", *SAMPLE_COLUMNS,
+           *(f"G_grad_{k}" for k in G_PARAM_NAMES),
+           *(f"G_grad_logits_{k}" for k in G_PARAM_NAMES), "clamp_effect")
 
 
 def D_logit(params, X):
@@ -81,16 +51,8 @@ def D_logit(params, X):
     return h @ Why + bhy  # (n, h_dim) @ (h_dim, 1) -> (n, 1)
 
 
-def G_hidden(params, z):
-    """G's hidden layer, relu(z @ Wzh + bzh): (n, h_dim)."""
-    return F.relu(z @ params["Wzh"] + params["bzh"])
-
-
 def image_numbers(images):
-    """What the images (n, X_dim) look like, pixel by pixel: the share of pixels within
-    SATURATED_WITHIN of 0 or 1 (`saturated`) and of 1 alone (`saturated_1`), how much the
-    images differ (the sd of each pixel across them, averaged over the pixels: `pixel_sd`),
-    and their mean brightness. For real images too: the reference row."""
+    """SAMPLE_COLUMNS of images (n, X_dim), G's samples or real ones (the reference row)."""
     images = images.double()
     return {"saturated": float((torch.minimum(images, 1 - images) < SATURATED_WITHIN)
                                .double().mean()),
@@ -99,32 +61,22 @@ def image_numbers(images):
             "mean_pixel": float(images.mean())}
 
 
-def measure(params, z, X_real, G_step=None):
+def measure(params, z):
     """The numbers of one measurement (a dict under COLUMNS' names, the losses left out) for
-    the weights `params`, noise z (n, Z_dim) and real images X_real (m, X_dim). G_step: the
-    change of each of G's tensors in the last iteration, or None."""
-    G, D = make_G(params), make_D(params)
+    the weights `params` and noise z (n, Z_dim)."""
     G_params = [params[k] for k in G_PARAM_NAMES]
-    D_params = [params[k] for k in D_PARAM_NAMES]
     row = {}
 
-    G_sample = G(z)  # (n, X_dim), through the graph: G's gradients below
+    G_sample = make_G(params)(z)  # (n, X_dim), through the graph: G's gradients below
     logit = D_logit(params, G_sample)  # (n, 1)
     D_fake = torch.sigmoid(logit)  # what the post's D outputs, float32 and all
     # log10 D(G(z)) from the logit, exact where the float32 probability underflows to 0.
     log10_fake = (F.logsigmoid(logit.detach()).double() / math.log(10)).flatten()
-    for name, q in QUANTILES:
-        row[f"log10_D_fake_{name}"] = float(torch.quantile(log10_fake, q))
+    row["log10_D_fake_min"] = float(torch.quantile(log10_fake, 0.0))
+    row["log10_D_fake_p50"] = float(torch.quantile(log10_fake, 0.5))
     p = D_fake.detach()
     row["clamped"] = float(((p * (1 - p)) < BCE_FLOOR).float().mean())
-    with torch.no_grad():
-        log10_real = F.logsigmoid(D_logit(params, X_real)).double() / math.log(10)
-    row["log10_D_real_p50"] = float(torch.quantile(log10_real.flatten(), 0.5))
-
-    samples = G_sample.detach()
-    row.update(image_numbers(samples))
-    with torch.no_grad():
-        row["G_dead"] = float((G_hidden(params, z) == 0).all(dim=0).float().mean())
+    row.update(image_numbers(G_sample.detach()))
 
     ones = torch.ones_like(D_fake)
     # The post's G loss, -log D(G(z)) through binary_cross_entropy of the probability ...
@@ -139,25 +91,14 @@ def measure(params, z, X_real, G_step=None):
                                                                           strict=True)))
     size = math.sqrt(sum(float(e.norm()) ** 2 for e in exact))
     row["clamp_effect"] = difference / size if size > 0 else 0.0
-
-    for k in G_PARAM_NAMES:
-        row[f"G_step_{k}"] = math.nan if G_step is None else float(G_step[k].norm())
-
-    # D's loss as the post computes it, on real images and on these samples.
-    D_loss = (F.binary_cross_entropy(torch.sigmoid(D_logit(params, X_real)),
-                                     torch.ones(X_real.shape[0], 1))
-              + F.binary_cross_entropy(D(samples), torch.zeros(samples.shape[0], 1)))
-    for k, g in zip(D_PARAM_NAMES, torch.autograd.grad(D_loss, D_params), strict=True):
-        row[f"D_grad_{k}"] = float(g.norm())
     return row
 
 
 def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100, lr=1e-3,
                       beta1=0.9, on_row=None):
-    """Train as `gan-vanilla-train --seed SEED --h-dim H_DIM ...` does on the CPU for
-    `iterations` iterations, and measure after each iteration count in `at` (0: the initial
-    weights). mnist: read_data_sets(data_dir, seed=seed), as the train command reads it.
-    Returns (the rows, one dict per measurement under COLUMNS, the final weights)."""
+    """Train as `gan-vanilla-train --seed SEED --h-dim H_DIM ...` does on the CPU (mnist:
+    read_data_sets(data_dir, seed=seed)), measuring after each iteration count in `at` (0:
+    the initial weights). Returns (the rows, a dict each under COLUMNS, the final weights)."""
     settings = Settings(seed=seed, h_dim=h_dim, mb_size=mb_size, Z_dim=Z_dim, lr=lr,
                         beta1=beta1)
     at = sorted(set(at))
@@ -167,15 +108,14 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
     params, randn = gan.params, gan.randn
     iteration = make_iteration(*gan.iteration_parts())
 
-    # The measurements' inputs, from a generator of their own: the run's stream is untouched.
+    # The measurements' noise, from a generator of its own: the run's stream is untouched.
     z_measure = torch.randn(SAMPLES, Z_dim, generator=torch.Generator().manual_seed(NOISE_SEED))
-    X_real = mnist.validation.images[:REAL]
 
     rows, window = [], []
 
-    def take(count, G_step):
+    def take(count):
         with torch.random.fork_rng(devices=[]):
-            row = {"iteration": count, **measure(params, z_measure, X_real, G_step)}
+            row = {"iteration": count, **measure(params, z_measure)}
         # losses.csv's row for iteration count - 1 holds the same means (run/losslog.py).
         means = ([sum(column) / len(window) for column in zip(*window, strict=True)]
                  if window else [math.nan] * 4)
@@ -186,32 +126,27 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
 
     with denormals_flushed():  # as train() runs its loop (run/session.py, `with run:`)
         if at and at[0] == 0:
-            take(0, None)
+            take(0)
         for it in range(iterations):
             if it % LOSS_WINDOW == 0:
                 window = []
             z = randn(mb_size, Z_dim)
             X, _ = mnist.train.next_batch(mb_size)
             z_G = randn(mb_size, Z_dim)
-            measured = it + 1 in at
-            before = {k: params[k].detach().clone() for k in G_PARAM_NAMES} if measured else None
             D_loss, G_loss, D_real, D_fake = iteration(z, X, z_G)
             # As the loss log keeps them: float32 values, averaged in float64.
             window.append(torch.stack((D_loss, G_loss, D_real.mean(), D_fake.mean()))
                           .detach().tolist())
-            if measured:
-                take(it + 1, {k: params[k].detach() - before[k] for k in G_PARAM_NAMES})
+            if it + 1 in at:
+                take(it + 1)
     return rows, params
 
 
 @command(PROG)
 def main(argv=None):
-    parser = flags.parser(
-        prog=PROG,
-        description="Train the run `gan-vanilla-train --seed SEED --h-dim H_DIM` trains (on "
-        "the CPU) and measure, without changing it, what decides whether it learns: D(G(z)) "
-        "per sample, G's saturated pixels, G's and D's gradients per layer. One CSV row per "
-        "measurement.")
+    parser = flags.parser(prog=PROG, description="Train the run `gan-vanilla-train --seed SEED "
+                          "--h-dim H_DIM` trains (on the CPU) and measure, without changing it, "
+                          "what decides whether it learns: one CSV row per measurement.")
     parser.add_argument("--seed", type=flags.seed_type, default=0,
                         help="the run's seed, as the train command takes it (default: 0)")
     parser.add_argument("--h-dim", type=flags.int_between(1, flags.DIM_MAX), default=128,
@@ -236,22 +171,25 @@ def main(argv=None):
     mnist = read_data_sets(args.data_dir, seed=args.seed, download=False)
     if args.real:
         real = image_numbers(mnist.validation.images[:REAL])
-        write_table(args.out, [SAMPLE_COLUMNS, [_written(real[c]) for c in SAMPLE_COLUMNS]])
+        write_table(args.out, [SAMPLE_COLUMNS, [f"{real[c]:.6g}" for c in SAMPLE_COLUMNS]])
         print(f"wrote {os.path.normpath(args.out)}")
         return 0
     rows = []
 
     def on_row(row):
         rows.append(row)
-        write_table(args.out, [COLUMNS, *([_written(r[c]) for c in COLUMNS] for r in rows)])
+        write_table(args.out, [COLUMNS, *([r[c] if c == "iteration" else f"{r[c]:.6g}"
+                                           for c in COLUMNS] for r in rows)])
         print(f"{row['iteration']:>6}: D(G(z)) median 10^{row['log10_D_fake_p50']:.1f} "
               f"(min 10^{row['log10_D_fake_min']:.1f}), clamped {row['clamped']:.0%}, "
               f"saturated {row['saturated']:.0%}, pixel sd {row['pixel_sd']:.3f}, "
               f"clamp effect {row['clamp_effect']:.2g}", flush=True)
 
-    at = [*default_schedule(args.iterations), args.iterations]
+    # Dense early, where the wide runs decide; 0 is the initial weights.
+    n = args.iterations
+    at = [*range(0, min(n, 2000) + 1, 100), *range(2500, n + 1, 500), n]
     try:
-        train_and_measure(mnist, args.seed, args.h_dim, args.iterations, at, lr=args.lr,
+        train_and_measure(mnist, args.seed, args.h_dim, n, at, lr=args.lr,
                           beta1=args.beta1, on_row=on_row)
     except KeyboardInterrupt:
         print(f"{PROG}: stopped; {args.out} holds the {len(rows)} rows measured",
@@ -259,7 +197,3 @@ def main(argv=None):
         return 130
     print(f"wrote {os.path.normpath(args.out)}")
     return 0
-
-
-def _written(value):
-    return value if isinstance(value, int) else f"{value:.6g}"

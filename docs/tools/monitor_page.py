@@ -1,20 +1,13 @@
 """The facts of docs/monitor.md: the monitor's rule (run/monitor.py's own thresholds), the
 example the default command printed (docs/study/rerun/post-seed-0/), how far the rerun's own
 classifier measured from the study's, and how well the best generator's rule agrees with the
-other figures over the study's runs (results.csv). Local names, raw, as seeds.py says."""
+other figures over the study's runs (results.csv). Local names, raw, as build.py says."""
 
 import math
 import re
 import statistics
 
-from gan_vanilla.run.monitor import (
-    CLEARED_AT_MOST,
-    DOMINANT_ABOVE,
-    MISSING_BELOW,
-    NAMED_ABOVE,
-    SAMPLES,
-    next_state,
-)
+from gan_vanilla.run import monitor as rule
 from gan_vanilla.settings import Settings
 
 from .study_files import BASELINE, PageError
@@ -31,11 +24,12 @@ def monitor(s):
     claim(q["iteration"], "the rerun's quality.csv has rows")
     claim(s.rerun_losses == s.losses(BASELINE, 0), "the rerun is the study's run of seed 0 "
           "trained again: its losses digest equals the study's, row for row")
-    quality_every, samples, report_from = Settings().quality_every, SAMPLES, FROM
-    missing, dominant, named, cleared = MISSING_BELOW, DOMINANT_ABOVE, NAMED_ABOVE, CLEARED_AT_MOST
+    quality_every, samples, report_from = Settings().quality_every, rule.SAMPLES, FROM
+    missing, dominant, named = rule.MISSING_BELOW, rule.DOMINANT_ABOVE, rule.NAMED_ABOVE
+    cleared = rule.CLEARED_AT_MOST
     one_digit = math.log(10)  # the KL to even shares of samples that are all one digit
     # The standard error of a share near DOMINANT_ABOVE, in points.
-    wobble = 100 * math.sqrt(DOMINANT_ABOVE * (1 - DOMINANT_ABOVE) / SAMPLES)
+    wobble = 100 * math.sqrt(dominant * (1 - dominant) / samples)
 
     example = "\n".join(_lines_at(printed, int(q["iteration"][0])))
     alarms = [line for line in printed if "mode collapse" in line]
@@ -52,7 +46,7 @@ def monitor(s):
     last_line = _lines_at(printed, int(q["iteration"][-1]), report=False)[0]
     best = [line for line in printed if line.startswith("best generator:")]
     claim(len(best) == 1, "At the end one line compares it with the last measurement")
-    study_cleared = _cleared(study_q) is not None
+    study_cleared = any(what == "cleared" for _, what in _events(study_q))
     near = _nearest_to_cleared(study_q)
 
     # How far the rerun's measurements (its own classifier) lie from the study's run's (the
@@ -94,28 +88,19 @@ def _events(q):
     run/monitor.py's next_state says it from quality.csv's shares."""
     collapsed, events = False, []
     for k, it in enumerate(q["iteration"]):
-        collapsed, line = next_state(collapsed, [q[f"share_{d}"][k] for d in range(10)], int(it))
+        shares = [q[f"share_{d}"][k] for d in range(10)]
+        collapsed, line = rule.next_state(collapsed, shares, int(it))
         if line:
             events.append((it, "cleared" if "cleared" in line else "raised"))
     return events
 
 
-def _cleared(q):
-    """The first measurement at which the monitor says the samples spread out again, or
-    None."""
-    return next((it for it, what in _events(q) if what == "cleared"), None)
-
-
 def _said(q):
     """What the monitor says over the run, in words: 'raised at 10,000 iterations, cleared at
     50,000 and raised again at 80,000'."""
-    words = []
-    for it, what in _events(q):
-        again = " again" * (what == "raised" and any(w.startswith("raised") for w in words))
-        words.append(f"{what}{again} at {iteration(it)}")
-    if words:
-        words[0] += " iterations"
-    return listing(words)
+    words = [f"{what}{' again' * (what == 'raised' and k > 0)} at {iteration(it)}"
+             for k, (it, what) in enumerate(_events(q))]
+    return listing([words[0] + " iterations", *words[1:]] if words else [])
 
 
 def _nearest_to_cleared(q):
@@ -124,28 +109,19 @@ def _nearest_to_cleared(q):
     options = []
     for k, it in enumerate(q["iteration"]):
         shares = [q[f"share_{d}"][k] for d in range(10)]
-        if min(shares) >= MISSING_BELOW:
-            top = max(range(10), key=lambda d: shares[d])
-            options.append((shares[top], it, top))
+        if min(shares) >= rule.MISSING_BELOW:
+            options.append((max(shares), it, shares.index(max(shares))))
     share, it, digit = min(options)
     return it, digit, share
 
 
-def _ranks(values):
-    """Ranks from 1, ties given their mean rank (Spearman's convention)."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    out = [0.0] * len(values)
-    k = 0
-    while k < len(order):
-        j = k
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[k]]:
-            j += 1
-        for m in range(k, j + 1):
-            out[order[m]] = (k + j) / 2 + 1
-        k = j + 1
-    return out
-
-
 def spearman(a, b):
-    """Spearman's rank correlation of two lists."""
-    return statistics.correlation(_ranks(a), _ranks(b))
+    """Spearman's rank correlation of two lists, ties given their mean rank."""
+    def ranks(values):
+        ordered = sorted(values)
+        return [ordered.index(v) + (ordered.count(v) + 1) / 2 for v in values]
+
+    return statistics.correlation(ranks(a), ranks(b))
+
+
+FACTS = (monitor,)

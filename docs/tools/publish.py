@@ -1,19 +1,8 @@
-"""A finished study into docs/study/, and the digests that tie the committed files to the pages.
-
-`python scripts/reproduction.py --from-study out/study-knobs` copies into docs/study/ what the
-pages rest on: `results.csv` (with each evaluation's Parzen sigma) and, for every run of it,
-`runs/CONFIGURATION/seed-N/`: its quality.csv and config.json as the run wrote them, and
-`losses-every-1000.csv`, every tenth row of its losses.csv (a row is the mean of the 100
-iterations up to it: the windows that end at 999, 1,999, ...). Then, from the study's
-checkpoints, which are not committed: random samples of each configuration's lowest seed
-(samples.png, and samples.csv in numbers), and beside the page the baseline's lowest seed's
-evaluation.png, losses.png and last grid.
-
-files.sha256 (sha256sum's format) holds the digest of every committed file the pages, the
-figures and compare read, and of the figures drawn from the checkpoints: `--check` fails when
-one is not the file it was, so that a changed value fails even where no page prints it. Each
-run of the generator writes the digests of the files it reads; those of the figures it cannot
-draw again, only `--from-study` does.
+"""A finished study into docs/study/ (`--from-study`; docs/study/README.md says what each file
+holds), and files.sha256, the digests that tie the committed files to the pages: `--check`
+fails when a file the pages, the figures or compare read is not the one it was, even where no
+page prints it. Each run of the generator writes the digests of the files it reads; those of
+the figures drawn from the study's checkpoints, only `--from-study` (or `--losses-from`).
 """
 
 import hashlib
@@ -26,16 +15,15 @@ from gan_vanilla.io.atomic import save_atomic, save_text
 from gan_vanilla.io.csv_tables import DamagedFile, read_table, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import read_quality
+from gan_vanilla.run.plots import plot_losses
 from gan_vanilla.study.report import COLUMNS
 from gan_vanilla.study.results import CONFIG, QUALITY, read_config, run_folder
 
-from .study_files import LOSSES, PageError
+from .figures import SAMPLES_PER_CONFIGURATION, SAMPLES_SEED, samples_figure
+from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError
 
-DIGEST_EVERY = 1000  # a losses.csv row every this many iterations
-SAMPLES_SEED = 1  # the noise of samples.png (gan-vanilla-sample's default seed)
-SAMPLES_PER_CONFIGURATION = 30  # drawn in samples.png
 SAMPLES_MEASURED = 2000  # measured in samples.csv, the first 30 of them the ones drawn
-RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the page
+RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the pages
 DIGESTS = "files.sha256"
 # Drawn from the study's checkpoints: the generator cannot draw them again from committed files.
 FROM_CHECKPOINTS = ("samples.png", "samples.csv", *RUN_FIGURES)
@@ -44,18 +32,20 @@ MADE_HERE = ("metrics.png", "curves.png", "wide.png", "summary.csv", DIGESTS)
 
 
 def losses_digest(path):
-    """The rows of a run's losses.csv whose window ends at a multiple of DIGEST_EVERY
-    iterations (checked as the run's own reader checks them; DamagedFile names a bad line)."""
-    rows = read_table(path, LOSS_COLUMNS, "a gan-vanilla loss log",
-                      "an iteration and four numbers", {"iteration": int})
-    return [[r[c] for c in LOSS_COLUMNS] for r in rows
-            if (int(r["iteration"]) + 1) % DIGEST_EVERY == 0]
+    """The text of a losses digest: the rows of a run's losses.csv whose window ends at a
+    multiple of DIGEST_EVERY iterations (checked as the run's own reader checks them)."""
+    try:
+        rows = read_table(path, LOSS_COLUMNS, "a gan-vanilla loss log",
+                          "an iteration and four numbers", {"iteration": int})
+    except DamagedFile as e:
+        raise PageError(str(e)) from None
+    return table_text([LOSS_COLUMNS, *([r[c] for c in LOSS_COLUMNS] for r in rows
+                                       if (int(r["iteration"]) + 1) % DIGEST_EVERY == 0)])
 
 
 def import_study(study_dir, docs, log=print):
-    """Copy a finished study's results and per-run files from study_dir (its out_dir) into
-    docs. Everything is read and checked before anything is written. Returns the rows of the
-    new results.csv, as text."""
+    """Copy a finished study's results and per-run files from study_dir into docs, all read and
+    checked before anything is written. Returns the new results.csv's rows, as text."""
     source = os.path.join(study_dir, "results.csv")
     columns = [c for c in COLUMNS if c != "parzen_sigma"]  # older studies have none
     try:
@@ -76,13 +66,10 @@ def import_study(study_dir, docs, log=print):
                     copies[os.path.join(into, name)] = f.read()
             read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
             read_config(os.path.join(run, CONFIG))
-            copies[os.path.join(into, LOSSES)] = table_text(
-                [LOSS_COLUMNS, *losses_digest(os.path.join(run, "losses.csv"))])
+            copies[os.path.join(into, LOSSES)] = losses_digest(os.path.join(run, "losses.csv"))
         except (OSError, UnicodeDecodeError) as e:
             raise PageError(f"cannot read {getattr(e, 'filename', run)}: "
                             f"{getattr(e, 'strerror', None) or e}") from None
-        if not copies[os.path.join(into, QUALITY)].strip():
-            raise PageError(f"{os.path.join(run, QUALITY)} is empty")
     for path, text in copies.items():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         save_text(path, text)
@@ -125,14 +112,9 @@ def _remove_other_runs(docs, keep, log):
 
 
 def draw_samples(study_dir, rows, docs):
-    """samples.png: SAMPLES_PER_CONFIGURATION random samples (noise seed SAMPLES_SEED) of each
-    configuration's lowest seed's last generator, a row of panels per configuration: random
-    draws, not picks by class, so what most samples of a run look like. And samples.csv: the
-    same generators' first SAMPLES_MEASURED samples in numbers (dynamics.image_numbers:
-    saturated pixels, spread across z, brightness)."""
-    import torch
-
-    from gan_vanilla.model import make_G
+    """samples.png: random samples of each configuration's lowest seed's last generator, not
+    picked by class; samples.csv: the same generators' first SAMPLES_MEASURED in numbers."""
+    from gan_vanilla.measure.evaluation import generator_samples
     from gan_vanilla.run.checkpoint import load_checkpoint
 
     from .dynamics import SAMPLE_COLUMNS, image_numbers
@@ -143,11 +125,8 @@ def draw_samples(study_dir, rows, docs):
     panels, numbers = [], []
     for config, seed in first.items():
         checkpoint = os.path.join(run_folder(study_dir, config, seed), "checkpoint.pt")
-        params = load_checkpoint(checkpoint, generator_only=True)["params"]
-        z = torch.randn(SAMPLES_MEASURED, params["Wzh"].shape[0],
-                        generator=torch.Generator().manual_seed(SAMPLES_SEED))
-        with torch.no_grad():
-            samples = make_G(params)(z)  # (SAMPLES_MEASURED, X_dim)
+        samples = generator_samples(load_checkpoint(checkpoint, generator_only=True),
+                                    SAMPLES_MEASURED, SAMPLES_SEED)  # (SAMPLES_MEASURED, X_dim)
         measured = image_numbers(samples)
         numbers.append([config, seed, SAMPLES_MEASURED,
                         *(f"{measured[c]:.6g}" for c in SAMPLE_COLUMNS)])
@@ -160,43 +139,11 @@ def draw_samples(study_dir, rows, docs):
                 [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
 
 
-def samples_figure(panels):
-    """A row of images per (label, images (n, 28, 28)) in two lines, the label left of it:
-    the left margin is as wide as the widest label, so that no label is cut."""
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 1.25 * len(panels) + 0.4))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
-    labels = []
-    for ax, (label, images) in zip(axes, panels, strict=True):
-        per_row = math.ceil(len(images) / 2)
-        canvas = np.ones((2 * 30 - 2, per_row * 30 - 2))
-        for k, image in enumerate(images):
-            y, x = (k // per_row) * 30, (k % per_row) * 30
-            canvas[y:y + 28, x:x + 28] = image
-        ax.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        labels.append(ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right",
-                              va="center", fontsize=8))
-    fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "
-                 f"generator (noise seed {SAMPLES_SEED}), not chosen by class", fontsize=9)
-    renderer = fig.canvas.get_renderer()
-    widest = max(t.get_window_extent(renderer).width for t in labels)  # pixels at fig.dpi
-    fig.subplots_adjust(left=(widest + 0.15 * fig.dpi) / (fig.get_figwidth() * fig.dpi),
-                        right=0.98, bottom=0.01, top=1 - 0.5 / fig.get_figheight(),
-                        hspace=0.15)
-    return fig
-
-
-def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
-    """The page's figures of one run, from the baseline's lowest seed: its evaluation.png,
-    losses.png and last grid (as sample.png), copied beside the page."""
-    run = run_folder(study_dir, baseline,
-                     min(int(r["seed"]) for r in rows if r["configuration"] == baseline))
+def copy_run_figures(study_dir, rows, page_dir):
+    """The pages' figures of one run, from the baseline's lowest seed: its evaluation.png,
+    losses.png and last grid (as sample.png), copied beside the pages."""
+    run = run_folder(study_dir, BASELINE,
+                     min(int(r["seed"]) for r in rows if r["configuration"] == BASELINE))
     grids = sorted(n for n in os.listdir(run) if len(n) == 7 and n[:3].isdigit()
                    and n.endswith(".png"))
     if not grids:
@@ -210,14 +157,37 @@ def copy_run_figures(study_dir, rows, page_dir, baseline="post"):
                     lambda tmp, source=source: shutil.copyfile(source, tmp))
 
 
-def committed_files(docs, page_dir):
-    """Every file in docs (docs/study/) the generator reads or cannot draw again, and the run
-    figures beside the page: their paths relative to docs, as files.sha256 names them."""
-    found = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
-    for root, _, names in os.walk(docs):
-        found.update(os.path.relpath(os.path.join(root, n), docs) for n in names
+def draw_losses(study, losses_csv, page_dir):
+    """losses.png beside the pages, drawn again as a run draws it, from the full losses.csv of
+    the baseline's lowest seed trained again, which must be the committed run's."""
+    row = min(study.of(BASELINE), key=lambda r: r["seed"])
+    committed = study.run_file(BASELINE, row["seed"], LOSSES)
+    with open(committed, encoding="utf-8", newline="") as f:
+        if losses_digest(losses_csv) != f.read():
+            raise PageError(f"{losses_csv} is not the run of {committed}: their rows at every "
+                            f"{DIGEST_EVERY:,}th iteration differ")
+    best = row["best_iteration"]
+    plot_losses(losses_csv, os.path.join(page_dir, "losses.png"),
+                study.run_file(BASELINE, row["seed"], QUALITY),
+                None if best is None else int(best))
+
+
+def digests(docs, page_dir):
+    """{path relative to docs: its sha256} of every file in docs (docs/study/) the generator
+    reads or cannot draw again, and of the run figures beside the pages; None where missing."""
+    names = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
+    for root, _, files in os.walk(docs):
+        names.update(os.path.relpath(os.path.join(root, n), docs) for n in files
                      if n not in MADE_HERE and not n.endswith((".md", ".j2")))
-    return sorted(found)
+    return {name: _sha256(os.path.join(docs, name)) for name in sorted(names)}
+
+
+def _sha256(path):
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 def read_digests(docs):
@@ -229,34 +199,25 @@ def read_digests(docs):
         return {}
 
 
-def sha256(path):
-    try:
-        with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-    except FileNotFoundError:
-        return None
-
-
 def write_digests(docs, page_dir, drawn=False):
     """files.sha256 for the files as they are now; the figures drawn from the checkpoints keep
-    their digest unless they were just drawn (`drawn`: --from-study)."""
+    their digest unless they were just drawn (`drawn`)."""
     old = read_digests(docs)
-    new = {}
-    for name in committed_files(docs, page_dir):
-        kept = old.get(name) if os.path.basename(name) in FROM_CHECKPOINTS and not drawn else None
-        new[name] = kept or sha256(os.path.join(docs, name))
+    new = {name: (old.get(name) if os.path.basename(name) in FROM_CHECKPOINTS and not drawn
+                  else None) or digest for name, digest in digests(docs, page_dir).items()}
     save_text(os.path.join(docs, DIGESTS),
               "".join(f"{digest}  {name}\n" for name, digest in new.items() if digest))
 
 
 def changed_files(docs, page_dir):
     """A sentence for each file that is not the one files.sha256 has a digest of."""
-    old, problems = read_digests(docs), []
-    for name in sorted({*old, *committed_files(docs, page_dir)}):
+    old, now, problems = read_digests(docs), digests(docs, page_dir), []
+    for name in sorted({*old, *now}):
         path = os.path.normpath(os.path.join(docs, name))
-        if sha256(path) == old.get(name):
+        digest = now[name] if name in now else _sha256(path)
+        if digest == old.get(name):
             continue
-        what = ("is missing, though it is in" if not os.path.exists(path) else
+        what = ("is missing, though it is in" if digest is None else
                 "has no digest in" if name not in old else "is not the file whose digest is in")
         problems.append(f"{path} {what} {os.path.join(docs, DIGESTS)}" + (
             ": it was drawn from the study's checkpoints; draw it again with python "

@@ -1,29 +1,21 @@
-"""The committed files the generated pages are written from (docs/study/), each read once and
-checked: a file that is missing or damaged stops the generator with one line naming it.
-
-    results.csv        one row per run (scripts/study.py), the baseline's runs among them
-    real.json          evaluate --real --json: real training images, the reference row
-    runs/CONFIGURATION/seed-N/{quality.csv, losses-every-1000.csv, config.json}
-    wide/*.csv         scripts/wide_diagnostics.py's logs of the wide runs' first iterations
-    samples.csv        the samples of each configuration's first seed, in numbers
-    published.csv      figures quoted from papers, each with its source
-    earlier.csv        the figures an earlier version of REPRODUCTION.md gave, with its commit
-    rerun/post-seed-0/ the default train command run again (seed 0): what it printed, its
-                       quality.csv and its losses digest (docs/monitor.md's example)
-"""
+"""The committed files the generated pages are written from (docs/study/; README.md there says
+what each holds), each read once and checked: a file that is missing or damaged stops the
+generator with one line naming it. Those compare reads too come from the package's reader
+(study/results.py), the pages' own from here, through the package's one table reader."""
 
 import os
 from functools import cached_property
 
 from gan_vanilla.io.csv_tables import OPTIONAL, DamagedFile, columns_of, read_table
-from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import StudyResults
 
 from .dynamics import COLUMNS, SAMPLE_COLUMNS
 
 BASELINE = "post"  # the configuration every other one is compared with
-LOSSES = "losses-every-1000.csv"  # each run's losses digest (publish.py)
+DIGEST_EVERY = 1000  # a run's losses digest keeps a losses.csv row every this many iterations
+LOSSES = f"losses-every-{DIGEST_EVERY}.csv"  # each run's losses digest (publish.py)
 RERUN = os.path.join("rerun", "post-seed-0")  # the baseline's seed 0, trained again
 
 
@@ -32,8 +24,7 @@ class PageError(Exception):
 
 
 class StudyFiles(StudyResults):
-    """docs/study/'s files, each read (and checked) the first time a page asks for it: those
-    compare reads too (StudyResults), and those of the pages alone."""
+    """docs/study/'s files, each read (and checked) the first time a page asks for it."""
 
     @cached_property
     def rows(self):
@@ -44,62 +35,55 @@ class StudyFiles(StudyResults):
         return rows
 
     def losses(self, config, seed):
-        """A run's losses digest (every 1,000th row of its losses.csv), as columns."""
-        return _read_losses(self.run_file(config, seed, LOSSES))
-
-    @cached_property
-    def versions(self):
-        """Each run's config.json 'versions' (python, torch, ...), in the rows' order."""
-        return [self.config(r["configuration"], r["seed"]).get("versions", {})
-                for r in self.rows]
+        """A run's losses digest (every DIGEST_EVERY-th row of its losses.csv), as columns."""
+        return read_losses(self.run_file(config, seed, LOSSES))
 
     @cached_property
     def wide(self):
-        """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed."""
+        """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed, the pilots of
+        other configurations (h512-lr-quarter) last."""
         folder = self.path("wide")
-        names = [n for n in os.listdir(folder) if n.endswith(".csv") and n != "real.csv"] \
-            if os.path.isdir(folder) else []
+        names = [n[:-4] for n in (os.listdir(folder) if os.path.isdir(folder) else [])
+                 if n.endswith(".csv") and n != "real.csv"]
 
-        def key(name):  # h128-seed-0 < h512-seed-0 < h512-seed-1 < h1200-seed-0 < h512-lr-...
-            run, _, seed = name[:-4].partition("-seed-")
+        def order(name):
+            run, _, seed = name.partition("-seed-")
             width = run[1:]
-            return ((0, int(width), run) if width.isdigit() else (1, 0, run),
-                    int(seed) if seed.isdigit() else 0)
+            return (not width.isdigit(), int(width) if width.isdigit() else 0, run, int(seed))
 
-        return {n[:-4].replace("-seed-", " seed "): _read_log(os.path.join(folder, n), COLUMNS)
-                for n in sorted(names, key=key)}
+        return {n.replace("-seed-", " seed "): _columns(os.path.join(folder, f"{n}.csv"), COLUMNS)
+                for n in sorted(names, key=order)}
 
     @cached_property
     def wide_real(self):
         """wide/real.csv: the same image numbers of real validation images (the reference)."""
-        return {c: v[0] for c, v in _read_log(self.path("wide", "real.csv"),
-                                               SAMPLE_COLUMNS).items()}
+        return {c: v[0] for c, v in _columns(self.path("wide", "real.csv"),
+                                                       SAMPLE_COLUMNS).items()}
 
     @cached_property
     def samples(self):
         """samples.csv: {configuration: {column: float}}."""
-        rows = _read_table(self.path("samples.csv"), "the samples' numbers",
+        rows = self._table("samples.csv", "the samples' numbers",
                            ("configuration", "seed", "samples", *SAMPLE_COLUMNS),
-                           {"configuration": str})
+                           configuration=str)
         return {r["configuration"]: {k: float(v) for k, v in r.items() if k != "configuration"}
                 for r in rows}
 
     def published(self, table):
-        """published.csv's rows of one table of a paper (the figures the page quotes, each
-        with its source; it never measures them): value and ± as floats, ± None if none."""
-        rows = _read_table(self.path("published.csv"), "figures quoted from papers",
-                           ("table", "model", "figure", "value", "plus_minus", "source"),
-                           {"table": str, "model": str, "figure": str, "plus_minus": OPTIONAL,
-                            "source": str})
+        """published.csv's rows of one table of a paper (figures the page quotes, each with
+        its source; never measured here): value and ± as floats, ± None if none."""
+        rows = self._table("published.csv", "figures quoted from papers", (
+            "table", "model", "figure", "value", "plus_minus", "source"), table=str, model=str,
+            figure=str, plus_minus=OPTIONAL, source=str)
         return [{**r, "value": float(r["value"]), "plus_minus": float(r["plus_minus"])
                  if r["plus_minus"] else None} for r in rows if r["table"] == table]
 
     @cached_property
     def earlier(self):
         """earlier.csv: the seeds an earlier page gave, {seed: row}."""
-        rows = _read_table(self.path("earlier.csv"), "an earlier page's figures",
+        rows = self._table("earlier.csv", "an earlier page's figures",
                            ("seed", "parzen_ll", "classes_covered", "source"),
-                           {"seed": int, "classes_covered": int, "source": str})
+                           seed=int, classes_covered=int, source=str)
         return {int(r["seed"]): {**r, "parzen_ll": float(r["parzen_ll"]),
                                  "classes_covered": int(r["classes_covered"])} for r in rows}
 
@@ -120,26 +104,20 @@ class StudyFiles(StudyResults):
 
     @cached_property
     def rerun_losses(self):
-        return _read_losses(self.path(RERUN, LOSSES))
+        return read_losses(self.path(RERUN, LOSSES))
+
+    def _table(self, name, what, columns, **kinds):
+        """A committed table, its rows as text, checked: each column a float unless `kinds`
+        says otherwise (configuration=str)."""
+        return read_table(self.path(name), columns, f"{what} ({name})",
+                          "a row with a value of its kind in each column", kinds, exact=False)
 
 
-def _read_table(path, what, columns, kinds):
-    """A committed table, checked by the one table reader (files/tables.py)."""
-    return read_table(path, columns, f"{what} ({os.path.basename(path)})",
-                      "a row with a value of its kind in each column", kinds, exact=False)
-
-
-def _read_log(path, columns):
-    """A log of scripts/wide_diagnostics.py as a dict of columns of floats."""
+def _columns(path, columns):
+    """A log of scripts/wide_diagnostics.py as a dict of columns of floats; one without rows is
+    damaged."""
     rows = read_table(path, columns, "a log of scripts/wide_diagnostics.py",
                       f"{len(columns)} numbers")
     if not rows:
         raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
     return columns_of(rows, columns)
-
-
-def _read_losses(path):
-    """A losses digest (every 1,000th row of a run's losses.csv), as columns of floats."""
-    return columns_of(read_table(path, LOSS_COLUMNS, "a digest of a gan-vanilla loss log",
-                                 "an iteration and four numbers", {"iteration": int}),
-                      LOSS_COLUMNS)

@@ -1,11 +1,7 @@
 """How the generated pages write a number, and which comparison word the data decide: the
-templates' filters (`{{ seeds.parzen|span(0) }}`) and the facts' rules.
-
-Each rule is one small function, so that a test can move the data and watch the word change:
-"the same ranges" becomes "overlapping ranges" when one end moves, "within" becomes "above"
-when a mean leaves a range, and a share of 1 in 2,000 reads 0.05%, not the 0.1% that one
-fixed decimal would round it to.
-"""
+templates' filters (`{{ seeds.parzen|span(0) }}`) and the facts' rules, each a small function
+that a test can move the data under and watch the word change ("overlapping ranges" when one end
+of "the same ranges" moves; "above" when a mean leaves a range)."""
 
 import math
 import statistics
@@ -34,7 +30,7 @@ def number(n):
 
 
 def iteration(it):
-    """An iteration as the pages write it: 10000 -> '10,000'."""
+    """10000 -> '10,000'."""
     return f"{int(it):,}"
 
 
@@ -67,8 +63,8 @@ def span(values, fmt=0):
 
 
 def either(counts, spell=False):
-    """Whole counts (digits, seeds) as a reader says them: {9} -> '9', {8, 9} -> '8 or 9',
-    {1, 2, 4} -> '1 to 4'; spelled, {1, 2} -> 'one or two'."""
+    """Whole counts as a reader says them: {9} -> '9', {8, 9} -> '8 or 9', {1, 2, 4} -> '1 to
+    4'; spelled, {1, 2} -> 'one or two'."""
     counts = sorted({int(c) for c in counts})
     say = number if spell else str
     if len(counts) == 2 and counts[1] == counts[0] + 1:
@@ -77,8 +73,8 @@ def either(counts, spell=False):
 
 
 def power(value):
-    """A setting or a threshold in powers of ten, as the flags take it: 0.001 -> '1e-3',
-    0.00025 -> '2.5e-4', 1e-12 -> '1e-12'; 0.5 -> '0.5'."""
+    """A setting or a threshold as the flags take it: 0.001 -> '1e-3', 0.00025 -> '2.5e-4',
+    1e-12 -> '1e-12'; 0.5 -> '0.5'."""
     if value == 0 or 0.01 <= abs(value) < 1000:
         return f"{value:g}"
     mantissa, exponent = f"{value:e}".split("e")
@@ -88,21 +84,19 @@ def power(value):
 def percents(shares):
     """A share (0.27) or shares as one percentage or a 'low to high%' range, every end with
     the fewest decimals that write the smallest within a tenth of itself: '27%', and 1
-    sample of 2,000 '0.05%'."""
+    sample of 2,000 '0.05%', not the '0.1%' one fixed decimal would say."""
     values = [100 * s for s in (shares if isinstance(shares, list | tuple) else [shares])]
 
     def decimals(value):
         return next((d for d in range(5) if abs(float(f"{value:.{d}f}") - value)
                      <= 0.1 * abs(value)), 4)
 
-    most = max((decimals(v) for v in values if v), default=0)
-    return span(values, most) + "%"
+    return span(values, max((decimals(v) for v in values if v), default=0)) + "%"
 
 
 def percent_against(share, threshold):
-    """A share beside a threshold it is compared with, with the decimals it takes to show on
-    which side it lies: 0.2005 against 0.20 is '20.05%', where '20%' would hide that it is
-    above."""
+    """A share beside a threshold, with the decimals it takes to show on which side it lies:
+    0.2005 against 0.20 is '20.05%', where '20%' would hide that it is above."""
     value, line = 100 * share, 100 * threshold
     for decimals in range(5):
         shown = float(f"{value:.{decimals}f}")
@@ -112,9 +106,8 @@ def percent_against(share, threshold):
 
 
 def overlap_words(a, b):
-    """How two sets of figures sit against each other: 'the same ranges' when their lowest and
-    highest are equal, 'overlapping ranges' when the ranges share some part, 'separate
-    ranges' when they do not."""
+    """How two sets of figures sit against each other: 'the same ranges' only when both ends
+    are equal."""
     if min(a) == min(b) and max(a) == max(b):
         return "the same ranges"
     if max(min(a), min(b)) <= min(max(a), max(b)):
@@ -124,21 +117,18 @@ def overlap_words(a, b):
 
 def weakest(words):
     """Of overlap_words' words, the weakest claim all of them support."""
-    order = ("the same ranges", "overlapping ranges", "separate ranges")
-    return max(words, key=order.index)
+    return max(words, key=("the same ranges", "overlapping ranges", "separate ranges").index)
 
 
 def verdict(values, baseline):
     """'above', 'below' or 'within': where the mean of values falls against the baseline's
-    range (a knob moves a figure by more than the seeds do when its mean leaves the range the
-    baseline's seeds alone cover)."""
+    range (a knob moves a figure by more than the seeds do when its mean leaves it)."""
     mean = math.fsum(values) / len(values)
     return "above" if mean > max(baseline) else "below" if mean < min(baseline) else "within"
 
 
 def side(word, better):
-    """'good', 'bad' or 'within': a verdict read with the metric's better direction
-    ('higher' or 'lower')."""
+    """'good', 'bad' or 'within': a verdict read with the metric's better direction."""
     if word == "within":
         return "within"
     return "good" if (word == "above") == (better == "higher") else "bad"
@@ -150,20 +140,9 @@ def flip(word):
     return " ".join(swap.get(w, w) for w in word.split())
 
 
-def size_words(values):
-    """How small figures are, said as they are: 'exactly 0' only when every one is 0, else
-    'at most 4e-32' (one significant digit)."""
-    top = max(abs(v) for v in values)
-    return "exactly 0" if top == 0 else f"at most {top:.0e}".replace("e-0", "e-")
-
-
 def times(ratio):
-    """A ratio as a reader says it: 4 -> 'four times', 0.25 -> 'a quarter of', 0.2 -> 'a
-    fifth of'."""
-    if ratio >= 1:
-        return f"{number(round(ratio))} times"
-    parts = {2: "half", 3: "a third of", 4: "a quarter of", 5: "a fifth of", 10: "a tenth of"}
-    return parts.get(round(1 / ratio), f"{ratio:.2g} times")
+    """4 -> 'four times'."""
+    return f"{number(round(ratio))} times"
 
 
 def sd(value):
@@ -172,16 +151,8 @@ def sd(value):
     return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.0e}"
 
 
-def grad(value):
-    """A gradient's size: one decimal from 0.1, two decimals from 0.001, one significant digit
-    below."""
-    return (f"{value:.1f}" if value >= 0.1 else fixed(value, 2) if value >= 1e-3 else
-            f"{value:.0e}")
-
-
 # The templates' filters: `{{ value|name(arguments) }}`.
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
            "either": either, "power": power, "percents": percents, "listing": listing,
            "digits": digits, "names": names, "percent_against": percent_against, "flip": flip,
-           "times": times, "sd": sd, "grad": grad, "mean": statistics.fmean,
-           "median": statistics.median}
+           "times": times, "sd": sd, "mean": statistics.fmean}

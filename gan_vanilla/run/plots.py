@@ -26,37 +26,40 @@ def plot_losses(csv_path, png_path, quality_path=None, best_iteration=None, wind
     it = columns["iteration"]
     window = window or _window(it)
     panels = 3 if quality["iteration"] else 2
-    fig = Figure(figsize=(8, 3 * panels))
+    # Each legend right of its panel, where no line can run through it.
+    fig = Figure(figsize=(10.5, 3 * panels), layout="constrained")
     FigureCanvasAgg(fig)
     top, bottom, *third = fig.subplots(panels, 1, sharex=True)
-    top.set_title(f"Each point: the mean over a window of {window:,} iterations" if window
-                  else "Each point: the mean over a window of iterations")
+    each = (f"each point the mean over a window of {window:,} iterations" if window
+            else "each point the mean over a window of iterations")
+    top.set_title(f"D_loss and G_loss: {each}", fontsize=10)
     for key, level, name, color in (("D_loss", 2 * math.log(2), "2 ln 2", "tab:blue"),
                                     ("G_loss", math.log(2), "ln 2", "tab:orange")):
         top.plot(it, columns[key], color=color, label=key)
         top.axhline(level, color=color, linestyle="--", linewidth=1,
                     label=f"{key} at equilibrium, {name}")
     top.set_ylabel("loss (nats)")
-    top.legend()
+    bottom.set_title("D's mean output on the same windows", fontsize=10)
     bottom.plot(it, columns["D_real"], label="mean D(x), real")
     bottom.plot(it, columns["D_fake"], label="mean D(G(z)), generated")
     bottom.axhline(0.5, color="black", linestyle="--", linewidth=1, label="D at equilibrium, 1/2")
     bottom.set_ylim(0, 1)
     bottom.set_ylabel("D's mean output")
-    bottom.legend()
     if third:
         # The losses stay level while the samples drift to a few digits: this panel shows it.
         q = third[0]
+        q.set_title("The quality monitor: each point one measurement of the monitor's samples",
+                    fontsize=10)
         q.plot(quality["iteration"], quality["classes_covered"], "o-", label="digits >= 1%")
         q.plot(quality["iteration"], quality["classifier_score"], "s-", label="classifier score")
         if best_iteration is not None:
             q.axvline(best_iteration, color="tab:green", linestyle="--",
-                      label=f"best generator (best.pt), iteration {best_iteration}")
+                      label=f"best generator (best.pt),\niteration {best_iteration}")
         q.set_ylim(0, 10.5)
         q.set_ylabel("quality monitor (of 10)")
-        q.legend()
+    for ax in fig.axes:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False)
     fig.axes[-1].set_xlabel("iteration")
-    fig.tight_layout()
     save_atomic(png_path, lambda tmp: fig.savefig(tmp, format="png"))
     return fig
 

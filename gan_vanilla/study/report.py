@@ -1,6 +1,6 @@
 """A study's results, gathered: one row per run, a summary per configuration over its seeds,
 a Markdown table, and two figures (every seed as a point; the quality monitor's curves with
-the mean and the band across seeds)."""
+the mean over seeds and the range from the lowest seed to the highest)."""
 
 import math
 import os
@@ -137,6 +137,12 @@ def failed(rows, configurations):
             and all(r["classes_covered"] <= FAILED_AT_MOST for r in mine)]
 
 
+def colours(configurations):
+    """{configuration: colour}: one colour per configuration of a study, by its place in the
+    study, the same in every figure drawn of it (metrics.png, curves.png; the docs' wide.png)."""
+    return {c: f"C{k % 10}" for k, c in enumerate(configurations)}
+
+
 def _side_by_side(n, width=0.22):
     """x offsets of n points, spread evenly over `width`, so that equal values of different
     seeds stay visible instead of hiding each other."""
@@ -152,7 +158,8 @@ def plot_metrics(rows, configurations, path, real=None):
     """One row of panels per metric: every seed of every configuration as a point (filled:
     the last generator; hollow, beside it: the best generator, where the run kept one), a
     black line at each group's mean, and a dashed line at real images (real: their
-    evaluation, real.json) when given. Failed configurations get panels of their own."""
+    evaluation, real.json) when given. Failed configurations get panels of their own. Returns
+    the figure it saved."""
     bad = failed(rows, configurations)
     groups = [g for g in ([c for c in configurations if c not in bad], bad) if g]
     fig = Figure(figsize=(2.2 + 0.95 * len(configurations), 2.1 * len(METRICS) + 1.0),
@@ -160,10 +167,11 @@ def plot_metrics(rows, configurations, path, real=None):
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(METRICS), len(groups), squeeze=False, sharex="col",
                         gridspec_kw={"width_ratios": [len(g) + 0.6 for g in groups]})
+    colour = colours(configurations)
     for row_axes, metric in zip(axes, METRICS, strict=True):
         for ax, group in zip(row_axes, groups, strict=True):
             for i, config in enumerate(group):
-                color = f"C{configurations.index(config)}"
+                color = colour[config]
                 mine = [r for r in rows if r["configuration"] == config]
                 best = [r for r in mine if r.get(f"best_{metric}") is not None]
                 for values, centre, hollow in (
@@ -195,6 +203,7 @@ def plot_metrics(rows, configurations, path, real=None):
     fig.suptitle(f"Final evaluation: {EVALUATED}", fontsize=9)
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    return fig
 
 
 CURVES = ("classes_covered", "classifier_score", "frechet_distance")
@@ -235,13 +244,20 @@ def same_rows(a, b):
 
 def plot_curves(rows, configurations, path, real=None, baseline="post"):
     """Digits covered, classifier score and Frechet distance over iterations, per
-    configuration: the mean over seeds, and the band from the lowest to the highest seed; a
-    configuration that repeats the baseline's runs (repeats) is dotted, with no band, over
-    the part it repeats. real: the real images' figures, as dashed lines."""
-    again = repeats(rows, baseline)
-    fig = Figure(figsize=(14, 4.6), layout="constrained")
+    configuration: the mean over seeds as a line, and at each measurement a bar from the
+    lowest to the highest seed, each configuration's bars set a little apart along the
+    iterations so that none hides another's; a configuration that repeats the baseline's runs
+    (repeats) is dotted, drawn over the baseline's line, with no bars, over the part it
+    repeats. real: the real images' figures, as dashed lines. Returns the figure it saved."""
+    again, colour = repeats(rows, baseline), colours(configurations)
+    fig = Figure(figsize=(14, 6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(CURVES))
+    drawn = [r["curves"]["iteration"] for r in rows if r["curves"]["iteration"]]
+    # The bars of all configurations side by side within 80% of the smallest gap between two
+    # measurements of a run.
+    gap = min((b - a for its in drawn for a, b in zip(its, its[1:], strict=False)), default=1)
+    apart = 0.8 * gap / max(len(configurations), 1)
     for i, config in enumerate(configurations):
         curves = [r["curves"] for r in rows if r["configuration"] == config and
                   r["curves"]["iteration"]]
@@ -255,21 +271,24 @@ def plot_curves(rows, configurations, path, real=None, baseline="post"):
             seeds = sorted(r["seed"] for r in rows if r["configuration"] == config)
             label = (f"{config} (to {cut / 1000:g}k, dotted: {baseline}'s seeds "
                      f"{', '.join(map(str, seeds))} again)")
+        shift = (i - (len(configurations) - 1) / 2) * apart
         for ax, metric in zip(axes, CURVES, strict=True):
             values = [[c[metric][c["iteration"].index(it)] for c in curves] for it in its]
             mean = [statistics.fmean(v) for v in values]
             new = [k for k, it in enumerate(its) if cut is None or it >= cut]
             if cut is not None:
                 old = [k for k, it in enumerate(its) if it <= cut]
-                ax.plot([its[k] for k in old], [mean[k] for k in old], ":", color=f"C{i}")
-            ax.plot([its[k] for k in new], [mean[k] for k in new], color=f"C{i}",
+                ax.plot([its[k] for k in old], [mean[k] for k in old], ":", lw=2,
+                        color=colour[config], zorder=3)
+            ax.plot([its[k] for k in new], [mean[k] for k in new], color=colour[config],
                     label=label, marker="." if len(new) == 1 else None)
-            ax.fill_between([its[k] for k in new], [min(values[k]) for k in new],
-                            [max(values[k]) for k in new], color=f"C{i}", alpha=0.12)
+            ax.vlines([its[k] + shift for k in new], [min(values[k]) for k in new],
+                      [max(values[k]) for k in new], color=colour[config], lw=1.2, alpha=0.8)
     for ax, metric in zip(axes, CURVES, strict=True):
         ax.set_xlabel("iteration")
         _thousands(ax)
-        ax.set_title(f"{LABELS[metric]} ({BETTER[metric]} is better)", fontsize=9)
+        scale = "; log scale" if metric == "frechet_distance" else ""
+        ax.set_title(f"{LABELS[metric]} ({BETTER[metric]} is better{scale})", fontsize=9)
         if real is not None:
             ax.axhline(real[metric], color="0.4", linestyle="--", lw=0.8,
                        label="real training images (evaluate, 10,000)")
@@ -278,11 +297,12 @@ def plot_curves(rows, configurations, path, real=None, baseline="post"):
         else:
             ax.set_ylim(0, 10.5)
     fig.suptitle("Quality monitor during training: 2,000 samples from one fixed noise batch, "
-                 "every 10,000 iterations and at the last; mean over seeds, band from the "
-                 "lowest to the highest seed", fontsize=9)
+                 "every 10,000 iterations and at the last; line: mean over seeds, bar: lowest "
+                 "to highest seed", fontsize=9)
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside right center", fontsize=7, frameon=False)
     save_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    return fig
 
 
 def collect(study, log=print):
