@@ -15,12 +15,12 @@ from gan_vanilla.run.monitor import MISSING_BELOW as COVERED_AT  # evaluate's th
 from gan_vanilla.run.monitor import SAMPLES
 from gan_vanilla.study import report
 from gan_vanilla.study.normal import how_far
-from gan_vanilla.study.report import METRICS, failed, same_rows, table
+from gan_vanilla.study.report import METRICS, failed, table
 
 from .dynamics import SATURATED_WITHIN
 from .figures import SAMPLES_PER_CONFIGURATION
 from .publish import SAMPLES_MEASURED
-from .study_files import BASELINE, DIGEST_EVERY, LOSSES
+from .study_files import BASELINE, DIGEST_EVERY, LOSSES, repeats, same_rows
 from .words import claim, either, fixed, listing, overlap_words, side, verdict, weakest
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
@@ -236,9 +236,9 @@ def smaller(s):
 
 def repeating(s):
     """{configuration: its seeds} for each configuration whose runs repeat the baseline's
-    runs of the same seeds up to some iteration (report.repeats)."""
+    runs of the same seeds up to some iteration (repeats)."""
     with_curves = [{**r, "curves": s.quality(r["configuration"], r["seed"])} for r in s.rows]
-    return {c: column(s.of(c), "seed") for c in report.repeats(with_curves, BASELINE)}
+    return {c: column(s.of(c), "seed") for c in repeats(with_curves, BASELINE)}
 
 
 def longer(s):

@@ -121,3 +121,36 @@ def _columns(path, columns):
     if not rows:
         raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
     return columns_of(rows, columns)
+
+
+def repeats(rows, baseline):
+    """{configuration: iteration} for each configuration whose runs are the baseline's runs of
+    the same seeds up to that iteration: every quality.csv row they share equal, up to the
+    last one before they part (a longer run continued, as 200,000 iterations continue the
+    post's seeds). Its curves up to there are no more evidence than the baseline's."""
+    base = {r["seed"]: r["curves"] for r in rows if r["configuration"] == baseline}
+    out = {}
+    for config in dict.fromkeys(r["configuration"] for r in rows):
+        mine = [r for r in rows if r["configuration"] == config]
+        if config == baseline or not all(r["seed"] in base for r in mine):
+            continue
+        ends = [same_rows(r["curves"], base[r["seed"]]) for r in mine]
+        # They part before the end of every run, so a run that never parts is no repeat.
+        if all(e is not None and e < max(r["curves"]["iteration"])
+               for e, r in zip(ends, mine, strict=True)):
+            out[config] = min(ends)
+    return out
+
+
+def same_rows(a, b):
+    """The last iteration up to which two tables' columns (quality.csv's, a losses digest's)
+    agree at every iteration they share (None if they share none, or differ at the first)."""
+    theirs = {it: k for k, it in enumerate(b["iteration"])}
+    last = None
+    for k, it in enumerate(a["iteration"]):
+        if it not in theirs:
+            continue
+        if any(a[c][k] != b[c][theirs[it]] for c in a):
+            break
+        last = it
+    return last

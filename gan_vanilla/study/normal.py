@@ -1,19 +1,11 @@
 """Is my run normal? One run's figures placed in the spread of the committed study's runs of
 the same settings (docs/study/, installed with the package), figure by figure, and a verdict.
 
-A seed run again on another machine follows a trajectory of its own from the first rounding
-that differs, so the question is not whether it repeats the study's run of that seed, but
-whether it lands where the study's seeds land: within, above or below the range of their
-figures, better or worse for it, and above how many of them. The run's quality.csv is placed
-at each iteration the study measured too, and its evaluation.json (evaluate --json) against
-results.csv.
-
-Some figures of a run like the study's land outside the range by chance alone (an eleventh
-draw falls outside ten about 2 times in 11), so the count says nothing until it is set
-against the study's own: each of its seeds placed, as the run is, against the other seeds,
-on the same figures. The run is usual when it has no more figures outside, and no more far
-outside, than the most that a seed of the study has.
-"""
+A seed run again on another machine parts from the study's run at the first rounding that
+differs, so the question is whether it lands where the study's seeds land. Some figures of
+such a run land outside the seeds' range by chance alone (an eleventh draw falls outside ten
+about 2 times in 11), so its count is set against the study's own: each seed placed, as the
+run is, against the other seeds on the same figures (HOW)."""
 
 import dataclasses
 import itertools
@@ -147,20 +139,6 @@ def figures(study, config, quality, evaluations):
     return out
 
 
-def itself(figs, seed):
-    """The study's seed that the run is (its seed, with every figure equal to that seed's
-    own), or None: a seed is placed against the others, as the verdict places the seeds."""
-    if figs and all(f.seeds.get(seed) == f.value for f in figs):
-        return seed
-    return None
-
-
-def counts(placed):
-    """(figures outside, figures far outside) of a list of sides."""
-    return (sum(side != "within" for side in placed),
-            sum(side.startswith("far") for side in placed))
-
-
 @dataclasses.dataclass
 class Comparison:
     """A run placed in its configuration's spread: each figure's place, and the verdict."""
@@ -171,19 +149,17 @@ class Comparison:
     config: str
     seeds: list
     figures: list
-    leave_out: object  # the study's seed the run is, placed against the others
+    leave_out: object  # the study's seed the run is (every figure that seed's), or None
     accuracy: float  # the study's classifier on the test images (real.json)
 
     def __post_init__(self):
         self.places = [f.placed(f.value, self.leave_out) for f in self.figures]
-        self.outside, self.far = counts([side for side, _ in self.places])
+        self.outside, self.far = _counts(side for side, _ in self.places)
         # The study's own seeds, each against the others: how many land outside by chance.
-        self.usual = {s: counts([f.placed(f.seeds[s], s)[0] for f in self.figures
-                                 if s in f.seeds]) for s in self.seeds}
-        self.usual_outside = [min(o for o, _ in self.usual.values()),
-                              max(o for o, _ in self.usual.values())]
-        self.usual_far = [min(f for _, f in self.usual.values()),
-                          max(f for _, f in self.usual.values())]
+        usual = [_counts(f.placed(f.seeds[s], s)[0] for f in self.figures if s in f.seeds)
+                 for s in self.seeds]
+        self.usual_outside, self.usual_far = ([min(c), max(c)]
+                                              for c in zip(*usual, strict=True))
         self.verdict = ("usual" if self.outside <= self.usual_outside[1]
                         and self.far <= self.usual_far[1] else "unusual")
 
@@ -267,6 +243,12 @@ def _cell(f, side, rank):
     return f"{name} {fmt.format(f.value)} ({side}{f', {judged}' if judged else ''}: {rank})"
 
 
+def _counts(sides):
+    """(figures outside, figures far outside) of some figures' sides."""
+    sides = list(sides)
+    return sum(s != "within" for s in sides), sum(s.startswith("far") for s in sides)
+
+
 def _span(pair):
     low, high = pair
     return f"{low}" if low == high else f"{low} to {high}"
@@ -287,7 +269,7 @@ def compare(run_dir, study_dir, shown=None):
         raise NotComparable(f"nothing to compare: {run_dir} has no quality.csv row at an "
                             f"iteration {config!r}'s runs measured, and no evaluation of its "
                             "last iteration (evaluate --json) as theirs")
-    seeds = [r["seed"] for r in study.of(config)]
-    accuracy = study.real.get("classifier_test_accuracy")
-    return Comparison(run_dir, shown, settings.get("seed"), config, seeds, figs,
-                      itself(figs, settings.get("seed")), accuracy)
+    seed = settings.get("seed")
+    itself = seed if all(f.seeds.get(seed) == f.value for f in figs) else None
+    return Comparison(run_dir, shown, seed, config, [r["seed"] for r in study.of(config)], figs,
+                      itself, study.real.get("classifier_test_accuracy"))

@@ -209,47 +209,15 @@ def plot_metrics(rows, configurations, path, real=None):
 CURVES = ("classes_covered", "classifier_score", "frechet_distance")
 
 
-def repeats(rows, baseline):
-    """{configuration: iteration} for each configuration whose runs are the baseline's runs of
-    the same seeds up to that iteration: every quality.csv row they share equal, up to the
-    last one before they part (a longer run continued, as 200,000 iterations continue the
-    post's seeds). Its curves up to there are no more evidence than the baseline's."""
-    base = {r["seed"]: r["curves"] for r in rows if r["configuration"] == baseline}
-    out = {}
-    for config in dict.fromkeys(r["configuration"] for r in rows):
-        mine = [r for r in rows if r["configuration"] == config]
-        if config == baseline or not all(r["seed"] in base for r in mine):
-            continue
-        ends = [same_rows(r["curves"], base[r["seed"]]) for r in mine]
-        # They part before the end of every run, so a run that never parts is no repeat.
-        if all(e is not None and e < max(r["curves"]["iteration"])
-               for e, r in zip(ends, mine, strict=True)):
-            out[config] = min(ends)
-    return out
-
-
-def same_rows(a, b):
-    """The last iteration up to which two tables' columns (quality.csv's, a losses digest's)
-    agree at every iteration they share (None if they share none, or differ at the first)."""
-    theirs = {it: k for k, it in enumerate(b["iteration"])}
-    last = None
-    for k, it in enumerate(a["iteration"]):
-        if it not in theirs:
-            continue
-        if any(a[c][k] != b[c][theirs[it]] for c in a):
-            break
-        last = it
-    return last
-
-
-def plot_curves(rows, configurations, path, real=None, baseline="post"):
+def plot_curves(rows, configurations, path, real=None, again=None):
     """Digits covered, classifier score and Frechet distance over iterations, per
     configuration: the mean over seeds as a line, and at each measurement a bar from the
     lowest to the highest seed, each configuration's bars set a little apart along the
-    iterations so that none hides another's; a configuration that repeats the baseline's runs
-    (repeats) is dotted, drawn over the baseline's line, with no bars, over the part it
-    repeats. real: the real images' figures, as dashed lines. Returns the figure it saved."""
-    again, colour = repeats(rows, baseline), colours(configurations)
+    iterations so that none hides another's. again: {configuration: (iteration, baseline)}
+    for runs that repeat the baseline's of the same seeds up to that iteration (the docs'
+    200k continues the post's seeds): dotted up to there, with no bars. real: the real
+    images' figures, as dashed lines. Returns the figure it saved."""
+    again, colour = again or {}, colours(configurations)
     fig = Figure(figsize=(14, 6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(CURVES))
@@ -265,7 +233,7 @@ def plot_curves(rows, configurations, path, real=None, baseline="post"):
             continue
         # The iterations every seed measured (runs of one configuration share them).
         its = sorted(set.intersection(*(set(c["iteration"]) for c in curves)))
-        cut = again.get(config)
+        cut, baseline = again.get(config, (None, None))
         label = config
         if cut is not None:
             seeds = sorted(r["seed"] for r in rows if r["configuration"] == config)

@@ -158,9 +158,8 @@ def figure_problem(metric, value):
     be passed by that much."""
     if not (_is_number(value) and math.isfinite(value)):
         return f"{metric} {json.dumps(value)}, not a finite number"
-    low, high = LIMITS[metric]
-    slack = 1e-5 * max(1, abs(low) if value < low else abs(high) if value > high else 0)
-    if not low - slack <= value <= high + slack:
+    low, high = LIMITS.get(metric, (-math.inf, math.inf))
+    if not low - 1e-5 * max(1, abs(low)) <= value <= high + 1e-5 * max(1, abs(high)):
         return f"{metric} {value:g}, outside {low:g} to {high:.4g}"
     if metric == "classes_covered" and value != int(value):
         return f"{metric} {value:g}, not a whole number"
@@ -169,7 +168,7 @@ def figure_problem(metric, value):
 
 def evaluation_problem(evaluation, keys=EVALUATION_KEYS):
     """Why evaluate --json's object is no evaluation ('is incomplete (no samples)', 'has
-    iteration "30000", not a number'), or None: each of `keys` a number (the histogram ten),
+    iteration "30000", not a count'), or None: each of `keys` a number (the histogram ten),
     the iteration a count, each figure one that a measurement can give."""
     if not isinstance(evaluation, dict):
         return "is not an evaluation"
@@ -182,10 +181,9 @@ def evaluation_problem(evaluation, keys=EVALUATION_KEYS):
             if not (isinstance(value, list) and len(value) == 10 and all(map(_finite, value))):
                 return "has a class_histogram that is not ten numbers"
         elif key in ("iteration", "samples"):
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            if not (_is_number(value) and isinstance(value, int) and value >= 0):
                 return f"has {key} {json.dumps(value)}, not a count"
-        elif (problem := figure_problem(key, value) if key in LIMITS else
-              None if _finite(value) else f"{key} {json.dumps(value)}, not a finite number"):
+        elif problem := figure_problem(key, value):
             return f"has {problem}"
     return None
 
@@ -221,12 +219,8 @@ def read_figures(path):
 def read_real(path):
     """The reference row: evaluate --real --json."""
     real = _read_json(path, "`evaluate.py --real --json`")
-    numbers = (*METRICS, "parzen_se", "parzen_sigma")
-    histogram = real.get("class_histogram") if isinstance(real, dict) else None
-    if (not isinstance(real, dict) or real.get("source") != "real"
-            or not all(_finite(real.get(m)) for m in numbers)
-            or not isinstance(histogram, list) or len(histogram) != 10
-            or not all(_finite(p) for p in histogram)):
+    keys = (*METRICS, "parzen_se", "parzen_sigma", "class_histogram")
+    if evaluation_problem(real, keys) or real.get("source") != "real":
         raise DamagedFile(f"{path} is not an evaluation of real images "
                           "(`evaluate.py --real --json`)")
     return real
