@@ -162,18 +162,14 @@ class Comparison:
                                               for c in zip(*usual, strict=True))
         self.verdict = ("usual" if self.outside <= self.usual_outside[1]
                         and self.far <= self.usual_far[1] else "unusual")
-
-    def how(self):
-        """How the verdict is reached, in one sentence."""
-        n = len(self.seeds)
-        return HOW.format(n=n, m=n - 1)
+        self.how = HOW.format(n=len(self.seeds), m=len(self.seeds) - 1)  # the verdict's rule
 
     def as_json(self):
         return {
             "run": self.run_dir, "study": self.study, "configuration": self.config,
             "seed": self.seed, "seeds": self.seeds, "placed_without_seed": self.leave_out,
             "outside": self.outside, "far": self.far, "usual_outside": self.usual_outside,
-            "usual_far": self.usual_far, "verdict": self.verdict, "how": self.how(),
+            "usual_far": self.usual_far, "verdict": self.verdict, "how": self.how,
             "figures": [{"what": f.what, "iteration": f.iteration, "metric": f.metric,
                          "value": f.value, "range": [min(v), max(v)], "side": side,
                          "better_or_worse": f.judged(side), "seeds_lower_level_higher": rank}
@@ -203,10 +199,9 @@ class Comparison:
                 lines += [f"the {what} generator's evaluation ({EVALUATION_FILES[what]}, "
                           f"iteration {it:,}):", f"  {cells}"]
         outside = {}  # (name, side, better or worse): where
-        for f, (side, _) in placed:
-            if side != "within":
-                outside.setdefault((SHOWN[f.metric][0], side, f.judged(side)), []).append(
-                    f"{f.iteration:,}" if f.what == "quality" else f"the {f.what} evaluation")
+        for f, (side, _) in (p for p in placed if p[1][0] != "within"):
+            outside.setdefault((SHOWN[f.metric][0], side, f.judged(side)), []).append(
+                f"{f.iteration:,}" if f.what == "quality" else f"the {f.what} evaluation")
         if outside:
             better = sum(len(at) for (_, _, judged), at in outside.items() if judged == "better")
             lines.append(f"{self.outside} figure{'s' * (self.outside != 1)} outside the seeds' "
@@ -217,8 +212,8 @@ class Comparison:
                                      for (name, side, judged), at in outside.items()) + ".")
         else:
             lines.append("Every figure lies within the seeds' range.")
-        lines.append(f"How it is judged: {self.how()} (here {_span(self.usual_outside)} "
-                     f"outside and {_span(self.usual_far)} far).")
+        lines.append(f"How it is judged: {self.how} (here {_span(self.usual_outside)} outside "
+                     f"and {_span(self.usual_far)} far).")
         theirs = (f"where the study's seeds have at most {self.usual_outside[1]} and "
                   f"{self.usual_far[1]}")
         if self.verdict == "usual":
@@ -250,8 +245,7 @@ def _counts(sides):
 
 
 def _span(pair):
-    low, high = pair
-    return f"{low}" if low == high else f"{low} to {high}"
+    return f"{pair[0]}" if pair[0] == pair[1] else f"{pair[0]} to {pair[1]}"
 
 
 def compare(run_dir, study_dir, shown=None):
