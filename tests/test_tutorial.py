@@ -49,6 +49,27 @@ def test_committed_notebook_ran_top_to_bottom_without_errors():
     assert sum(len(cell.source.split()) for cell in markdown_cells(nb)) <= 4_500
 
 
+def test_the_study_takes_at_most_a_tenth_of_the_prose():
+    # The tutorial is about GANs: the project's study is one section, the one that links its
+    # evidence page, and it takes at most a tenth of the prose (from its heading to the next).
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    prose = "\n\n".join(cell.source for cell in markdown_cells(nb))
+    sections = re.split(r"^(?=#+\s)", prose, flags=re.MULTILINE)
+    study = [section for section in sections if "](REPRODUCTION.md)" in section]
+    assert len(study) == 1, "one section links REPRODUCTION.md"
+    assert len(study[0].split()) <= len(prose.split()) / 10
+
+
+def test_every_claim_the_text_makes_of_its_run_held_in_the_committed_run():
+    # A cell checks what the text says of the notebook's own run with in_this_run(...), which
+    # prints where a re-executed run went another way (another CPU may round differently) rather
+    # than stop. The committed copy is the run the text describes: there, every claim held.
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert sum(cell.source.count("in_this_run(") for cell in code_cells(nb)) >= 20
+    printed = "".join(output.get("text", "") for cell in code_cells(nb) for output in cell.outputs)
+    assert "this run went another way" not in printed
+
+
 def test_the_notebook_writes_the_posts_code_out_and_checks_it_against_the_package():
     # The lesson is the code itself: xavier_init, G, D and reset_grad defined in the notebook,
     # and the post's loop written out, not replaced by calls to the package.
