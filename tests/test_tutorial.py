@@ -281,7 +281,7 @@ def test_the_committed_toy_trained_the_seed_it_names():
 
 
 @pytest.mark.real_data
-@pytest.mark.slow  # 1,336 s on 2 cores that other jobs loaded to 5-9; CI runs -m slow
+@pytest.mark.slow  # 736 s on 2 cores that other jobs loaded to 3-5; CI runs -m slow
 @pytest.mark.skipif(
     not (REAL_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").exists(),
     reason=f"real MNIST not found in {REAL_DATA}",
