@@ -184,8 +184,7 @@ def train_parser(typed_only=False):
                       "(needs pip install -e \".[tensorboard]\")")
     made.add_argument("--seed", type=seed_type,
                       help="seeds every random draw, 0 to 2^63-1 (default: %(default)s)")
-    made.add_argument("--data-dir",
-                      help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
+    made.add_argument("--data-dir", help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
     made.add_argument("--out-dir",
                       help="grids, checkpoint and config go here (default: %(default)s)")
     made.add_argument("--device", choices=("auto", "cpu", "cuda"),

@@ -40,8 +40,7 @@ def collapse_message(histogram, it):
         return None
     kind = "mode collapse" if len(missing) >= 9 else "partial mode collapse"
     parts = []
-    named = sorted((k for k, p in enumerate(shares) if p > NAMED_ABOVE),
-                   key=lambda k: -shares[k])
+    named = sorted((k for k, p in enumerate(shares) if p > NAMED_ABOVE), key=lambda k: -shares[k])
     if named:
         total = sum(shares[k] for k in named)
         verb = "makes" if len(named) == 1 else "make"
@@ -121,8 +120,7 @@ class QualityMonitor:
                     rows and int(rows[-1][0]) == last):
                 self.owed = last
             for row in rows:  # whether the samples were concentrated when the run stopped
-                self.collapsed[k], _ = next_state(self.collapsed[k],
-                                                  [float(p) for p in row[5:]], 0)
+                self.collapsed[k], _ = next_state(self.collapsed[k], [float(p) for p in row[5:]], 0)
             pending.append([COLUMNS, *rows])
         if self.off and not any(len(rows) > 1 for rows in pending):
             return
@@ -149,8 +147,7 @@ class QualityMonitor:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
                 if self.classifier is None:
-                    self.classifier, self.test_side, self.validation_side = (
-                        self.load_classifier())
+                    self.classifier, self.test_side, self.validation_side = self.load_classifier()
                 rows = self._numbers(G)
         except Stopped:
             self.log(f"quality monitor: stopped training the classifier, nothing cached; the "

@@ -78,8 +78,7 @@ def load_members(out_dir, seeds):
     """Every member's checkpoint, in the order of `seeds`; CheckpointError, with the commands
     that put it right, when one is missing or damaged or another run's than its seed of this
     ensemble, or when they stand at different iterations."""
-    states = [load_checkpoint(os.path.join(member_dir(out_dir, s), "checkpoint.pt"))
-              for s in seeds]
+    states = [load_checkpoint(os.path.join(member_dir(out_dir, s), "checkpoint.pt")) for s in seeds]
     for seed, state in zip(seeds, states, strict=True):
         why = _another_run(member_dir(out_dir, seed), seed, state)
         if why:

@@ -204,8 +204,7 @@ def _merge(shared, own):
     negatable = {name for name, action in _train_flags().items()
                  if isinstance(action, argparse.BooleanOptionalAction)}
     flags = {**shared, **own}
-    return {flag: value for flag, value in flags.items()
-            if value is not False or flag in negatable}
+    return {flag: value for flag, value in flags.items() if value is not False or flag in negatable}
 
 
 def _check_flags(run, path):

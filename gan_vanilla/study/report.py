@@ -294,8 +294,7 @@ def collect(study, log=print):
     for name, text in summary_files(rows, configs).items():
         save_text(path[name], text)
     plot_metrics(rows, configs, path["metrics.png"])
-    written = [path[name] for name in ("results.csv", "summary.csv", "summary.md",
-                                       "metrics.png")]
+    written = [path[name] for name in ("results.csv", "summary.csv", "summary.md", "metrics.png")]
     if any(r["curves"]["iteration"] for r in rows):
         plot_curves(rows, configs, path["curves.png"])
         written.append(path["curves.png"])

@@ -16,8 +16,7 @@ from ..settings import Settings
 
 QUALITY, CONFIG = "quality.csv", "config.json"
 # The figures of an evaluation (evaluate --json), each better the higher or the lower it is.
-METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
-           "frechet_distance")
+METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score", "frechet_distance")
 BETTER = {"parzen_ll": "higher", "classes_covered": "higher", "kl_uniform": "lower",
           "classifier_score": "higher", "frechet_distance": "lower"}
 # The best generator's figures (best.pt, evaluated beside the last checkpoint); empty for a
@@ -189,8 +188,7 @@ def evaluation_problem(evaluation, keys=EVALUATION_KEYS):
 
 
 def read_evaluation(path, keys=EVALUATION_KEYS):
-    """evaluation.json (evaluate --json) checked by evaluation_problem; None where there is
-    none."""
+    """evaluation.json (evaluate --json) checked by evaluation_problem; None where there is none."""
     if not os.path.exists(path):
         return None
     evaluation = _read_json(path, "evaluate --json")
