@@ -1,12 +1,10 @@
-"""Watching a run (docs/monitor.md): every `quality_every` iterations, what `evaluate` says of
-2,000 samples of one fixed batch of noise, without the slow Parzen estimate: the printed
-losses cannot show mode collapse. Each measurement is a row of out/quality.csv and a terminal
-line; the first time the samples concentrate on a few digits, a line says so in words.
+"""Watching a run for mode collapse, which the printed losses cannot show (docs/monitor.md): every
+`quality_every` iterations, what `evaluate` says of 2,000 samples of one fixed batch of noise,
+without the slow Parzen estimate, as a row of out/quality.csv and a terminal line.
 
-Watching never changes training (its own noise generator; every random draw in a measurement
-undone by fork_rng; the weights only read), nor delays stopping: asked to stop while its
-classifier trains, the run stops within a step, and the resumed run makes the measurement.
-"""
+Watching never changes training (its own noise generator; every random draw in a measurement undone
+by fork_rng; the weights only read), nor delays stopping: asked to stop while its classifier trains,
+the run stops within a step, and the resumed run makes the measurement."""
 
 import os
 

@@ -52,10 +52,8 @@ def listing(items, last="and"):
 
 
 def place(value, values):
-    """Where a run's figure lies among the seeds' figures: how_far's word ('within', 'above',
-    'below', or 'far above' when it lies outside by more than the seeds' range is wide) and
-    how many seeds lie lower, level and higher: ('within', '2 lower, 3 level, 5 higher'),
-    ('above', 'all 10 lower')."""
+    """Where a run's figure lies among the seeds' figures: how_far's word and how many seeds lie
+    lower, level and higher: ('within', '2 lower, 3 level, 5 higher'), ('above', 'all 10 lower')."""
     counts = {"lower": sum(v < value for v in values), "level": sum(v == value for v in values),
               "higher": sum(v > value for v in values)}
     if max(counts.values()) == len(values):
