@@ -83,10 +83,9 @@ def main(argv=None):
 
 
 def _list(study, ensembles, data_dir):
-    """What is left to do, for a scheduler: one line per run, or per ensemble, of the work the
-    study would do now (runner.work_of), each running this study for those runs alone (--only,
-    --seeds): run again, it goes on or does nothing. --ensembles or --no-ensembles as chosen
-    here, so that another machine does the same; --data-dir where one was given."""
+    """What is left to do, for a scheduler: one line per run, or per ensemble, of the work the study
+    would do now (runner.work_of), each running this study for those runs alone (--only, --seeds):
+    run again, it goes on or does nothing. --ensembles as chosen here, wherever it runs."""
     _, work = work_of(study, ensembles)
     try:
         for item in work:

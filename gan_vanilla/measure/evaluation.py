@@ -1,6 +1,5 @@
 """How good are a generator's samples? The GAN paper's Parzen estimate, and the numbers the
-project's classifier gives: class histogram, coverage, KL to uniform, classifier score and
-Frechet distance to the test images."""
+project's classifier gives (metrics.py): `evaluate`'s figures."""
 
 import numpy as np
 import torch

@@ -107,9 +107,8 @@ def parse_seeds(text):
 
 
 def seeds_problem(seeds):
-    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the
-    one check of --seeds and of an ensemble's ensemble.json (stacked_folder.py). Each seed an
-    integer from 0 to 2^63-1, each once, one to MAX_MEMBERS of them."""
+    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the one
+    check of --seeds and of an ensemble's ensemble.json (stacked_folder.py)."""
     if not isinstance(seeds, list) or not seeds:
         return "names no seeds"
     for s in seeds:

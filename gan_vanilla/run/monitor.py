@@ -203,10 +203,9 @@ def read_quality(path, as_text=False):
 
 
 def classifier_and_sides(mnist, cache_dir, log=None, settings=None, stop=None):
-    """The cached classifier (trained on first use; settings: default classifier.DEFAULTS;
-    stop: as train() takes it) and the Frechet distance's two real sides, each fed once: the
-    test images' features (quality.csv's, as evaluate's) and the validation images' (best.pt's
-    choice)."""
+    """The cached classifier (trained on first use; settings: DEFAULTS if None; stop: as train()
+    takes it) and the Frechet distance's two real sides, each fed once: the test images' features
+    (quality.csv's, as evaluate's) and the validation images' (best.pt's choice)."""
     from ..measure.classifier import DEFAULTS, load_or_train
     from ..measure.metrics import frechet_against
 

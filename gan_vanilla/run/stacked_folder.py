@@ -26,9 +26,8 @@ def write_seeds(out_dir, seeds):
 
 
 def read_seeds(out_dir):
-    """The seeds ensemble.json names, checked as --seeds is (flags.seeds_problem);
-    CheckpointError, saying what is wrong, when it is not an ensemble's: not JSON, not an
-    object of "seeds" alone, or not a list of seeds."""
+    """The seeds ensemble.json names, checked as --seeds is (flags.seeds_problem); CheckpointError,
+    saying what is wrong, when it is not an ensemble's."""
     path = os.path.join(out_dir, NAME)
     try:
         with open(path) as f:

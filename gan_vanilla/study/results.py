@@ -1,9 +1,8 @@
-"""A finished study's figures read back, checked: results.csv (one row per run, as report.py
-writes it), real.json (evaluate --real --json: the reference row) and, for each run,
-runs/CONFIGURATION/seed-N/quality.csv and config.json, as docs/study/ holds the committed
-study's; and a run's own evaluation.json. Each file is read the first time it is asked for;
-one that is missing or damaged raises DamagedFile, naming it, as does a figure that no
-measurement can give."""
+"""A finished study's figures read back, checked: results.csv (one row per run, as report.py writes
+it), real.json (evaluate --real --json: the reference row) and each run's quality.csv and
+config.json, as docs/study/ holds the committed study's; and a run's own evaluation.json. Each file
+is read when first asked for; one missing or damaged raises DamagedFile, naming it, as does a figure
+that no measurement can give."""
 
 import json
 import math
