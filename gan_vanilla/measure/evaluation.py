@@ -35,17 +35,13 @@ def evaluate(samples, mnist, classifier, parzen_validation=1000):
     logits, features = classify(classifier, samples)
     test_side = metrics.frechet_against(classify(classifier, mnist.test.images.cpu())[1])
     histogram = metrics.class_histogram(logits)
-    results = {
-        "parzen_ll": ll,
-        "parzen_se": se,
-        "parzen_sigma": sigma,
-        "classes_covered": metrics.classes_covered(histogram),
-        "kl_uniform": metrics.kl_to_uniform(histogram),
-        "classifier_score": metrics.classifier_score(logits),
-        "frechet_distance": metrics.frechet_distance(test_side, features),
-        "class_histogram": [round(float(p), 6) for p in histogram],
-        "samples": samples.shape[0],
-    }
+    results = {"parzen_ll": ll, "parzen_se": se, "parzen_sigma": sigma,
+               "classes_covered": metrics.classes_covered(histogram),
+               "kl_uniform": metrics.kl_to_uniform(histogram),
+               "classifier_score": metrics.classifier_score(logits),
+               "frechet_distance": metrics.frechet_distance(test_side, features),
+               "class_histogram": [round(float(p), 6) for p in histogram],
+               "samples": samples.shape[0]}
     return results, logits
 
 

@@ -69,12 +69,10 @@ def summary(rows, configurations):
             values = [float(r[metric]) for r in mine if r[metric] is not None]
             if not values:  # runs a scheduler ran have no training time on record
                 continue
-            out.append({
-                "configuration": config, "metric": metric, "runs": len(values),
-                "mean": statistics.fmean(values),
-                "std": statistics.stdev(values) if len(values) > 1 else math.nan,
-                "min": min(values), "max": max(values),
-            })
+            out.append({"configuration": config, "metric": metric, "runs": len(values),
+                        "mean": statistics.fmean(values),
+                        "std": statistics.stdev(values) if len(values) > 1 else math.nan,
+                        "min": min(values), "max": max(values)})
     return out
 
 
