@@ -116,8 +116,7 @@ class Run:
         self.losses = LossLog([m.path("losses.csv") for m in self.members], self.device,
                               every=s.log_every, on_row=self._loss_row, log=log, names=names)
         self.monitor = QualityMonitor(
-            [m.path("quality.csv") for m in self.members], s.quality_every, s.Z_dim,
-            self.device,
+            [m.path("quality.csv") for m in self.members], s.quality_every, s.Z_dim, self.device,
             lambda: _classifier(s, self.mnist, log, classifier_settings, self.stop), log=log,
             names=[m.prefix for m in self.members])
         for m in self.members:
