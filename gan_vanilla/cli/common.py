@@ -60,10 +60,9 @@ def written(error):
 
 
 def check_output(path, kind=None):
-    """Refuse, before any work, a path the file must not go to: a missing folder; anything
-    there but a regular file; one of a run's own files (run/outputs.py), there or not yet; a
-    checkpoint anywhere; a file of another kind than the one written (kind: "image",
-    "evaluation" for evaluate's JSON, or None); for an image, a suffix matplotlib cannot write.
+    """Refuse, before any work, a path the file must not go to, saying why: a missing folder, not a
+    regular file, a run's own file (run/outputs.py), a checkpoint, an image suffix matplotlib cannot
+    write, or a file of another kind than `kind` ("image", "evaluation": evaluate's JSON, or None).
     Returns whether a file is there already (the write replaces it; the command says so)."""
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):

@@ -20,18 +20,15 @@ CHECKOUT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__
 
 @command(PROG, fixable=(NotComparable,))
 def main(argv=None):
-    parser = flags.parser(
-        prog=PROG,
-        description="Is my run normal? Place a run's quality.csv and evaluation.json (evaluate "
-        "--json) in the spread of the study's runs of the same settings, figure by figure: "
-        "within, above or below the range of their seeds, better or worse, and above how "
-        "many of them; then the verdict, usual or unusual: "
-        + HOW.format(n="N", m="N - 1") + ".")
+    parser = flags.parser(prog=PROG, description=(
+        "Is my run normal? Place a run's quality.csv and evaluation.json (evaluate --json) in the "
+        "spread of the study's runs of the same settings, figure by figure: within, above or "
+        "below the range of their seeds, better or worse, and above how many of them; then the "
+        "verdict, usual or unusual: " + HOW.format(n="N", m="N - 1") + "."))
     parser.add_argument("run", metavar="RUN_DIR",
                         help="a run's folder (the train command's --out-dir)")
-    parser.add_argument("--study", default=None,
-                        help="a study's folder (default: the committed study, installed with "
-                        "the package)")
+    parser.add_argument("--study", default=None, help="a study's folder (default: the committed "
+                        "study, installed with the package)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object instead: outside, usual_outside, verdict, "
                         "and each figure with its range, side and whether better or worse")

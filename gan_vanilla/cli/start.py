@@ -267,8 +267,7 @@ def refuse_to_replace_a_run(checkpoint_path, settings, args, continued=None):
     first save would replace another run's checkpoint. continued: the one it goes on from."""
     if args.overwrite or not os.path.exists(checkpoint_path):
         return
-    if continued and os.path.exists(continued) and os.path.samefile(continued,
-                                                                     checkpoint_path):
+    if continued and os.path.exists(continued) and os.path.samefile(continued, checkpoint_path):
         return  # continuing that very run
     held = _held(checkpoint_path)
     if held is not None and not continued and not other_settings(held["settings"], settings):

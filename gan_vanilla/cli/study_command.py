@@ -19,10 +19,9 @@ PROG = "gan-vanilla-study"
 
 @command(PROG, fixable=(StudyError,))
 def main(argv=None):
-    parser = train_flags.parser(
-        prog=PROG,
-        description="Train and evaluate every run a study file names, then gather the "
-        "results. Runs already evaluated are skipped; interrupted runs resume.")
+    parser = train_flags.parser(prog=PROG, description=(
+        "Train and evaluate every run a study file names, then gather the results. Runs already "
+        "evaluated are skipped; interrupted runs resume."))
     parser.add_argument("study", help="the study file (TOML); see studies/")
     parser.add_argument("--data-dir", default=None,
                         help="MNIST lives in DATA_DIR/MNIST/raw (default: the study file's "
@@ -39,9 +38,8 @@ def main(argv=None):
                       "that runs this study for it alone (--only, --seeds), and stop")
     what.add_argument("--collect", action="store_true",
                       help="only gather the results of the runs that are done")
-    parser.add_argument("--only", metavar="CONFIG",
-                        help="run only this configuration's runs, as the whole study would, "
-                        "and gather nothing: what a line of --list runs")
+    parser.add_argument("--only", metavar="CONFIG", help="run only this configuration's runs, "
+                        "as the whole study would, and gather nothing: what a line of --list runs")
     parser.add_argument("--seeds", type=train_flags.parse_seeds, metavar="LIST",
                         help="with --only: only these seeds of it, e.g. 2-3")
     args = parser.parse_args(argv)
@@ -85,10 +83,9 @@ def main(argv=None):
 
 
 def _list(study, ensembles, data_dir):
-    """What is left to do, for a scheduler: one line per run, or per ensemble, of the work the
-    study would do now (runner.work_of), each running this study for those runs alone (--only,
-    --seeds): run again, it goes on or does nothing. --ensembles or --no-ensembles as chosen
-    here, so that another machine does the same; --data-dir where one was given."""
+    """What is left to do, for a scheduler: one line per run, or per ensemble, of the work the study
+    would do now (runner.work_of), each running this study for those runs alone (--only, --seeds):
+    run again, it goes on or does nothing. --ensembles as chosen here, wherever it runs."""
     _, work = work_of(study, ensembles)
     try:
         for item in work:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 
 def save_atomic(path, write):
-    """Call write(tmp) to fill `path`.part, flush it to disk, then rename it over `path`
-    (atomic within one file system). On any failure, Ctrl-C included, the `.part` file is
-    removed and the old `path`, if any, stays as it was."""
+    """Call write(tmp) to fill `path`.part, flush it to disk, then rename it over `path` (atomic
+    within one file system); on any failure, Ctrl-C included, remove the `.part` file."""
     tmp = f"{path}.part"
     try:
         write(tmp)

@@ -100,8 +100,7 @@ def columns_of(rows, columns):
 
 
 def read_log(path, columns, what, row_is, as_text=False):
-    """A run's log (losses.csv, quality.csv: an iteration, then numbers) read and checked as
-    read_table does: a dict of columns of floats, or (as_text) each row as a list of its text,
-    as a resumed run writes them back."""
+    """A run's log (losses.csv, quality.csv: an iteration, then numbers), checked by read_table:
+    columns of floats, or (as_text) each row's text, as a resumed run writes them back."""
     rows = read_table(path, columns, what, row_is, {columns[0]: int})
     return [[row[c] for c in columns] for row in rows] if as_text else columns_of(rows, columns)

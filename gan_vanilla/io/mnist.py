@@ -108,11 +108,9 @@ def _check_idx(path, ndim):
         raise MNISTError(f"MNIST file {name} in {os.path.dirname(path)} is truncated or "
                          f"corrupt: it starts with {found}, not the magic number "
                          f"0x{expected_magic:08x}. Replace it with a good copy.")
-    if len(header) < 4 + 4 * ndim:
-        promised = None
-    else:
-        dims = struct.unpack(f">{ndim}I", header[4:])
-        promised = 4 + 4 * ndim + math.prod(dims)
+    promised = None  # a header cut short promises nothing
+    if len(header) >= 4 + 4 * ndim:
+        promised = 4 + 4 * ndim + math.prod(struct.unpack(f">{ndim}I", header[4:]))
     if promised != size:
         told = f"its header promises {promised}" if promised else "shorter than its header"
         raise MNISTError(f"MNIST file {name} in {os.path.dirname(path)} is truncated or "

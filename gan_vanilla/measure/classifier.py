@@ -137,6 +137,5 @@ def default_cache_dir(data_dir):
         return os.path.join(data_dir, "classifier")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     fallback = os.path.join(base, "gan-vanilla")
-    print(f"note: {data_dir} is read-only; the classifier is cached in {fallback}",
-          file=sys.stderr)
+    print(f"note: {data_dir} is read-only; the classifier is cached in {fallback}", file=sys.stderr)
     return fallback

@@ -1,6 +1,5 @@
 """How good are a generator's samples? The GAN paper's Parzen estimate, and the numbers the
-project's classifier gives: class histogram, coverage, KL to uniform, classifier score and
-Frechet distance to the test images."""
+project's classifier gives (metrics.py): `evaluate`'s figures."""
 
 import numpy as np
 import torch
@@ -36,17 +35,13 @@ def evaluate(samples, mnist, classifier, parzen_validation=1000):
     logits, features = classify(classifier, samples)
     test_side = metrics.frechet_against(classify(classifier, mnist.test.images.cpu())[1])
     histogram = metrics.class_histogram(logits)
-    results = {
-        "parzen_ll": ll,
-        "parzen_se": se,
-        "parzen_sigma": sigma,
-        "classes_covered": metrics.classes_covered(histogram),
-        "kl_uniform": metrics.kl_to_uniform(histogram),
-        "classifier_score": metrics.classifier_score(logits),
-        "frechet_distance": metrics.frechet_distance(test_side, features),
-        "class_histogram": [round(float(p), 6) for p in histogram],
-        "samples": samples.shape[0],
-    }
+    results = {"parzen_ll": ll, "parzen_se": se, "parzen_sigma": sigma,
+               "classes_covered": metrics.classes_covered(histogram),
+               "kl_uniform": metrics.kl_to_uniform(histogram),
+               "classifier_score": metrics.classifier_score(logits),
+               "frechet_distance": metrics.frechet_distance(test_side, features),
+               "class_histogram": [round(float(p), 6) for p in histogram],
+               "samples": samples.shape[0]}
     return results, logits
 
 

@@ -5,8 +5,7 @@ isotropic Gaussian of width sigma on each of N generator samples s_j gives a tes
 
 with d = 784; sigma is chosen on validation images, and the mean over test images reported
 with its standard error. Distances are computed in float64, a chunk of images at a time:
-about chunk x N x 8 bytes for each sigma tried (10 sigmas, 200 images, N = 10,000: 160 MB).
-"""
+about chunk x N x 8 bytes for each sigma tried (10 sigmas, 200 images, N = 10,000: 160 MB)."""
 
 import math
 

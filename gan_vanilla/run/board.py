@@ -1,6 +1,5 @@
-"""out/tensorboard/: the run as TensorBoard shows it (`tensorboard --logdir out`): every
-losses.csv row, quality measurement and grid, each at its iteration, and the settings.
-Optional: `pip install -e ".[tensorboard]"`."""
+"""out/tensorboard/ (the tensorboard extra): the run as `tensorboard --logdir out` shows it, every
+losses.csv row, quality measurement and grid at its iteration, and the settings."""
 
 import json
 import os

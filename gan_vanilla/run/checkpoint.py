@@ -84,8 +84,7 @@ def load_checkpoint(path, generator_only=False):
         beside = os.path.join(os.path.dirname(path), "checkpoint.pt")
         raise CheckpointError(f"{path} holds the best generator alone, not a run to continue; "
                               f"resume from {beside}")
-    missing = [k for k in (("params", "iteration") if generator_only else KEYS)
-               if k not in state]
+    missing = [k for k in (("params", "iteration") if generator_only else KEYS) if k not in state]
     if missing:
         raise CheckpointError(f"checkpoint {path} is incomplete (no {', '.join(missing)})")
     return state

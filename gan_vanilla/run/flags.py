@@ -107,9 +107,8 @@ def parse_seeds(text):
 
 
 def seeds_problem(seeds):
-    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the
-    one check of --seeds and of an ensemble's ensemble.json (stacked_folder.py). Each seed an
-    integer from 0 to 2^63-1, each once, one to MAX_MEMBERS of them."""
+    """What is wrong with a list of seeds, in words ("names seed 1 twice: ..."), or None: the one
+    check of --seeds and of an ensemble's ensemble.json (stacked_folder.py)."""
     if not isinstance(seeds, list) or not seeds:
         return "names no seeds"
     for s in seeds:
@@ -156,13 +155,11 @@ def train_parser(typed_only=False):
     made.add_argument("--iterations", type=int_between(1, COUNT_MAX),
                       help="training iterations, in total, 1 to 10^12 (default: %(default)s)")
     made.add_argument("--mb-size", type=int_between(1, MB_SIZE_MAX),
-                      help=f"minibatch size, mb_size, 1 to {MB_SIZE_MAX} "
-                      "(default: %(default)s)")
+                      help=f"minibatch size, mb_size, 1 to {MB_SIZE_MAX} (default: %(default)s)")
     made.add_argument("--z-dim", dest="Z_dim", type=int_between(1, DIM_MAX),
                       help=f"noise size, Z_dim, 1 to {DIM_MAX} (default: %(default)s)")
     made.add_argument("--h-dim", type=int_between(1, DIM_MAX),
-                      help=f"hidden units in G and D, h_dim, 1 to {DIM_MAX} "
-                      "(default: %(default)s)")
+                      help=f"hidden units in G and D, h_dim, 1 to {DIM_MAX} (default: %(default)s)")
     made.add_argument("--lr", type=positive_type,
                       help="Adam learning rate of both solvers, positive and finite "
                       "(default: %(default)s)")
@@ -184,8 +181,7 @@ def train_parser(typed_only=False):
                       "(needs pip install -e \".[tensorboard]\")")
     made.add_argument("--seed", type=seed_type,
                       help="seeds every random draw, 0 to 2^63-1 (default: %(default)s)")
-    made.add_argument("--data-dir",
-                      help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
+    made.add_argument("--data-dir", help="MNIST lives in DATA_DIR/MNIST/raw (default: %(default)s)")
     made.add_argument("--out-dir",
                       help="grids, checkpoint and config go here (default: %(default)s)")
     made.add_argument("--device", choices=("auto", "cpu", "cuda"),
@@ -218,9 +214,8 @@ def train_parser(typed_only=False):
                       "same settings), continue it from its checkpoint, or do nothing if it "
                       "is finished; else start it (a scheduler may run the line again)")
     made.add_argument("--quiet", action="store_true", help="no progress bar")
-    made.add_argument("--overwrite", action="store_true",
-                      help="start even where OUT_DIR holds another run's checkpoint, and "
-                      "replace it")
+    made.add_argument("--overwrite", action="store_true", help="start even where OUT_DIR holds "
+                      "another run's checkpoint, and replace it")
     return made
 
 

@@ -111,7 +111,6 @@ class LossLog:
 
 
 def read_losses(path, as_text=False):
-    """The rows of a losses.csv as a dict of columns of floats, or (as_text) as lists of their
-    text: checked, DamagedFile naming a bad line."""
+    """losses.csv, as read_log reads a run's log: columns of floats, or (as_text) rows of text."""
     return read_log(path, COLUMNS, "a gan-vanilla loss log", "an iteration and four numbers",
                     as_text)

@@ -1,12 +1,10 @@
-"""Watching a run (docs/monitor.md): every `quality_every` iterations, what `evaluate` says of
-2,000 samples of one fixed batch of noise, without the slow Parzen estimate: the printed
-losses cannot show mode collapse. Each measurement is a row of out/quality.csv and a terminal
-line; the first time the samples concentrate on a few digits, a line says so in words.
+"""Watching a run for mode collapse, which the printed losses cannot show (docs/monitor.md): every
+`quality_every` iterations, what `evaluate` says of 2,000 samples of one fixed batch of noise,
+without the slow Parzen estimate, as a row of out/quality.csv and a terminal line.
 
-Watching never changes training (its own noise generator; every random draw in a measurement
-undone by fork_rng; the weights only read), nor delays stopping: asked to stop while its
-classifier trains, the run stops within a step, and the resumed run makes the measurement.
-"""
+Watching never changes training (its own noise generator; every random draw in a measurement undone
+by fork_rng; the weights only read), nor delays stopping: asked to stop while its classifier trains,
+the run stops within a step, and the resumed run makes the measurement."""
 
 import os
 
@@ -40,8 +38,7 @@ def collapse_message(histogram, it):
         return None
     kind = "mode collapse" if len(missing) >= 9 else "partial mode collapse"
     parts = []
-    named = sorted((k for k, p in enumerate(shares) if p > NAMED_ABOVE),
-                   key=lambda k: -shares[k])
+    named = sorted((k for k, p in enumerate(shares) if p > NAMED_ABOVE), key=lambda k: -shares[k])
     if named:
         total = sum(shares[k] for k in named)
         verb = "makes" if len(named) == 1 else "make"
@@ -121,8 +118,7 @@ class QualityMonitor:
                     rows and int(rows[-1][0]) == last):
                 self.owed = last
             for row in rows:  # whether the samples were concentrated when the run stopped
-                self.collapsed[k], _ = next_state(self.collapsed[k],
-                                                  [float(p) for p in row[5:]], 0)
+                self.collapsed[k], _ = next_state(self.collapsed[k], [float(p) for p in row[5:]], 0)
             pending.append([COLUMNS, *rows])
         if self.off and not any(len(rows) > 1 for rows in pending):
             return
@@ -149,8 +145,7 @@ class QualityMonitor:
             devices = [self.device] if self.device.type == "cuda" else []
             with torch.random.fork_rng(devices=devices):
                 if self.classifier is None:
-                    self.classifier, self.test_side, self.validation_side = (
-                        self.load_classifier())
+                    self.classifier, self.test_side, self.validation_side = self.load_classifier()
                 rows = self._numbers(G)
         except Stopped:
             self.log(f"quality monitor: stopped training the classifier, nothing cached; the "
@@ -208,10 +203,9 @@ def read_quality(path, as_text=False):
 
 
 def classifier_and_sides(mnist, cache_dir, log=None, settings=None, stop=None):
-    """The cached classifier (trained on first use; settings: default classifier.DEFAULTS;
-    stop: as train() takes it) and the Frechet distance's two real sides, each fed once: the
-    test images' features (quality.csv's, as evaluate's) and the validation images' (best.pt's
-    choice)."""
+    """The cached classifier (trained on first use; settings: DEFAULTS if None; stop: as train()
+    takes it) and the Frechet distance's two real sides, each fed once: the test images' features
+    (quality.csv's, as evaluate's) and the validation images' (best.pt's choice)."""
     from ..measure.classifier import DEFAULTS, load_or_train
     from ..measure.metrics import frechet_against
 

@@ -107,19 +107,16 @@ class Run:
         for m in self.members:
             os.makedirs(m.settings.out_dir, exist_ok=True)
             if new:
-                write_config(m.settings, self.device, m.path("config.json"),
-                             self.threads.record())
+                write_config(m.settings, self.device, m.path("config.json"), self.threads.record())
 
     def _open_logs(self, classifier_settings):
         """The loss log, the quality monitor and, with it, each member's best generator."""
         s, log = self.settings, self.log
-        names = ([m.prefix.rstrip(": ") for m in self.members] if self.stack is not None
-                 else None)
+        names = [m.prefix.rstrip(": ") for m in self.members] if self.stack is not None else None
         self.losses = LossLog([m.path("losses.csv") for m in self.members], self.device,
                               every=s.log_every, on_row=self._loss_row, log=log, names=names)
         self.monitor = QualityMonitor(
-            [m.path("quality.csv") for m in self.members], s.quality_every, s.Z_dim,
-            self.device,
+            [m.path("quality.csv") for m in self.members], s.quality_every, s.Z_dim, self.device,
             lambda: _classifier(s, self.mnist, log, classifier_settings, self.stop), log=log,
             names=[m.prefix for m in self.members])
         for m in self.members:

@@ -26,9 +26,8 @@ def write_seeds(out_dir, seeds):
 
 
 def read_seeds(out_dir):
-    """The seeds ensemble.json names, checked as --seeds is (flags.seeds_problem);
-    CheckpointError, saying what is wrong, when it is not an ensemble's: not JSON, not an
-    object of "seeds" alone, or not a list of seeds."""
+    """The seeds ensemble.json names, checked as --seeds is (flags.seeds_problem); CheckpointError,
+    saying what is wrong, when it is not an ensemble's."""
     path = os.path.join(out_dir, NAME)
     try:
         with open(path) as f:
@@ -78,8 +77,7 @@ def load_members(out_dir, seeds):
     """Every member's checkpoint, in the order of `seeds`; CheckpointError, with the commands
     that put it right, when one is missing or damaged or another run's than its seed of this
     ensemble, or when they stand at different iterations."""
-    states = [load_checkpoint(os.path.join(member_dir(out_dir, s), "checkpoint.pt"))
-              for s in seeds]
+    states = [load_checkpoint(os.path.join(member_dir(out_dir, s), "checkpoint.pt")) for s in seeds]
     for seed, state in zip(seeds, states, strict=True):
         why = _another_run(member_dir(out_dir, seed), seed, state)
         if why:

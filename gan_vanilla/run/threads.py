@@ -1,10 +1,7 @@
-"""How many CPU threads the loop's products use: measured while the run runs (--threads auto),
-or fixed (--threads N); docs/training.md, "CPU threads", says why and what config.json keeps.
-On a 2-core CPU torch's second thread makes the small products a little faster alone and
-several times slower beside another process. So the run times short blocks of its own
-iterations with each candidate count, keeps the fastest, and tries again every RETRY_EVERY
-iterations, or sooner after a DRIFT. The count changes no result while every thread treats
-denormal floats alike, which `denormals_alike` checks at the start (else the count stays)."""
+"""How many CPU threads the loop's products use: measured while the run runs (--threads auto), or
+fixed (--threads N); docs/training.md, "CPU threads", says why, how, and what config.json keeps. The
+count changes no result while every thread treats denormal floats alike, which `denormals_alike`
+checks at the start (else the count stays)."""
 
 import contextlib
 import statistics

@@ -6,8 +6,7 @@ running size only up to its eps, would step differently. Here each member's loss
 of its own rows, (K,), and the backward pass repeats PyTorch's own for the mean reduction in
 its order (the elementwise gradient first, the division by mb_size last), so a member's
 gradient is the single run's to the bit (a plain `.mean(dim)` divides first, which rounds
-differently unless mb_size is a power of two).
-"""
+differently unless mb_size is a power of two)."""
 
 import torch
 import torch.nn.functional as F

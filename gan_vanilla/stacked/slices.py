@@ -30,13 +30,10 @@ def member_params(params, k):
 def member_solver_state(state_dict, names, k):
     """Member k's part of an Adam state_dict over the stacked tensors `names` (G_PARAM_NAMES
     or D_PARAM_NAMES, in the solver's order): its rows of the moments; the shared step."""
-    return {
-        "state": {i: {key: (value if key == "step" else
-                            member_of(names[i], value, k).clone())
-                      for key, value in state.items()}
-                  for i, state in state_dict["state"].items()},
-        "param_groups": state_dict["param_groups"],
-    }
+    return {"state": {i: {key: (value if key == "step" else member_of(names[i], value, k).clone())
+                          for key, value in state.items()}
+                      for i, state in state_dict["state"].items()},
+            "param_groups": state_dict["param_groups"]}
 
 
 def stacked_solver_state(state_dicts, names):
@@ -45,13 +42,11 @@ def stacked_solver_state(state_dicts, names):
     steps = {float(s["state"][i]["step"]) for s in state_dicts for i in s["state"]}
     if len(steps) > 1:
         raise ValueError("the members' solvers have taken different numbers of steps")
-    return {
-        "state": {i: {key: (value if key == "step" else
-                            stacked_of(names[i], [s["state"][i][key] for s in state_dicts]))
-                      for key, value in state.items()}
-                  for i, state in first["state"].items()},
-        "param_groups": first["param_groups"],
-    }
+    return {"state": {i: {key: (value if key == "step" else
+                                stacked_of(names[i], [s["state"][i][key] for s in state_dicts]))
+                          for key, value in state.items()}
+                      for i, state in first["state"].items()},
+            "param_groups": first["param_groups"]}
 
 
 def stacked_checkpoint(states):

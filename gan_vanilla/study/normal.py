@@ -52,10 +52,8 @@ def listing(items, last="and"):
 
 
 def place(value, values):
-    """Where a run's figure lies among the seeds' figures: how_far's word ('within', 'above',
-    'below', or 'far above' when it lies outside by more than the seeds' range is wide) and
-    how many seeds lie lower, level and higher: ('within', '2 lower, 3 level, 5 higher'),
-    ('above', 'all 10 lower')."""
+    """Where a run's figure lies among the seeds' figures: how_far's word and how many seeds lie
+    lower, level and higher: ('within', '2 lower, 3 level, 5 higher'), ('above', 'all 10 lower')."""
     counts = {"lower": sum(v < value for v in values), "level": sum(v == value for v in values),
               "higher": sum(v > value for v in values)}
     if max(counts.values()) == len(values):
@@ -158,8 +156,7 @@ class Comparison:
         # The study's own seeds, each against the others: how many land outside by chance.
         usual = [_counts(f.placed(f.seeds[s], s)[0] for f in self.figures if s in f.seeds)
                  for s in self.seeds]
-        self.usual_outside, self.usual_far = ([min(c), max(c)]
-                                              for c in zip(*usual, strict=True))
+        self.usual_outside, self.usual_far = ([min(c), max(c)] for c in zip(*usual, strict=True))
         self.verdict = ("usual" if self.outside <= self.usual_outside[1]
                         and self.far <= self.usual_far[1] else "unusual")
         self.how = HOW.format(n=len(self.seeds), m=len(self.seeds) - 1)  # the verdict's rule
@@ -190,8 +187,7 @@ class Comparison:
         placed = list(zip(self.figures, self.places, strict=True))
         if placed[0][0].what == "quality":
             lines.append("the quality monitor (quality.csv):")
-        for (what, it), group in itertools.groupby(placed, lambda p: (p[0].what,
-                                                                      p[0].iteration)):
+        for (what, it), group in itertools.groupby(placed, lambda p: (p[0].what, p[0].iteration)):
             cells = "; ".join(_cell(f, side, rank) for f, (side, rank) in group)
             if what == "quality":
                 lines.append(f"  {it:>7,}: {cells}")

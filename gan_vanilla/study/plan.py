@@ -3,8 +3,7 @@
 A study file (TOML; studies/knobs.toml is one) names configurations, each a table of the train
 command's flags by their exact names without the dashes, and the seeds to run each with. It
 is checked whole when it is read, and what could fail only later (MNIST, --mb-size, a GPU,
-TensorBoard) before any run starts: a study never trains for hours and then refuses.
-"""
+TensorBoard) before any run starts: a study never trains for hours and then refuses."""
 
 import argparse
 import contextlib
@@ -168,9 +167,8 @@ def _train_flags():
 
 
 def _flags(table, where, path):
-    """A TOML table of flags as {flag: text, or true/false for a flag without a value}, each
-    key the exact name of one of the train command's flags (an underscore for a dash is
-    fine), each flag set once."""
+    """A TOML table of flags as {flag: text, or true/false for a flag without a value}, each key a
+    train command flag's exact name (underscores for dashes will do), each flag set once."""
     known = _train_flags()
     flags, keys = {}, {}
     for key, value in table.items():
@@ -204,8 +202,7 @@ def _merge(shared, own):
     negatable = {name for name, action in _train_flags().items()
                  if isinstance(action, argparse.BooleanOptionalAction)}
     flags = {**shared, **own}
-    return {flag: value for flag, value in flags.items()
-            if value is not False or flag in negatable}
+    return {flag: value for flag, value in flags.items() if value is not False or flag in negatable}
 
 
 def _check_flags(run, path):

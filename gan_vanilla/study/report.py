@@ -69,12 +69,10 @@ def summary(rows, configurations):
             values = [float(r[metric]) for r in mine if r[metric] is not None]
             if not values:  # runs a scheduler ran have no training time on record
                 continue
-            out.append({
-                "configuration": config, "metric": metric, "runs": len(values),
-                "mean": statistics.fmean(values),
-                "std": statistics.stdev(values) if len(values) > 1 else math.nan,
-                "min": min(values), "max": max(values),
-            })
+            out.append({"configuration": config, "metric": metric, "runs": len(values),
+                        "mean": statistics.fmean(values),
+                        "std": statistics.stdev(values) if len(values) > 1 else math.nan,
+                        "min": min(values), "max": max(values)})
     return out
 
 
@@ -155,11 +153,10 @@ def _thousands(ax):
 
 
 def plot_metrics(rows, configurations, path, real=None):
-    """One row of panels per metric: every seed of every configuration as a point (filled:
-    the last generator; hollow, beside it: the best generator, where the run kept one), a
-    black line at each group's mean, and a dashed line at real images (real: their
-    evaluation, real.json) when given. Failed configurations get panels of their own. Returns
-    the figure it saved."""
+    """One row of panels per metric: every seed of every configuration as a point (filled: the last
+    generator; hollow, beside it: the best generator, where the run kept one), a black line at each
+    group's mean, a dashed line at real images (real: real.json) when given; failed configurations
+    in panels of their own. Returns the figure it saved."""
     bad = failed(rows, configurations)
     groups = [g for g in ([c for c in configurations if c not in bad], bad) if g]
     fig = Figure(figsize=(2.2 + 0.95 * len(configurations), 2.1 * len(METRICS) + 1.0),
@@ -210,13 +207,12 @@ CURVES = ("classes_covered", "classifier_score", "frechet_distance")
 
 
 def plot_curves(rows, configurations, path, real=None, again=None):
-    """Digits covered, classifier score and Frechet distance over iterations, per
-    configuration: the mean over seeds as a line, and at each measurement a bar from the
-    lowest to the highest seed, each configuration's bars set a little apart along the
-    iterations so that none hides another's. again: {configuration: (iteration, baseline)}
-    for runs that repeat the baseline's of the same seeds up to that iteration (the docs'
-    200k continues the post's seeds): dotted up to there, with no bars. real: the real
-    images' figures, as dashed lines. Returns the figure it saved."""
+    """Digits covered, classifier score and Frechet distance over iterations, per configuration: the
+    mean over seeds as a line and, at each measurement, a bar from the lowest seed to the highest,
+    set a little apart from the other configurations' bars. again: {configuration: (iteration,
+    baseline)} for runs that repeat the baseline's of the same seeds up to that iteration (the docs'
+    200k continues the post's seeds), dotted up to there, without bars. real: the real images'
+    figures, as dashed lines. Returns the figure it saved."""
     again, colour = again or {}, colours(configurations)
     fig = Figure(figsize=(14, 6), layout="constrained")
     FigureCanvasAgg(fig)
@@ -294,8 +290,7 @@ def collect(study, log=print):
     for name, text in summary_files(rows, configs).items():
         save_text(path[name], text)
     plot_metrics(rows, configs, path["metrics.png"])
-    written = [path[name] for name in ("results.csv", "summary.csv", "summary.md",
-                                       "metrics.png")]
+    written = [path[name] for name in ("results.csv", "summary.csv", "summary.md", "metrics.png")]
     if any(r["curves"]["iteration"] for r in rows):
         plot_curves(rows, configs, path["curves.png"])
         written.append(path["curves.png"])

@@ -1,9 +1,8 @@
-"""A finished study's figures read back, checked: results.csv (one row per run, as report.py
-writes it), real.json (evaluate --real --json: the reference row) and, for each run,
-runs/CONFIGURATION/seed-N/quality.csv and config.json, as docs/study/ holds the committed
-study's; and a run's own evaluation.json. Each file is read the first time it is asked for;
-one that is missing or damaged raises DamagedFile, naming it, as does a figure that no
-measurement can give."""
+"""A finished study's figures read back, checked: results.csv (one row per run, as report.py writes
+it), real.json (evaluate --real --json: the reference row) and each run's quality.csv and
+config.json, as docs/study/ holds the committed study's; and a run's own evaluation.json. Each file
+is read when first asked for; one missing or damaged raises DamagedFile, naming it, as does a figure
+that no measurement can give."""
 
 import json
 import math
@@ -16,8 +15,7 @@ from ..settings import Settings
 
 QUALITY, CONFIG = "quality.csv", "config.json"
 # The figures of an evaluation (evaluate --json), each better the higher or the lower it is.
-METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score",
-           "frechet_distance")
+METRICS = ("parzen_ll", "classes_covered", "kl_uniform", "classifier_score", "frechet_distance")
 BETTER = {"parzen_ll": "higher", "classes_covered": "higher", "kl_uniform": "lower",
           "classifier_score": "higher", "frechet_distance": "lower"}
 # The best generator's figures (best.pt, evaluated beside the last checkpoint); empty for a
@@ -189,8 +187,7 @@ def evaluation_problem(evaluation, keys=EVALUATION_KEYS):
 
 
 def read_evaluation(path, keys=EVALUATION_KEYS):
-    """evaluation.json (evaluate --json) checked by evaluation_problem; None where there is
-    none."""
+    """evaluation.json (evaluate --json) checked by evaluation_problem; None where there is none."""
     if not os.path.exists(path):
         return None
     evaluation = _read_json(path, "evaluate --json")

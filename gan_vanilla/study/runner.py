@@ -117,8 +117,7 @@ def run_study(study, jobs=1, log=print, ensembles=None):
                 return _train_and_evaluate_ensemble(item, children, env, log)
             return [(item, _train_and_evaluate(item, children, env, log))]
         except OSError as e:  # the run's folder or record cannot be written
-            return [(run, f"failed: {e.filename or run.dir}: {e.strerror or e}")
-                    for run in runs]
+            return [(run, f"failed: {e.filename or run.dir}: {e.strerror or e}") for run in runs]
 
     failed = 0
     # While the study runs, Ctrl-C, SIGTERM and a hangup stop it through its runs.

@@ -41,10 +41,9 @@ class Ensemble:
         return len(at) == 1
 
     def move_other_seeds_aside(self):
-        """A new ensemble in a folder whose ensemble.json names other seeds (an earlier
-        ensemble's, its members done or moved aside) or is damaged: the file is renamed to
-        ensemble.json.old-N, so the folder is free and nothing is lost. Returns what was done,
-        in words, or None."""
+        """A new ensemble in a folder whose ensemble.json names other seeds (an earlier ensemble's)
+        or is damaged: the file moves to ensemble.json.old-N, which frees the folder and loses
+        nothing. Returns what was done, in words, or None."""
         path = os.path.join(self.dir, NAME)
         if not os.path.exists(path):
             return None
