@@ -1,7 +1,12 @@
-"""On a GPU, one iteration of the post's loop replayed as one CUDA graph: its hundred tiny
-kernels take longer to launch than to run. The graph records the loop's own iteration
-(train.make_iteration) on fixed buffers, self.z, self.X and self.z_G, which every call fills;
-the loop draws the noise outside the graph, so both paths take the same random numbers."""
+"""On a GPU, one iteration of the post's loop replayed as one CUDA graph. An iteration of this
+small GAN is about a hundred tiny kernels (64-row products, bias adds, ReLU, sigmoid, BCE, their
+backward, two fused Adam updates), each quicker to run than Python and the driver are to launch
+it; a graph records them once and replays them with a single launch. It records the loop's own
+iteration (train.make_iteration) on fixed buffers, which every call fills:
+
+    z -> self.z (the D step's noise)    X -> self.X (the batch)    z_G -> self.z_G (the G step's)
+
+The loop draws the noise outside the graph, so both paths take the same random numbers."""
 
 import torch
 
