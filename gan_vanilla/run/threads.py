@@ -9,12 +9,12 @@ import time
 
 import torch
 
-BLOCK = 30  # timed iterations per trial of a count: their median is its speed
+BLOCK = 30  # timed iterations per trial of a count: their mean is its speed
 SETTLE = 2  # iterations after a change of count that are not timed (threads waking)
-ABORT = 1.5  # a trial stops once its median is this much slower than the best so far
+ABORT = 1.5  # a trial stops once its mean is this much slower than the best so far
 AT_ONCE = 3  # ... or at once, settling included, after two iterations this much slower
 RETRY_EVERY = 1000  # iterations between trials once a count is kept
-DRIFT = 0.25  # a kept count's median this much off its trial's: try them all again
+DRIFT = 0.25  # a kept count's mean this much off its trial's: try them all again
 MARGIN = 0.03  # another count replaces the kept one only if this much faster
 BUDGET = 0.02  # the share of the run's time that trials may cost beyond the kept count's
 
@@ -126,18 +126,18 @@ class Threads:
         """A coroutine fed each iteration's seconds: a trial of every count, the current one
         last (it stays, unchanged, when it wins), then the fastest until the next trial, after
         RETRY_EVERY iterations or a DRIFT, once the trial's cost is within BUDGET."""
-        recent = None  # the kept count's latest median: a slower count's trial stops early
+        recent = None  # the kept count's latest mean: a slower count's trial stops early
         while True:
-            current, medians, spent, ran = self.count, {}, 0.0, 0
+            current, means, spent, ran = self.count, {}, 0.0, 0
             for count in sorted(counts, key=lambda c: c == current):
-                best = min([*medians.values(), *([recent] if recent else [])], default=None)
-                medians[count], seconds, n = yield from self._block(count, abort_over=best)
+                best = min([*means.values(), *([recent] if recent else [])], default=None)
+                means[count], seconds, n = yield from self._block(count, abort_over=best)
                 spent, ran = spent + seconds, ran + n
-            fastest = min(medians, key=medians.get)
-            if medians[fastest] > medians[current] * (1 - MARGIN):
+            fastest = min(means, key=means.get)
+            if means[fastest] > means[current] * (1 - MARGIN):
                 fastest = current  # not clearly faster: no change
             self._use(fastest)
-            reference = recent = medians[fastest]
+            reference = recent = means[fastest]
             wait = max(0.0, spent - ran * reference) / BUDGET  # seconds before the next trial
             ran = 0
             while True:
@@ -148,9 +148,11 @@ class Threads:
 
     def _block(self, count, abort_over=None):
         """BLOCK iterations with `count` threads, after SETTLE untimed ones where the count
-        changes: their median seconds, the seconds of them all, and how many. A trial stops
-        early, lost, once its median passes ABORT times `abort_over`, or after two iterations
-        in a row over AT_ONCE times it (a loaded machine's two threads can take 100 times one's)."""
+        changes: their mean seconds (the mean, not the median: a loaded machine's two threads
+        are fast most iterations and a hundred times slower in a few, and the few decide the
+        run's time), the seconds of them all, and how many. A trial stops early, lost, once
+        its mean passes ABORT times `abort_over`, or after two iterations in a row over
+        AT_ONCE times it."""
         settle = SETTLE if count != self.count else 0
         self._set(count)
         times, seconds, slow = [], [], 0
@@ -163,6 +165,6 @@ class Threads:
             if len(seconds) > settle:
                 times.append(seconds[-1])
             if (abort_over is not None and len(times) >= 5
-                    and statistics.median(times) > ABORT * abort_over):
+                    and statistics.fmean(times) > ABORT * abort_over):
                 break
-        return statistics.median(times), sum(seconds), len(seconds)
+        return statistics.fmean(times), sum(seconds), len(seconds)
