@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pytest
 import torch
 
 from gan_vanilla import post2017
@@ -47,6 +48,7 @@ def test_package_loop_matches_the_posts_code_for_30_iterations(tmp_path):
     assert [it for it, _, _ in reports] == [0, 10, 20]
 
 
+@pytest.mark.slow  # over 5 s: the default suite stays near 3 minutes
 def test_the_comparison_can_tell_a_different_run_apart(tmp_path):
     # Guard against a vacuous comparison: 30 iterations move the weights well beyond 1e-5,
     # and a different seed ends far away.

@@ -225,6 +225,7 @@ def test_check_fails_when_a_run_of_the_results_lacks_its_files(published, capsys
     assert (docs / "PAGE.md").read_text() == page
 
 
+@pytest.mark.slow  # over 5 s: the default suite stays near 3 minutes
 def test_check_fails_when_a_figure_is_older_than_its_data(published, capsys):
     _, docs = published
     quality = docs / "runs" / "post" / "seed-1" / "quality.csv"

@@ -237,6 +237,7 @@ class Stop:
     requested, signum = False, None
 
 
+@pytest.mark.slow  # over 5 s: the default suite stays near 3 minutes
 def test_a_stop_while_the_classifier_trains_is_at_once_and_the_resume_loses_nothing(
         watched_and_unwatched, tmp_path):
     root, (whole, _), _ = watched_and_unwatched

@@ -236,6 +236,7 @@ def test_the_quality_monitor_watches_every_member(tmp_path):
         assert sum(line.startswith(f"seed {seed}: Quality-") for line in lines) == 2
 
 
+@pytest.mark.slow  # over 5 s: the default suite stays near 3 minutes
 def test_members_that_went_on_apart_go_on_as_one_as_each_would_alone(tmp_path):
     """Seeds 1 and 2 trained as an ensemble to iteration 6; seed 2 then resumed alone to 10
     with --sample-every 1 --mb-size 32 --quality-every 3 (it writes more grids, stands

@@ -24,6 +24,7 @@ def events(out):
     return acc
 
 
+@pytest.mark.slow  # over 5 s: the default suite stays near 3 minutes
 def test_tensorboard_holds_every_row_measurement_and_grid(mnist_dir, tmp_path):
     out = tmp_path / "out"
     assert train_main(["--data-dir", str(mnist_dir), "--out-dir", str(out), "--iterations", "25",
