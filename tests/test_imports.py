@@ -34,9 +34,12 @@ def test_every_module_imports_first():
     assert r.stdout.strip() == ""
 
 
-def test_the_layout_is_what_the_readme_says():
+def test_the_layout_is_what_docs_layout_md_says():
     top = {m.split(".")[1] for m in MODULES}
     assert top == {name for layer in LAYERS for name in layer}
+    page = (Path(gan_vanilla.__file__).parents[1] / "docs" / "layout.md").read_text()
+    packages = {m.split(".")[1] for m in MODULES if m.count(".") == 2}
+    assert all(f"  {name}/" in page for name in packages), packages
 
 
 # The package's floors, from the ground up. A module imports modules of its own floor or

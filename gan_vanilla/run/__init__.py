@@ -1,2 +1,2 @@
-"""What a real run needs beyond the post's loop, a module each (README.md, "Layout", lists
+"""What a real run needs beyond the post's loop, a module each (docs/layout.md lists
 them); train.py reaches all of it through `Run` (session.py)."""
