@@ -382,24 +382,3 @@ def test_the_samples_figures_labels_fit_however_long_the_name():
         assert box.x0 >= 0, t.get_text()  # inside the figure
         axes = t.axes.get_window_extent(renderer)
         assert box.x1 <= axes.x0  # beside the samples, not over them
-
-
-def test_losses_png_is_drawn_again_only_from_the_committed_runs_own_losses(published, capsys):
-    """--losses-from draws losses.png beside the pages again, as a run draws it, from the full
-    losses.csv of the baseline's first seed, and writes its digest; another run's losses.csv is
-    refused in one line, with nothing written."""
-    from PIL import Image
-
-    out, docs = published
-    before = (docs / "losses.png").read_bytes()
-    other = out / "runs" / "post" / "seed-1" / "losses.csv"
-    assert main(["--losses-from", str(other), *args(docs)]) == 1
-    err = capsys.readouterr().err
-    assert f"{other} is not the run of" in err and len(err.strip().splitlines()) == 1
-    assert (docs / "losses.png").read_bytes() == before
-    assert main(["--losses-from", str(out / "runs" / "post" / "seed-0" / "losses.csv"),
-                 *args(docs)]) == 0
-    with Image.open(docs / "losses.png") as image:
-        assert image.format == "PNG"
-    capsys.readouterr()
-    assert main(["--check", *args(docs)]) == 0, capsys.readouterr().err

@@ -54,14 +54,10 @@ def main(argv=None):
                       help="first copy a finished study's results and per-run files from its "
                       "folder (e.g. out/study-knobs) into --study, and draw samples.png from "
                       "its checkpoints")
-    what.add_argument("--losses-from", metavar="LOSSES_CSV",
-                      help="first draw losses.png beside the pages again, from the full "
-                      "losses.csv of the baseline's first seed trained again (its every "
-                      "1,000th row must be the committed run's) and the committed quality.csv")
     args = parser.parse_args(argv)
     pages = args.page or list(PAGES)
     if not args.check:
-        write(args.study, pages, args.from_study, args.losses_from)
+        write(args.study, pages, args.from_study)
         return 0
     problems = check(args.study, pages)
     if problems:  # the first problem as one line, and how many more
@@ -72,7 +68,7 @@ def main(argv=None):
     return 0
 
 
-def write(folder, pages, from_study=None, losses_from=None, log=print):
+def write(folder, pages, from_study=None, log=print):
     """Write the pages, the summaries, the figures and the digests from `folder`'s files
     (after copying a finished study's, from_study); say, for each text, whether it changed.
     Nothing is written when a run's file is missing or a page cannot be rendered."""
@@ -87,10 +83,8 @@ def write(folder, pages, from_study=None, losses_from=None, log=print):
     if from_study:
         publish.draw_samples(from_study, imported, folder)
         publish.copy_run_figures(from_study, imported, page_dir)
-    if losses_from:
-        publish.draw_losses(study, losses_from, page_dir)
     figures.draw(study, folder)
-    publish.write_digests(folder, page_dir, drawn=bool(from_study or losses_from))
+    publish.write_digests(folder, page_dir, drawn=bool(from_study))
     for path, text in texts.items():
         if _read(path) == text:
             log(f"{path} was up to date")

@@ -2,7 +2,7 @@
 holds), and files.sha256, the digests that tie the committed files to the pages: `--check`
 fails when a file the pages, the figures or compare read is not the one it was, even where no
 page prints it. Each run of the generator writes the digests of the files it reads; those of
-the figures drawn from the study's checkpoints, only `--from-study` (or `--losses-from`).
+the figures drawn from the study's checkpoints, only `--from-study`.
 """
 
 import hashlib
@@ -15,7 +15,6 @@ from gan_vanilla.io.atomic import save_atomic, save_text
 from gan_vanilla.io.csv_tables import DamagedFile, read_table, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.monitor import read_quality
-from gan_vanilla.run.plots import plot_losses
 from gan_vanilla.study.report import COLUMNS
 from gan_vanilla.study.results import CONFIG, QUALITY, read_config, run_folder
 
@@ -155,21 +154,6 @@ def copy_run_figures(study_dir, rows, page_dir):
             raise PageError(f"{source} is missing")
         save_atomic(os.path.join(page_dir, target),
                     lambda tmp, source=source: shutil.copyfile(source, tmp))
-
-
-def draw_losses(study, losses_csv, page_dir):
-    """losses.png beside the pages, drawn again as a run draws it, from the full losses.csv of
-    the baseline's lowest seed trained again, which must be the committed run's."""
-    row = min(study.of(BASELINE), key=lambda r: r["seed"])
-    committed = study.run_file(BASELINE, row["seed"], LOSSES)
-    with open(committed, encoding="utf-8", newline="") as f:
-        if losses_digest(losses_csv) != f.read():
-            raise PageError(f"{losses_csv} is not the run of {committed}: their rows at every "
-                            f"{DIGEST_EVERY:,}th iteration differ")
-    best = row["best_iteration"]
-    plot_losses(losses_csv, os.path.join(page_dir, "losses.png"),
-                study.run_file(BASELINE, row["seed"], QUALITY),
-                None if best is None else int(best))
 
 
 def digests(docs, page_dir):
