@@ -18,8 +18,6 @@ from tools.dynamics import SAMPLE_COLUMNS
 
 from .conftest import ROOT
 
-OLD_COLUMNS = [c for c in report.COLUMNS if c != "parzen_sigma"]  # a study before the column
-
 PAGE = """# Page
 
 {{ tables.post_seeds }}
@@ -63,18 +61,17 @@ def write_run(study, config, seed, quality, losses, parzen, covered, sigma, chec
     for name in ("evaluation.png", "losses.png", "000.png", "001.png"):
         (run / name).write_bytes(f"{config} {seed} {name}".encode())
     (run / "config.json").write_text(json.dumps({"settings": {"seed": seed}, "versions": {}}))
-    (run / "evaluation.json").write_text(json.dumps({"parzen_ll": parzen, "parzen_se": 1.5,
-                                                     "parzen_sigma": sigma}))
     shares = [1 / covered if k < covered else 0.0 for k in range(10)]
     return {"configuration": config, "seed": seed, "iterations": losses[-1][0] + 1,
             "flags": "", "parzen_ll": parzen, "classes_covered": covered, "kl_uniform": 0.5,
             "classifier_score": 4.5, "frechet_distance": 500.0 + seed, "parzen_se": 1.5,
-            **{f"share_{k}": p for k, p in enumerate(shares)}, "train_seconds": 100.0}
+            "parzen_sigma": sigma, **{f"share_{k}": p for k, p in enumerate(shares)},
+            "train_seconds": 100.0}
 
 
 def make_study(tmp_path, trained_once):
-    """A finished study's out_dir, as a study before parzen_sigma wrote it, and a docs folder
-    with real.json and the page."""
+    """A finished study's out_dir, as the study runner writes it, and a docs folder with
+    real.json and the page."""
     out = tmp_path / "out"
     checkpoint = trained_once / "checkpoint.pt"
     rows = []
@@ -93,7 +90,7 @@ def make_study(tmp_path, trained_once):
                               loss_rows(seed, 29999, start=2), -500.0 - seed, 1, 1.0,
                               checkpoint))
     with open(out / "results.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, OLD_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(f, report.COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     docs = tmp_path / "docs"
@@ -165,11 +162,8 @@ def test_a_finished_study_lands_in_the_docs_with_its_figures(published, capsys):
         every = list(csv.reader(f))
     assert digest[0] == every[0] and digest[1:] == every[10::10]
     assert [r[0] for r in digest[1:]] == [str(it) for it in range(999, 40000, 1000)]
-    # The study's rows, each with its evaluation's sigma.
-    with open(docs / "results.csv", newline="") as f:
-        results = list(csv.DictReader(f))
-    assert tuple(results[0]) == report.COLUMNS
-    assert [r["parzen_sigma"] for r in results] == ["0.2"] * 3 + ["0.18"] * 2 + ["1.0"] * 2
+    # The study's rows as it wrote them.
+    assert (docs / "results.csv").read_bytes() == (out / "results.csv").read_bytes()
     for name in ("metrics.png", "curves.png", "samples.png", "summary.csv", "summary.md"):
         assert (docs / name).stat().st_size > 0, name
     # The baseline's seed 0: its evaluation, losses and last grid beside the page.
@@ -277,21 +271,10 @@ def test_check_fails_when_the_samples_are_not_of_the_configurations(published, c
                "results.csv", "--from-study")
 
 
-def test_a_study_whose_evaluation_is_not_its_results_row_is_refused(study, capsys):
-    out, docs = study
-    evaluation = out / "runs" / "long" / "seed-0" / "evaluation.json"
-    evaluation.write_text(json.dumps({**json.loads(evaluation.read_text()), "parzen_ll": 1.0}))
-    assert main(["--from-study", str(out), *args(docs)]) == 1
-    err = capsys.readouterr().err
-    assert "results.csv, line 5: its Parzen figure is not the one" in err
-    assert len(err.strip().splitlines()) == 1
-    # Nothing written.
-    assert sorted(p.name for p in docs.iterdir()) == ["PAGE.md.j2", "real.json", "wide"]
-
-
 @pytest.mark.parametrize("damage, message", [
     ("no-results", "results.csv cannot be read as a study's results.csv (No such file"),
-    ("no-sigma", "cannot read the Parzen sigma of post seed 2"),
+    ("damaged-results", "results.csv is damaged: line 4"),
+    ("no-sigma", "results.csv is damaged: line 2"),
     ("damaged-quality", "quality.csv is damaged: line 3"),
     ("no-losses", "losses.csv"),
     ("bad-config", "config.json is not a run's config.json"),
@@ -301,8 +284,12 @@ def test_a_broken_study_is_refused_with_one_line(study, capsys, damage, message)
     run = out / "runs" / "post" / "seed-2"
     if damage == "no-results":
         (out / "results.csv").unlink()
-    elif damage == "no-sigma":
-        (run / "evaluation.json").write_text(json.dumps({"parzen_ll": 102.0}))
+    elif damage == "damaged-results":
+        results = out / "results.csv"
+        results.write_text(results.read_text().replace(",102.0,", ",x,"))
+    elif damage == "no-sigma":  # a run evaluated before parzen_sigma: the column empty
+        results = out / "results.csv"
+        results.write_text(results.read_text().replace(",1.5,0.2,", ",1.5,,", 1))
     elif damage == "bad-config":
         (run / "config.json").write_text("[1]")
     elif damage == "damaged-quality":

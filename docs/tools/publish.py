@@ -6,17 +6,16 @@ the figures drawn from the study's checkpoints, only `--from-study`.
 """
 
 import hashlib
-import json
 import math
 import os
 import shutil
 
 from gan_vanilla.io.atomic import save_atomic, save_text
-from gan_vanilla.io.csv_tables import DamagedFile, read_table, table_text, write_table
+from gan_vanilla.io.csv_tables import DamagedFile, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
+from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.run.monitor import read_quality
-from gan_vanilla.study.report import COLUMNS
-from gan_vanilla.study.results import CONFIG, QUALITY, read_config, run_folder
+from gan_vanilla.study.results import CONFIG, QUALITY, read_config, read_results, run_folder
 
 from .figures import SAMPLES_PER_CONFIGURATION, SAMPLES_SEED, samples_figure
 from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError
@@ -32,69 +31,45 @@ MADE_HERE = ("metrics.png", "curves.png", "wide.png", "summary.csv", DIGESTS)
 
 def losses_digest(path):
     """The text of a losses digest: the rows of a run's losses.csv whose window ends at a
-    multiple of DIGEST_EVERY iterations (checked as the run's own reader checks them)."""
-    try:
-        rows = read_table(path, LOSS_COLUMNS, "a gan-vanilla loss log",
-                          "an iteration and four numbers", {"iteration": int})
-    except DamagedFile as e:
-        raise PageError(str(e)) from None
-    return table_text([LOSS_COLUMNS, *([r[c] for c in LOSS_COLUMNS] for r in rows
-                                       if (int(r["iteration"]) + 1) % DIGEST_EVERY == 0)])
+    multiple of DIGEST_EVERY iterations (checked by the run's own reader)."""
+    rows = read_losses(path, as_text=True)
+    return table_text([LOSS_COLUMNS, *(r for r in rows if (int(r[0]) + 1) % DIGEST_EVERY == 0)])
 
 
 def import_study(study_dir, docs, log=print):
     """Copy a finished study's results and per-run files from study_dir into docs, all read and
-    checked before anything is written. Returns the new results.csv's rows, as text."""
+    checked before anything is written. Returns the results.csv's rows, as the pages read them."""
     source = os.path.join(study_dir, "results.csv")
-    columns = [c for c in COLUMNS if c != "parzen_sigma"]  # older studies have none
     try:
-        rows = read_table(source, columns, "a study's results.csv", "a run's figures",
-                          dict.fromkeys(columns, str), exact=False)
+        rows = read_results(source)
     except DamagedFile as e:
         raise PageError(f"{e}; is {study_dir} a study's folder (its out_dir)?") from None
     if not rows:
         raise PageError(f"{source} has no runs")
-    copies = {}  # {a file in docs: its text}
-    for line, row in enumerate(rows, start=2):
+    copies = {os.path.join(docs, "results.csv"): _text(source)}  # {a file in docs: its text}
+    for row in rows:
         run = run_folder(study_dir, row["configuration"], row["seed"])
-        row["parzen_sigma"] = repr(_sigma(run, row, f"{source}, line {line}"))
         into = run_folder(docs, row["configuration"], row["seed"])
-        try:
-            for name in (QUALITY, CONFIG):
-                with open(os.path.join(run, name), encoding="utf-8", newline="") as f:
-                    copies[os.path.join(into, name)] = f.read()
-            read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
-            read_config(os.path.join(run, CONFIG))
-            copies[os.path.join(into, LOSSES)] = losses_digest(os.path.join(run, "losses.csv"))
-        except (OSError, UnicodeDecodeError) as e:
-            raise PageError(f"cannot read {getattr(e, 'filename', run)}: "
-                            f"{getattr(e, 'strerror', None) or e}") from None
+        for name in (QUALITY, CONFIG):
+            copies[os.path.join(into, name)] = _text(os.path.join(run, name))
+        read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
+        read_config(os.path.join(run, CONFIG))
+        copies[os.path.join(into, LOSSES)] = losses_digest(os.path.join(run, "losses.csv"))
     for path, text in copies.items():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         save_text(path, text)
     _remove_other_runs(docs, {os.path.dirname(p) for p in copies}, log)
-    write_table(os.path.join(docs, "results.csv"),
-                [COLUMNS, *([row.get(c, "") for c in COLUMNS] for row in rows)])
     log(f"copied {len(rows)} runs' results, quality.csv, config.json and losses (every "
         f"{DIGEST_EVERY:,}th iteration) from {study_dir} into {docs}")
     return rows
 
 
-def _sigma(run, row, where):
-    """The Parzen sigma of the run's evaluation.json, whose Parzen figure must be the row's."""
-    evaluation = os.path.join(run, "evaluation.json")
+def _text(path):
     try:
-        with open(evaluation, encoding="utf-8") as f:
-            ev = json.load(f)
-        parzen, sigma = float(ev["parzen_ll"]), float(ev["parzen_sigma"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        why = getattr(e, "strerror", None) or (f"no {e}" if isinstance(e, KeyError) else e)
-        raise PageError(f"cannot read the Parzen sigma of {row['configuration']} seed "
-                        f"{row['seed']} from {evaluation}: {why}") from None
-    if parzen != float(row["parzen_ll"]):
-        raise PageError(f"{where}: its Parzen figure is not the one {evaluation} holds; gather "
-                        "the study again (scripts/study.py STUDY.toml --collect)")
-    return sigma
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
 def _remove_other_runs(docs, keep, log):
