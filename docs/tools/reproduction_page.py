@@ -162,17 +162,6 @@ def published(s):
     return locals()
 
 
-def earlier(s):
-    """The seeds an earlier version of the page gave (earlier.csv), beside this study's."""
-    old, now = s.earlier, {r["seed"]: r for r in s.of(BASELINE)}
-    seeds = sorted(old)
-    parzen, covered = (column(s.of(BASELINE), m) for m in ("parzen_ll", "classes_covered"))
-    inside = all(min(parzen) <= old[k]["parzen_ll"] <= max(parzen) for k in seeds)
-    outside = [k for k in seeds if not min(covered) <= old[k]["classes_covered"] <= max(covered)]
-    above = [k for k in outside if old[k]["classes_covered"] > max(covered)]
-    return locals()
-
-
 def knobs(s):
     """The knobs and their seeds; those that fail and those that lose digits; and where the
     Parzen figure agrees with the classifier's figures (`agree`) or parts from them (`part`)."""
@@ -301,7 +290,7 @@ def best(s):
     return locals()
 
 
-FACTS = (runs, seeds, losses, watch, published, earlier, knobs, smaller, longer, sharp, best)
+FACTS = (runs, seeds, losses, watch, published, knobs, smaller, longer, sharp, best)
 
 
 # The tables.

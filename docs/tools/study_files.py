@@ -79,15 +79,6 @@ class StudyFiles(StudyResults):
                  if r["plus_minus"] else None} for r in rows if r["table"] == table]
 
     @cached_property
-    def earlier(self):
-        """earlier.csv: the seeds an earlier page gave, {seed: row}."""
-        rows = self._table("earlier.csv", "an earlier page's figures",
-                           ("seed", "parzen_ll", "classes_covered", "source"),
-                           seed=int, classes_covered=int, source=str)
-        return {int(r["seed"]): {**r, "parzen_ll": float(r["parzen_ll"]),
-                                 "classes_covered": int(r["classes_covered"])} for r in rows}
-
-    @cached_property
     def rerun_printed(self):
         """The lines the rerun printed on the terminal (docs/study/README.md says which)."""
         path = self.path(RERUN, "printed.txt")
