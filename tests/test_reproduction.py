@@ -170,7 +170,7 @@ def test_runs_without_a_training_time_and_a_single_seed(tmp_path):
 
 
 @pytest.mark.parametrize("change, message", [
-    ("unknown-table", "no table is called 'knobz'"),
+    ("unknown-table", "PAGE.md.j2: 'dict object' has no attribute 'knobz'"),
     ("unknown-fact", "has no attribute 'parzen_typo'"),
     ("unclosed-if", "PAGE.md.j2, line 15: Unexpected end of template"),
     ("no-template", "cannot read"),

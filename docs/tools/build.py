@@ -151,13 +151,9 @@ def render(page, study):
         named = meta.find_undeclared_variables(tree)
         wanted = {n.attr for n in tree.find_all(nodes.Getattr)
                   if isinstance(n.node, nodes.Name) and n.node.name == "tables"}
-        unknown = sorted(wanted - set(TABLES))
-        if unknown:
-            raise PageError(f"{path}: no table is called '{unknown[0]}'; the generator makes "
-                            f"{', '.join(TABLES)}")
         facts = {name: FACTS[name](study) for name in FACTS if name in named}
         # Each table without its last newline: the template spaces them.
-        tables = {name: TABLES[name](study).rstrip("\n") for name in wanted}
+        tables = {name: TABLES[name](study).rstrip("\n") for name in wanted & set(TABLES)}
         return env.from_string(source).render(facts, tables=tables,
                                               template=os.path.basename(path))
     except jinja2.TemplateSyntaxError as e:
