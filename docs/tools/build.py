@@ -24,7 +24,7 @@ from gan_vanilla.study.report import summary_files
 from gan_vanilla.study.results import run_folder
 
 from . import figures, monitor_page, publish, reproduction_page, wide_page
-from .study_files import LOSSES, PageError, StudyFiles
+from .study_files import LOSSES, PageError, StudyFiles, read_text
 from .words import FILTERS, Unsupported
 
 PROG = "reproduction"
@@ -140,9 +140,7 @@ def render(page, study):
     """The page as its template (page + '.j2') and the study's files give it: the groups of
     facts the template names, and the tables it names (`tables.knobs`), each computed once."""
     path = f"{page}.j2"
-    source = _read(path)
-    if source is None:
-        raise PageError(f"cannot read {path}")
+    source = read_text(path)
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
     env.filters.update(FILTERS)
@@ -158,9 +156,7 @@ def render(page, study):
                                               template=os.path.basename(path))
     except jinja2.TemplateSyntaxError as e:
         raise PageError(f"{path}, line {e.lineno}: {e.message}") from None
-    except jinja2.UndefinedError as e:
-        raise PageError(f"{path}: {e.message}") from None
-    except Unsupported as e:
+    except (jinja2.UndefinedError, Unsupported) as e:
         raise PageError(f"{path}: {e}") from None
 
 

@@ -4,15 +4,20 @@ classifier measured from the study's, and how well the best generator's rule agr
 other figures over the study's runs (results.csv). Local names, raw, as build.py says."""
 
 import math
+import os
 import re
 import statistics
 
 from gan_vanilla.run import monitor as rule
+from gan_vanilla.run.losslog import read_losses
+from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.settings import Settings
+from gan_vanilla.study.results import QUALITY
 
-from .study_files import BASELINE, PageError
+from .study_files import BASELINE, LOSSES, PageError, read_text
 from .words import claim, iteration, listing
 
+RERUN = os.path.join("rerun", "post-seed-0")  # the baseline's seed 0, trained again
 REPORT = re.compile(r"Iter-(\d+); D_loss: (\S+); G_loss: (\S+)$")
 FROM = 10000  # the report lines' ranges leave out the first iterations, where G starts
 
@@ -20,10 +25,11 @@ FROM = 10000  # the report lines' ranges leave out the first iterations, where G
 def monitor(s):
     """The rule's thresholds; what the rerun printed and measured (`q`, its quality.csv, and
     `last`, its last row), beside the study's run of the same seed (`study_q`)."""
-    printed, q, study_q = s.rerun_printed, s.rerun_quality, s.quality(BASELINE, 0)
+    printed = read_text(s.path(RERUN, "printed.txt")).splitlines()
+    q, study_q = read_quality(s.path(RERUN, QUALITY)), s.quality(BASELINE, 0)
     claim(q["iteration"], "the rerun's quality.csv has rows")
-    claim(s.rerun_losses == s.losses(BASELINE, 0), "the rerun is the study's run of seed 0 "
-          "trained again: its losses digest equals the study's, row for row")
+    claim(read_losses(s.path(RERUN, LOSSES)) == s.losses(BASELINE, 0), "the rerun is the "
+          "study's run of seed 0 trained again: its losses digest equals the study's, row for row")
     quality_every, samples, report_from = Settings().quality_every, rule.SAMPLES, FROM
     missing, dominant, named = rule.MISSING_BELOW, rule.DOMINANT_ABOVE, rule.NAMED_ABOVE
     cleared = rule.CLEARED_AT_MOST

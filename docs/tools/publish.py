@@ -18,7 +18,7 @@ from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import CONFIG, QUALITY, read_config, read_results, run_folder
 
 from .figures import SAMPLES_PER_CONFIGURATION, SAMPLES_SEED, samples_figure
-from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError
+from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError, read_text
 
 SAMPLES_MEASURED = 2000  # measured in samples.csv, the first 30 of them the ones drawn
 RUN_FIGURES = ("evaluation.png", "losses.png", "sample.png")  # beside the pages
@@ -46,12 +46,12 @@ def import_study(study_dir, docs, log=print):
         raise PageError(f"{e}; is {study_dir} a study's folder (its out_dir)?") from None
     if not rows:
         raise PageError(f"{source} has no runs")
-    copies = {os.path.join(docs, "results.csv"): _text(source)}  # {a file in docs: its text}
+    copies = {os.path.join(docs, "results.csv"): read_text(source)}  # {a file in docs: its text}
     for row in rows:
         run = run_folder(study_dir, row["configuration"], row["seed"])
         into = run_folder(docs, row["configuration"], row["seed"])
         for name in (QUALITY, CONFIG):
-            copies[os.path.join(into, name)] = _text(os.path.join(run, name))
+            copies[os.path.join(into, name)] = read_text(os.path.join(run, name))
         read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
         read_config(os.path.join(run, CONFIG))
         copies[os.path.join(into, LOSSES)] = losses_digest(os.path.join(run, "losses.csv"))
@@ -62,14 +62,6 @@ def import_study(study_dir, docs, log=print):
     log(f"copied {len(rows)} runs' results, quality.csv, config.json and losses (every "
         f"{DIGEST_EVERY:,}th iteration) from {study_dir} into {docs}")
     return rows
-
-
-def _text(path):
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
 def _remove_other_runs(docs, keep, log):

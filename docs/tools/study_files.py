@@ -8,7 +8,6 @@ from functools import cached_property
 
 from gan_vanilla.io.csv_tables import OPTIONAL, DamagedFile, columns_of, read_table
 from gan_vanilla.run.losslog import read_losses
-from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import StudyResults
 
 from .dynamics import COLUMNS, SAMPLE_COLUMNS
@@ -16,7 +15,6 @@ from .dynamics import COLUMNS, SAMPLE_COLUMNS
 BASELINE = "post"  # the configuration every other one is compared with
 DIGEST_EVERY = 1000  # a run's losses digest keeps a losses.csv row every this many iterations
 LOSSES = f"losses-every-{DIGEST_EVERY}.csv"  # each run's losses digest (publish.py)
-RERUN = os.path.join("rerun", "post-seed-0")  # the baseline's seed 0, trained again
 
 
 class PageError(Exception):
@@ -46,10 +44,9 @@ class StudyFiles(StudyResults):
         names = [n[:-4] for n in (os.listdir(folder) if os.path.isdir(folder) else [])
                  if n.endswith(".csv") and n != "real.csv"]
 
-        def order(name):
+        def order(name):  # h128 before h512 before h1200 (a shorter width is a smaller one)
             run, _, seed = name.partition("-seed-")
-            width = run[1:]
-            return (not width.isdigit(), int(width) if width.isdigit() else 0, run, int(seed))
+            return (not run[1:].isdigit(), len(run), run, int(seed))
 
         return {n.replace("-seed-", " seed "): _columns(os.path.join(folder, f"{n}.csv"), COLUMNS)
                 for n in sorted(names, key=order)}
@@ -78,30 +75,20 @@ class StudyFiles(StudyResults):
         return [{**r, "value": float(r["value"]), "plus_minus": float(r["plus_minus"])
                  if r["plus_minus"] else None} for r in rows if r["table"] == table]
 
-    @cached_property
-    def rerun_printed(self):
-        """The lines the rerun printed on the terminal (docs/study/README.md says which)."""
-        path = self.path(RERUN, "printed.txt")
-        try:
-            with open(path, encoding="utf-8") as f:
-                return f.read().splitlines()
-        except (OSError, UnicodeDecodeError) as e:
-            raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") \
-                from None
-
-    @cached_property
-    def rerun_quality(self):
-        return read_quality(self.path(RERUN, "quality.csv"))
-
-    @cached_property
-    def rerun_losses(self):
-        return read_losses(self.path(RERUN, LOSSES))
-
     def _table(self, name, what, columns, **kinds):
         """A committed table, its rows as text, checked: each column a float unless `kinds`
         says otherwise (configuration=str)."""
         return read_table(self.path(name), columns, f"{what} ({name})",
                           "a row with a value of its kind in each column", kinds, exact=False)
+
+
+def read_text(path):
+    """A committed text file, whole; PageError, naming it, when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise PageError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
 def _columns(path, columns):
