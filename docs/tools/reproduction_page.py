@@ -44,10 +44,6 @@ def sides(s, config, best=False):
                     report.BETTER[m]) for m in METRICS}
 
 
-def short(metrics):
-    return listing(SHORT[m] for m in metrics)
-
-
 def spelled(s, configs):
     """The digit counts of some configurations' runs, as a reader says them: 'one or two'."""
     return either((r["classes_covered"] for c in configs for r in s.of(c)), spell=True)
@@ -202,7 +198,7 @@ def smaller(s):
     claim(all(where[BETA1][m] == "within" for m in CLASSIFIER), "beta1 0.5 alone leaves all four "
           "within it")
     small_good = ("coverage, KL, score and distance" if all(m in good[SMALL] for m in CLASSIFIER)
-                  else short(good[SMALL]))
+                  else listing(SHORT[m] for m in good[SMALL]))
     small_all_ten = min(column(s.of(SMALL), "classes_covered")) == 10
     score, fd = ({"dcgan": column(s.of(DCGAN), m), "small": column(s.of(SMALL), m)}
                  for m in ("classifier_score", "frechet_distance"))
@@ -267,7 +263,7 @@ def best(s):
     collapse, and for those that first learn digits and then lose them."""
     post, wrecked = s.of(BASELINE), failed(s.rows, s.configurations)
     where = sides(s, BASELINE, best=True)
-    good = short(m for m in CLASSIFIER if where[m] == "good" and m != "classes_covered")
+    good = listing(SHORT[m] for m in CLASSIFIER if where[m] == "good" and m != "classes_covered")
     covered, score, fd = (column(post, f"best_{m}")
                           for m in ("classes_covered", "classifier_score", "frechet_distance"))
     all_ten, chosen = min(covered) == 10, column(post, "best_iteration")
@@ -296,12 +292,6 @@ FACTS = (runs, seeds, losses, watch, published, knobs, smaller, longer, sharp, b
 # The tables.
 
 
-def _spread(values, metric):
-    """mean ± standard deviation (min to max) over seeds, as the study's summary writes it."""
-    std = statistics.stdev(values) if len(values) > 1 else math.nan
-    return report.spread(statistics.fmean(values), std, min(values), max(values), metric)
-
-
 def _marked(values, baseline, metric):
     """mean (min to max) over a few seeds, and the verdict against the baseline's range, above
     and below in bold."""
@@ -318,11 +308,13 @@ def post_seeds(s):
 
     mine = s.of(BASELINE)
     sigmas = column(mine, "parzen_sigma")
+    # Each figure's mean ± sd (min to max) over the seeds, as the study's summary writes it.
+    spread = {x["metric"]: report.spread(x["mean"], x["std"], x["min"], x["max"], x["metric"])
+              for x in report.summary(mine, [BASELINE]) if x["metric"] in METRICS}
     body = [*(row(f"seed {r['seed']}", r) for r in mine),
             [f"**{len(mine)} seed{'s' * (len(mine) != 1)}: mean ± sd (min to max)**",
-             _spread(column(mine, "parzen_ll"), "parzen_ll"),
-             f"{min(sigmas):.3f} to {max(sigmas):.3f}",
-             *(_spread(column(mine, m), m) for m in METRICS[1:])],
+             spread["parzen_ll"], f"{min(sigmas):.3f} to {max(sigmas):.3f}",
+             *(spread[m] for m in METRICS[1:])],
             row("real training images (reference)", s.real)]
     return table(["run", "Parzen (nats)", "Parzen sigma", "digits >= 1%", "KL to uniform",
                   "classifier score", "Frechet distance"], body)
