@@ -74,15 +74,15 @@ def write(folder, pages, from_study=None, log=print):
     Nothing is written when a run's file is missing or a page cannot be rendered."""
     page_dir = os.path.dirname(os.path.abspath(pages[0]))
     if from_study:
-        imported = publish.import_study(from_study, folder, log)
+        publish.import_study(from_study, folder, log)
     study = StudyFiles(folder)
     missing = missing_files(study)
     if missing:
         raise PageError(missing[0])
     texts = texts_of(study, pages)
     if from_study:
-        publish.draw_samples(from_study, imported, folder)
-        publish.copy_run_figures(from_study, imported, page_dir)
+        publish.draw_samples(from_study, study)
+        publish.copy_run_figures(from_study, study, page_dir)
     figures.draw(study, folder)
     publish.write_digests(folder, page_dir, drawn=bool(from_study))
     for path, text in texts.items():

@@ -5,10 +5,11 @@ page prints it. Each run of the generator writes the digests of the files it rea
 the figures drawn from the study's checkpoints, only `--from-study`.
 """
 
+import glob
 import hashlib
-import math
 import os
 import shutil
+from pathlib import Path
 
 from gan_vanilla.io.atomic import save_atomic, save_text
 from gan_vanilla.io.csv_tables import DamagedFile, table_text, write_table
@@ -29,16 +30,9 @@ FROM_CHECKPOINTS = ("samples.png", "samples.csv", *RUN_FIGURES)
 MADE_HERE = ("metrics.png", "curves.png", "wide.png", "summary.csv", DIGESTS)
 
 
-def losses_digest(path):
-    """The text of a losses digest: the rows of a run's losses.csv whose window ends at a
-    multiple of DIGEST_EVERY iterations (checked by the run's own reader)."""
-    rows = read_losses(path, as_text=True)
-    return table_text([LOSS_COLUMNS, *(r for r in rows if (int(r[0]) + 1) % DIGEST_EVERY == 0)])
-
-
 def import_study(study_dir, docs, log=print):
     """Copy a finished study's results and per-run files from study_dir into docs, all read and
-    checked before anything is written. Returns the results.csv's rows, as the pages read them."""
+    checked before anything is written."""
     source = os.path.join(study_dir, "results.csv")
     try:
         rows = read_results(source)
@@ -54,14 +48,16 @@ def import_study(study_dir, docs, log=print):
             copies[os.path.join(into, name)] = read_text(os.path.join(run, name))
         read_quality(os.path.join(run, QUALITY))  # checked: a damaged file is named
         read_config(os.path.join(run, CONFIG))
-        copies[os.path.join(into, LOSSES)] = losses_digest(os.path.join(run, "losses.csv"))
+        # The losses digest: the rows whose window ends at a multiple of DIGEST_EVERY.
+        losses = read_losses(os.path.join(run, "losses.csv"), as_text=True)
+        copies[os.path.join(into, LOSSES)] = table_text(
+            [LOSS_COLUMNS, *(r for r in losses if (int(r[0]) + 1) % DIGEST_EVERY == 0)])
     for path, text in copies.items():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         save_text(path, text)
     _remove_other_runs(docs, {os.path.dirname(p) for p in copies}, log)
     log(f"copied {len(rows)} runs' results, quality.csv, config.json and losses (every "
         f"{DIGEST_EVERY:,}th iteration) from {study_dir} into {docs}")
-    return rows
 
 
 def _remove_other_runs(docs, keep, log):
@@ -77,7 +73,7 @@ def _remove_other_runs(docs, keep, log):
             os.rmdir(os.path.join(root, config))
 
 
-def draw_samples(study_dir, rows, docs):
+def draw_samples(study_dir, study):
     """samples.png: random samples of each configuration's lowest seed's last generator, not
     picked by class; samples.csv: the same generators' first SAMPLES_MEASURED in numbers."""
     from gan_vanilla.measure.evaluation import generator_samples
@@ -85,11 +81,9 @@ def draw_samples(study_dir, rows, docs):
 
     from .dynamics import SAMPLE_COLUMNS, image_numbers
 
-    first = {}
-    for r in rows:
-        first[r["configuration"]] = min(int(r["seed"]), first.get(r["configuration"], math.inf))
     panels, numbers = [], []
-    for config, seed in first.items():
+    for config in study.configurations:
+        seed = min(r["seed"] for r in study.of(config))
         checkpoint = os.path.join(run_folder(study_dir, config, seed), "checkpoint.pt")
         samples = generator_samples(load_checkpoint(checkpoint, generator_only=True),
                                     SAMPLES_MEASURED, SAMPLES_SEED)  # (SAMPLES_MEASURED, X_dim)
@@ -99,19 +93,16 @@ def draw_samples(study_dir, rows, docs):
         images = samples[:SAMPLES_PER_CONFIGURATION].reshape(-1, 28, 28)  # (n, 28, 28)
         panels.append((f"{config}\nseed {seed}", images.numpy()))
     fig = samples_figure(panels)
-    save_atomic(os.path.join(docs, "samples.png"),
-                lambda tmp: fig.savefig(tmp, format="png", dpi=80))
-    write_table(os.path.join(docs, "samples.csv"),
+    save_atomic(study.path("samples.png"), lambda tmp: fig.savefig(tmp, format="png", dpi=80))
+    write_table(study.path("samples.csv"),
                 [("configuration", "seed", "samples", *SAMPLE_COLUMNS), *numbers])
 
 
-def copy_run_figures(study_dir, rows, page_dir):
+def copy_run_figures(study_dir, study, page_dir):
     """The pages' figures of one run, from the baseline's lowest seed: its evaluation.png,
     losses.png and last grid (as sample.png), copied beside the pages."""
-    run = run_folder(study_dir, BASELINE,
-                     min(int(r["seed"]) for r in rows if r["configuration"] == BASELINE))
-    grids = sorted(n for n in os.listdir(run) if len(n) == 7 and n[:3].isdigit()
-                   and n.endswith(".png"))
+    run = run_folder(study_dir, BASELINE, min(r["seed"] for r in study.of(BASELINE)))
+    grids = sorted(glob.glob("[0-9][0-9][0-9].png", root_dir=run))
     if not grids:
         raise PageError(f"{run} has no grid (000.png, 001.png, ...)")
     for name, target in zip(("evaluation.png", "losses.png", grids[-1]), RUN_FIGURES,
@@ -134,11 +125,7 @@ def digests(docs, page_dir):
 
 
 def _sha256(path):
-    try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
-    except FileNotFoundError:
-        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if os.path.exists(path) else None
 
 
 def read_digests(docs):
