@@ -57,20 +57,18 @@ def differ(study):
             # given: a copy, so that --check writes nothing into docs/.
             copy = shutil.copy(committed, os.path.join(drawn, f"committed-{name}"))
             try:
-                with Image.open(copy) as image:  # cut short or not a PNG: PIL says which
-                    image.load()
-                    by = image.info.get("Software", "an unnamed program").split(",")[0]
-            except (OSError, ValueError) as e:
-                problems.append(f"{committed} is damaged or not an image ({e}); draw it again "
-                                "with python scripts/reproduction.py")
-                continue
-            try:
                 result = compare_images(os.path.join(drawn, name), copy, TOLERANCE,
                                         in_decorator=True)
                 why = result and f"RMS {result['rms']:.2g} above {TOLERANCE}"
             except ImageComparisonFailure as e:  # of another size
                 why = str(e).splitlines()[0]
+            except (OSError, ValueError) as e:  # cut short or not a PNG: PIL says which
+                problems.append(f"{committed} is damaged or not an image ({e}); draw it again "
+                                "with python scripts/reproduction.py")
+                continue
             if why:
+                with Image.open(copy) as image:  # the program that drew it, in its text fields
+                    by = image.info.get("Software", "an unnamed program").split(",")[0]
                 problems.append(f"{committed} is not the figure its data give ({why}; drawn "
                                 f"by {by}, this is matplotlib {matplotlib.__version__}): "
                                 "draw it again with python scripts/reproduction.py")
