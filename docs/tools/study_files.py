@@ -6,7 +6,7 @@ generator with one line naming it. Those compare reads too come from the package
 import os
 from functools import cached_property
 
-from gan_vanilla.io.csv_tables import OPTIONAL, DamagedFile, columns_of, read_table
+from gan_vanilla.io.csv_tables import DamagedFile, columns_of, read_table
 from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.study.results import StudyResults
 
@@ -59,27 +59,24 @@ class StudyFiles(StudyResults):
 
     @cached_property
     def samples(self):
-        """samples.csv: {configuration: {column: float}}."""
-        rows = self._table("samples.csv", "the samples' numbers",
-                           ("configuration", "seed", "samples", *SAMPLE_COLUMNS),
-                           configuration=str)
-        return {r["configuration"]: {k: float(v) for k, v in r.items() if k != "configuration"}
-                for r in rows}
+        """samples.csv: {configuration: its row, the numbers as floats}."""
+        return {r["configuration"]: r for r in self._table(
+            "samples.csv", "the samples' numbers",
+            ("configuration", "seed", "samples", *SAMPLE_COLUMNS), configuration=str)}
 
     def published(self, table):
         """published.csv's rows of one table of a paper (figures the page quotes, each with
-        its source; never measured here): value and ± as floats, ± None if none."""
-        rows = self._table("published.csv", "figures quoted from papers", (
+        its source; never measured here), value and ± as floats."""
+        return [r for r in self._table("published.csv", "figures quoted from papers", (
             "table", "model", "figure", "value", "plus_minus", "source"), table=str, model=str,
-            figure=str, plus_minus=OPTIONAL, source=str)
-        return [{**r, "value": float(r["value"]), "plus_minus": float(r["plus_minus"])
-                 if r["plus_minus"] else None} for r in rows if r["table"] == table]
+            figure=str, source=str) if r["table"] == table]
 
     def _table(self, name, what, columns, **kinds):
-        """A committed table, its rows as text, checked: each column a float unless `kinds`
-        says otherwise (configuration=str)."""
-        return read_table(self.path(name), columns, f"{what} ({name})",
+        """A committed table's rows, checked: each column a float unless `kinds` says otherwise
+        (configuration=str)."""
+        rows = read_table(self.path(name), columns, f"{what} ({name})",
                           "a row with a value of its kind in each column", kinds, exact=False)
+        return [{c: r[c] if c in kinds else float(r[c]) for c in columns} for r in rows]
 
 
 def read_text(path):
