@@ -32,10 +32,9 @@ NOISE_SEED = 2017  # the measurements' own generator: the same z at every measur
 REAL = 2000  # validation images, measured as G's samples are (--real)
 SATURATED_WITHIN = 1e-3  # a pixel this close to 0 or 1 sits where the sigmoid is flat
 BCE_FLOOR = 1e-12  # binary_cross_entropy's backward: (p - y) / max(p (1 - p), 1e-12)
-LOSS_WINDOW = 100  # the losses' window, as losses.csv's rows (--log-every)
 
 SAMPLE_COLUMNS = ("saturated", "saturated_1", "pixel_sd", "mean_pixel")  # image_numbers
-# D_loss ... D_fake: the means over the LOSS_WINDOW iterations before, losses.csv's row
+# D_loss ... D_fake: the means over the log_every (100) iterations before, losses.csv's row
 # `iteration - 1`; the rest measured at `iteration`.
 COLUMNS = ("iteration", "D_loss", "G_loss", "D_real", "D_fake",
            "log10_D_fake_min", "log10_D_fake_p50", "clamped", *SAMPLE_COLUMNS,
@@ -94,14 +93,12 @@ def measure(params, z):
     return row
 
 
-def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100, lr=1e-3,
-                      beta1=0.9, on_row=None):
-    """Train as `gan-vanilla-train --seed SEED --h-dim H_DIM ...` does on the CPU (mnist:
-    read_data_sets(data_dir, seed=seed)), measuring after each iteration count in `at` (0:
-    the initial weights). Returns (the rows, a dict each under COLUMNS, the final weights)."""
-    settings = Settings(seed=seed, h_dim=h_dim, mb_size=mb_size, Z_dim=Z_dim, lr=lr,
-                        beta1=beta1)
-    at = sorted(set(at))
+def train_and_measure(mnist, at, on_row=None, **settings):
+    """Train as `gan-vanilla-train` does with these settings (the post's where not given) on
+    the CPU (mnist: read_data_sets(data_dir, seed=seed)), measuring after each iteration count
+    in `at` (0: the initial weights). Returns (the rows, a dict each under COLUMNS, the weights)."""
+    settings = Settings(**settings)
+    mb_size, Z_dim, at = settings.mb_size, settings.Z_dim, sorted(set(at))
 
     # train()'s set-up (gan_vanilla/train.py): the order of the draws fixes the run.
     gan = setup(settings, mnist.train, torch.device("cpu"))
@@ -127,8 +124,8 @@ def train_and_measure(mnist, seed, h_dim, iterations, at, mb_size=64, Z_dim=100,
     with denormals_flushed():  # as train() runs its loop (run/session.py, `with run:`)
         if at and at[0] == 0:
             take(0)
-        for it in range(iterations):
-            if it % LOSS_WINDOW == 0:
+        for it in range(settings.iterations):
+            if it % settings.log_every == 0:
                 window = []
             z = randn(mb_size, Z_dim)
             X, _ = mnist.train.next_batch(mb_size)
@@ -189,8 +186,8 @@ def main(argv=None):
     n = args.iterations
     at = [*range(0, min(n, 2000) + 1, 100), *range(2500, n + 1, 500), n]
     try:
-        train_and_measure(mnist, args.seed, args.h_dim, n, at, lr=args.lr,
-                          beta1=args.beta1, on_row=on_row)
+        train_and_measure(mnist, at, on_row, seed=args.seed, h_dim=args.h_dim, iterations=n,
+                          lr=args.lr, beta1=args.beta1)
     except KeyboardInterrupt:
         print(f"{PROG}: stopped; {args.out} holds the {len(rows)} rows measured",
               file=sys.stderr)
