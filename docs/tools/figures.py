@@ -38,8 +38,7 @@ def draw(study, into):
     again = {c: (it, BASELINE) for c, it in repeats(with_curves, BASELINE).items()}
     plot_curves(with_curves, configs, os.path.join(into, "curves.png"), study.real, again)
     if study.wide:
-        real = study.wide_real if os.path.exists(study.path("wide", "real.csv")) else None
-        plot_wide(study.wide, real, os.path.join(into, "wide.png"), configs)
+        plot_wide(study.wide, study.wide_real, os.path.join(into, "wide.png"), configs)
     return ["metrics.png", "curves.png", *(["wide.png"] if study.wide else [])]
 
 

@@ -2,8 +2,6 @@
 of the wide runs' first iterations): G's output saturating first, binary_cross_entropy's
 gradient floor coming later. Local names, raw, as build.py says."""
 
-import os
-
 from gan_vanilla.study.report import failed, table
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
@@ -102,9 +100,8 @@ def wide_table(s):
         floor = "none" if first is None else \
             f"{iteration(first)} ({at(log, 'clamp_effect', first):.2g})"
         body.append([key, spread, saturated, percents(max(log["clamped"])), floor])
-    if os.path.exists(s.path("wide", "real.csv")):
-        body.append(["real images (2,000 validation)", f"{s.wide_real['pixel_sd']:.3f}",
-                     f"{s.wide_real['saturated']:.0%}", "", ""])
+    body.append(["real images (2,000 validation)", f"{s.wide_real['pixel_sd']:.3f}",
+                 f"{s.wide_real['saturated']:.0%}", "", ""])
     return table(["run", f"pixel sd across z at {shown}", f"pixels saturated at {shown}",
                   "samples clamped, at most", "first iteration with over half clamped (clamp "
                   "effect there)"], body)
