@@ -124,10 +124,8 @@ def plot_wide(logs, real, path, configurations):
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     for ax in axes[3:]:
         ax.set_xlabel("iteration")
-    handles, labels = axes[0].get_legend_handles_labels()
-    floor, floor_label = axes[2].get_legend_handles_labels()
-    fig.legend(handles + floor, labels + floor_label, loc="outside right center", fontsize=8,
-               frameon=False)
+    # The runs and real images, labelled on the first panel, and the floor, on the third.
+    fig.legend(loc="outside right center", fontsize=8, frameon=False)
     last = max(max(log["iteration"]) for log in logs.values())
     fig.suptitle(f"The first {last:,.0f} iterations (log axis), measured on {SAMPLES:,} fixed z "
                  "(scripts/wide_diagnostics.py)", fontsize=9)
