@@ -23,7 +23,7 @@ from gan_vanilla.io.atomic import save_atomic
 from gan_vanilla.study.report import colours, plot_curves, plot_metrics
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
-from .study_files import BASELINE, repeats
+from .study_files import BASELINE
 
 TOLERANCE = 0  # the RMS of the pixels' difference allowed, in grey levels of 255
 SAMPLES_SEED = 1  # the noise of samples.png (gan-vanilla-sample's default seed)
@@ -35,7 +35,7 @@ def draw(study, into):
     rows, configs = study.rows, study.configurations
     plot_metrics(rows, configs, os.path.join(into, "metrics.png"), study.real)
     with_curves = [{**r, "curves": study.quality(r["configuration"], r["seed"])} for r in rows]
-    again = {c: (it, BASELINE) for c, it in repeats(with_curves, BASELINE).items()}
+    again = {c: (it, BASELINE) for c, it in study.repeats.items()}
     plot_curves(with_curves, configs, os.path.join(into, "curves.png"), study.real, again)
     if study.wide:
         plot_wide(study.wide, study.wide_real, os.path.join(into, "wide.png"), configs)

@@ -20,7 +20,7 @@ from gan_vanilla.study.report import METRICS, failed, table
 from .dynamics import SATURATED_WITHIN
 from .figures import SAMPLES_PER_CONFIGURATION
 from .publish import SAMPLES_MEASURED
-from .study_files import BASELINE, DIGEST_EVERY, LOSSES, repeats, same_rows
+from .study_files import BASELINE, DIGEST_EVERY, LOSSES, same_rows
 from .words import claim, either, fixed, listing, overlap_words, side, verdict, weakest
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
@@ -219,19 +219,12 @@ def smaller(s):
     return locals()
 
 
-def repeating(s):
-    """{configuration: its seeds} for each configuration whose runs repeat the baseline's
-    runs of the same seeds up to some iteration (repeats)."""
-    with_curves = [{**r, "curves": s.quality(r["configuration"], r["seed"])} for r in s.rows]
-    return {c: column(s.of(c), "seed") for c in repeats(with_curves, BASELINE)}
-
-
 def longer(s):
-    """The configuration that continues the post's seeds (repeating): where it stood at the
-    post's end, and where it ends."""
-    again = repeating(s)
-    claim(len(again) == 1, "The longer runs are the post's seeds continued")
-    config, seeds = next(iter(again.items()))
+    """The configuration that continues the post's seeds (StudyFiles.repeats): where it stood
+    at the post's end, and where it ends."""
+    claim(len(s.repeats) == 1, "The longer runs are the post's seeds continued")
+    config = next(iter(s.repeats))
+    seeds = column(s.of(config), "seed")
     post = {r["seed"]: r for r in s.of(BASELINE)}
     until = min(same_rows(s.losses(config, k), s.losses(BASELINE, k)) or -1 for k in seeds)
     claim(until >= s.settings[BASELINE]["iterations"] - 1,
@@ -400,7 +393,8 @@ def repeated(s):
     """A sentence per configuration that repeats the baseline's runs of the same seeds: up to
     which iteration their losses and quality rows are the baseline's."""
     lines = []
-    for config, seeds in repeating(s).items():
+    for config in s.repeats:
+        seeds = column(s.of(config), "seed")
         loss_until, quality_until = (min(same_rows(of(config, k), of(BASELINE, k)) or -1
                                          for k in seeds) for of in (s.losses, s.quality))
         loss_rows = min(sum(1 for it in s.losses(config, seed)["iteration"] if it <= loss_until)

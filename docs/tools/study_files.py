@@ -32,6 +32,24 @@ class StudyFiles(StudyResults):
                             f"'{BASELINE}', which every other one is compared with")
         return rows
 
+    @cached_property
+    def repeats(self):
+        """{configuration: iteration} for each configuration whose runs are the baseline's runs
+        of the same seeds up to that iteration: every quality.csv row they share equal, up to
+        the last one before they part (a longer run continued, as 200,000 iterations continue
+        the post's seeds). Its curves up to there are no more evidence than the baseline's."""
+        out, base = {}, {r["seed"] for r in self.of(BASELINE)}
+        for config in self.configurations:
+            seeds = [r["seed"] for r in self.of(config)]
+            if config == BASELINE or not base.issuperset(seeds):
+                continue
+            ends = [same_rows(self.quality(config, k), self.quality(BASELINE, k)) for k in seeds]
+            # They part before the end of every run, so a run that never parts is no repeat.
+            if all(e is not None and e < max(self.quality(config, k)["iteration"])
+                   for e, k in zip(ends, seeds, strict=True)):
+                out[config] = min(ends)
+        return out
+
     def losses(self, config, seed):
         """A run's losses digest (every DIGEST_EVERY-th row of its losses.csv), as columns."""
         return read_losses(self.run_file(config, seed, LOSSES))
@@ -96,25 +114,6 @@ def _columns(path, columns):
     if not rows:
         raise DamagedFile(f"{path} has no rows: run scripts/wide_diagnostics.py again")
     return columns_of(rows, columns)
-
-
-def repeats(rows, baseline):
-    """{configuration: iteration} for each configuration whose runs are the baseline's runs of
-    the same seeds up to that iteration: every quality.csv row they share equal, up to the
-    last one before they part (a longer run continued, as 200,000 iterations continue the
-    post's seeds). Its curves up to there are no more evidence than the baseline's."""
-    base = {r["seed"]: r["curves"] for r in rows if r["configuration"] == baseline}
-    out = {}
-    for config in dict.fromkeys(r["configuration"] for r in rows):
-        mine = [r for r in rows if r["configuration"] == config]
-        if config == baseline or not all(r["seed"] in base for r in mine):
-            continue
-        ends = [same_rows(r["curves"], base[r["seed"]]) for r in mine]
-        # They part before the end of every run, so a run that never parts is no repeat.
-        if all(e is not None and e < max(r["curves"]["iteration"])
-               for e, r in zip(ends, mine, strict=True)):
-            out[config] = min(ends)
-    return out
 
 
 def same_rows(a, b):
