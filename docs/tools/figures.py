@@ -96,8 +96,7 @@ def plot_wide(logs, real, path, configurations):
     """wide.png: a panel per quantity (PANELS) of each log ({'h512 seed 0': columns}), in its
     configuration's colour in every figure (report.colours), a line style and marker per seed;
     real images (real, or None) grey, binary_cross_entropy's floor dotted. Returns the figure."""
-    colour = colours([*configurations, *(configuration(k) for k in logs
-                                         if configuration(k) not in configurations)])
+    colour = colours(list(dict.fromkeys([*configurations, *map(configuration, logs)])))
     fig = Figure(figsize=(14, 7), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 3, sharex=True).flatten()
@@ -147,8 +146,7 @@ def samples_figure(panels):
             y, x = (k // per_row) * 30, (k % per_row) * 30
             canvas[y:y + 28, x:x + 28] = image
         ax.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
         labels.append(ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right",
                               va="center", fontsize=8))
     fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "

@@ -358,13 +358,12 @@ def best_table(s):
 
 def post_monitor(s):
     """Digits covered · classifier score at each measurement, a row per seed of the baseline."""
-    def short_it(it):  # 10000 -> '10k'; an iteration between thousands in full: '99,999'
-        return f"{int(it) // 1000}k" if it % 1000 == 0 else f"{int(it):,}"
-
     means = {f"seed {r['seed']}": monitor_means(s, BASELINE, [r["seed"]])
              for r in s.of(BASELINE)}
     its = sorted({it for m in means.values() for it in m})
-    return table(["run", *(short_it(it) for it in its)],
+    # 10000 -> '10k'; an iteration between thousands in full: '99,999'.
+    return table(["run", *(f"{int(it) // 1000}k" if it % 1000 == 0 else f"{int(it):,}"
+                           for it in its)],
                  [[name, *("{:.0f} · {:.2f}".format(*m[it]) if it in m else "" for it in its)]
                   for name, m in means.items()])
 

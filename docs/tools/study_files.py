@@ -3,6 +3,7 @@ what each holds), each read once and checked: a file that is missing or damaged 
 generator with one line naming it. Those compare reads too come from the package's reader
 (study/results.py), the pages' own from here, through the package's one table reader."""
 
+import glob
 import os
 from functools import cached_property
 
@@ -59,8 +60,7 @@ class StudyFiles(StudyResults):
         """{'h512 seed 0': the log's columns, ...} of wide/, by width then seed, the pilots of
         other configurations (h512-lr-quarter) last."""
         folder = self.path("wide")
-        names = [n[:-4] for n in (os.listdir(folder) if os.path.isdir(folder) else [])
-                 if n.endswith(".csv") and n != "real.csv"]
+        names = [n[:-4] for n in glob.glob("h*-seed-*.csv", root_dir=folder)]
 
         def order(name):  # h128 before h512 before h1200 (a shorter width is a smaller one)
             run, _, seed = name.partition("-seed-")
