@@ -72,7 +72,6 @@ def test_counts_and_lists_as_a_reader_says_them():
     assert words.span([0.215, 0.2151], "{:.3f}".format) == "0.215"
     assert [words.power(v) for v in (1e-3, 2.5e-4, 1e-12, 0.5)] == ["1e-3", "2.5e-4", "1e-12",
                                                                     "0.5"]
-    assert words.times(4) == "four times" and words.times(12.4) == "12 times"
     assert words.fixed(0.0018, 2) == "0.002" and words.fixed(0.5169, 2) == "0.52"
     assert words.span([0.0004, 0.002], "sd") == "4e-04 to 0.002"
 

@@ -140,11 +140,6 @@ def flip(word):
     return " ".join(swap.get(w, w) for w in word.split())
 
 
-def times(ratio):
-    """4 -> 'four times'."""
-    return f"{number(round(ratio))} times"
-
-
 def sd(value):
     """A spread across z: three decimals, or one significant digit below 0.001 (a G that
     gives one image for every z would read 0.000)."""
@@ -155,4 +150,4 @@ def sd(value):
 FILTERS = {"iteration": iteration, "number": number, "fixed": fixed, "span": span,
            "either": either, "power": power, "percents": percents, "listing": listing,
            "digits": digits, "names": names, "percent_against": percent_against, "flip": flip,
-           "times": times, "sd": sd, "mean": statistics.fmean}
+           "sd": sd, "mean": statistics.fmean}
