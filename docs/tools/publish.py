@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from gan_vanilla.io.atomic import save_atomic, save_text
+from gan_vanilla.io.atomic import save_atomic, save_bytes, save_text
 from gan_vanilla.io.csv_tables import DamagedFile, table_text, write_table
 from gan_vanilla.run.losslog import COLUMNS as LOSS_COLUMNS
 from gan_vanilla.run.losslog import read_losses
@@ -55,22 +55,16 @@ def import_study(study_dir, docs, log=print):
     for path, text in copies.items():
         os.makedirs(os.path.dirname(path), exist_ok=True)
         save_text(path, text)
-    _remove_other_runs(docs, {os.path.dirname(p) for p in copies}, log)
+    # The per-run folders of runs no longer in results.csv: they would back no row.
+    for folder in sorted(glob.glob(os.path.join(docs, "runs", "*", "*"))):
+        if os.path.isdir(folder) and folder not in {os.path.dirname(p) for p in copies}:
+            shutil.rmtree(folder)
+            log(f"removed {folder}: no row of results.csv is its run")
+    for config in glob.glob(os.path.join(docs, "runs", "*")):
+        if not os.listdir(config):
+            os.rmdir(config)
     log(f"copied {len(rows)} runs' results, quality.csv, config.json and losses (every "
         f"{DIGEST_EVERY:,}th iteration) from {study_dir} into {docs}")
-
-
-def _remove_other_runs(docs, keep, log):
-    """Per-run folders of runs no longer in results.csv: they would back no row."""
-    root = os.path.join(docs, "runs")
-    for config in sorted(os.listdir(root)):
-        for seed in sorted(os.listdir(os.path.join(root, config))):
-            folder = os.path.join(root, config, seed)
-            if folder not in keep and os.path.isdir(folder):
-                shutil.rmtree(folder)
-                log(f"removed {folder}: no row of results.csv is its run")
-        if not os.listdir(os.path.join(root, config)):
-            os.rmdir(os.path.join(root, config))
 
 
 def draw_samples(study_dir, study):
@@ -110,8 +104,7 @@ def copy_run_figures(study_dir, study, page_dir):
         source = os.path.join(run, name)
         if not os.path.exists(source):
             raise PageError(f"{source} is missing")
-        save_atomic(os.path.join(page_dir, target),
-                    lambda tmp, source=source: shutil.copyfile(source, tmp))
+        save_bytes(os.path.join(page_dir, target), Path(source).read_bytes())
 
 
 def digests(docs, page_dir):
