@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from gan_vanilla.cli.common import check_output, command
 from gan_vanilla.data import read_data_sets
-from gan_vanilla.io.csv_tables import write_table
+from gan_vanilla.io.csv_tables import append_row, write_table
 from gan_vanilla.model import D_PARAM_NAMES, G_PARAM_NAMES, make_G
 from gan_vanilla.run import flags
 from gan_vanilla.run.device import denormals_flushed
@@ -160,7 +160,7 @@ def main(argv=None):
     parser.add_argument("--real", action="store_true",
                         help="measure the 2,000 validation images the runs' D sees instead, "
                         "as G's samples are measured: the reference row; trains nothing")
-    parser.add_argument("--out", required=True, help="the CSV to write, rewritten after each "
+    parser.add_argument("--out", required=True, help="the CSV to write, a row added after each "
                         "measurement, so a stopped run keeps the rows it made")
     args = parser.parse_args(argv)
     check_output(args.out)
@@ -171,12 +171,10 @@ def main(argv=None):
         write_table(args.out, [SAMPLE_COLUMNS, [f"{real[c]:.6g}" for c in SAMPLE_COLUMNS]])
         print(f"wrote {os.path.normpath(args.out)}")
         return 0
-    rows = []
+    write_table(args.out, [COLUMNS])
 
     def on_row(row):
-        rows.append(row)
-        write_table(args.out, [COLUMNS, *([r[c] if c == "iteration" else f"{r[c]:.6g}"
-                                           for c in COLUMNS] for r in rows)])
+        append_row(args.out, [row[c] if c == "iteration" else f"{row[c]:.6g}" for c in COLUMNS])
         print(f"{row['iteration']:>6}: D(G(z)) median 10^{row['log10_D_fake_p50']:.1f} "
               f"(min 10^{row['log10_D_fake_min']:.1f}), clamped {row['clamped']:.0%}, "
               f"saturated {row['saturated']:.0%}, pixel sd {row['pixel_sd']:.3f}, "
@@ -189,8 +187,7 @@ def main(argv=None):
         train_and_measure(mnist, at, on_row, seed=args.seed, h_dim=args.h_dim, iterations=n,
                           lr=args.lr, beta1=args.beta1)
     except KeyboardInterrupt:
-        print(f"{PROG}: stopped; {args.out} holds the {len(rows)} rows measured",
-              file=sys.stderr)
+        print(f"{PROG}: stopped; {args.out} holds the rows measured", file=sys.stderr)
         return 130
     print(f"wrote {os.path.normpath(args.out)}")
     return 0
