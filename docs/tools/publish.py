@@ -123,11 +123,9 @@ def _sha256(path):
 
 def read_digests(docs):
     """files.sha256 as {path: digest}; {} while there is none."""
-    try:
-        with open(os.path.join(docs, DIGESTS), encoding="utf-8") as f:
-            return {line[66:]: line[:64] for line in f.read().splitlines()}
-    except FileNotFoundError:
-        return {}
+    path = os.path.join(docs, DIGESTS)
+    lines = read_text(path).splitlines() if os.path.exists(path) else []
+    return {line[66:]: line[:64] for line in lines}
 
 
 def write_digests(docs, page_dir, drawn=False):
