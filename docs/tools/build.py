@@ -141,8 +141,7 @@ def render(page, study):
     facts the template names, and the tables it names (`tables.knobs`), each computed once."""
     path = f"{page}.j2"
     source = read_text(path)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             autoescape=False)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters.update(FILTERS)
     try:
         tree = env.parse(source)

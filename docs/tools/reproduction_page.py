@@ -392,10 +392,9 @@ def repeated(s):
     """A sentence per configuration that repeats the baseline's runs of the same seeds: up to
     which iteration their losses and quality rows are the baseline's."""
     lines = []
-    for config in s.repeats:
+    for config, quality_until in s.repeats.items():
         seeds = column(s.of(config), "seed")
-        loss_until, quality_until = (min(same_rows(of(config, k), of(BASELINE, k)) or -1
-                                         for k in seeds) for of in (s.losses, s.quality))
+        loss_until = min(same_rows(s.losses(config, k), s.losses(BASELINE, k)) or -1 for k in seeds)
         loss_rows = min(sum(1 for it in s.losses(config, seed)["iteration"] if it <= loss_until)
                         for seed in seeds)
         loss_part = (f"their `{LOSSES}` up to iteration {loss_until:,.0f} ({loss_rows} rows each)"
