@@ -140,19 +140,17 @@ def render(page, study):
     """The page as its template (page + '.j2') and the study's files give it: the groups of
     facts the template names, and the tables it names (`tables.knobs`), each computed once."""
     path = f"{page}.j2"
-    source = read_text(path)
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters.update(FILTERS)
     try:
-        tree = env.parse(source)
+        tree = env.parse(read_text(path))
         named = meta.find_undeclared_variables(tree)
         wanted = {n.attr for n in tree.find_all(nodes.Getattr)
                   if isinstance(n.node, nodes.Name) and n.node.name == "tables"}
         facts = {name: FACTS[name](study) for name in FACTS if name in named}
         # Each table without its last newline: the template spaces them.
         tables = {name: TABLES[name](study).rstrip("\n") for name in wanted & set(TABLES)}
-        return env.from_string(source).render(facts, tables=tables,
-                                              template=os.path.basename(path))
+        return env.from_string(tree).render(facts, tables=tables, template=os.path.basename(path))
     except jinja2.TemplateSyntaxError as e:
         raise PageError(f"{path}, line {e.lineno}: {e.message}") from None
     except (jinja2.UndefinedError, Unsupported) as e:
