@@ -14,6 +14,7 @@ import argparse
 import math
 import os
 import sys
+from pathlib import Path
 
 import jinja2
 from jinja2 import meta, nodes
@@ -86,7 +87,7 @@ def write(folder, pages, from_study=None, log=print):
     figures.draw(study, folder)
     publish.write_digests(folder, page_dir, drawn=bool(from_study))
     for path, text in texts.items():
-        if _read(path) == text:
+        if os.path.exists(path) and Path(path).read_bytes() == text.encode():
             log(f"{path} was up to date")
         else:
             save_text(path, text)
@@ -107,7 +108,7 @@ def check(folder, pages):
                         "draw them with python scripts/reproduction.py --from-study "
                         "STUDY_OUT_DIR")
     for path, text in texts_of(study, pages).items():
-        if _read(path) != text:
+        if not os.path.exists(path) or Path(path).read_bytes() != text.encode():
             what = f"what its template and {folder} give" if path in pages else \
                 "the summary of results.csv"
             problems.append(f"{path} is not {what} (edited by hand, or the files changed); run "
@@ -155,11 +156,3 @@ def render(page, study):
         raise PageError(f"{path}, line {e.lineno}: {e.message}") from None
     except (jinja2.UndefinedError, Unsupported) as e:
         raise PageError(f"{path}: {e}") from None
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
-        return None
