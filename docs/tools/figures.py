@@ -138,7 +138,6 @@ def samples_figure(panels):
     fig = Figure(figsize=(10, 1.25 * len(panels) + 0.4))
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
-    labels = []
     for ax, (label, images) in zip(axes, panels, strict=True):
         per_row = math.ceil(len(images) / 2)
         canvas = np.ones((2 * 30 - 2, per_row * 30 - 2))
@@ -147,12 +146,11 @@ def samples_figure(panels):
             canvas[y:y + 28, x:x + 28] = image
         ax.imshow(canvas, cmap="Greys_r", vmin=0, vmax=1)
         ax.set(xticks=[], yticks=[])
-        labels.append(ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right",
-                              va="center", fontsize=8))
+        ax.text(-0.01, 0.5, label, transform=ax.transAxes, ha="right", va="center", fontsize=8)
     fig.suptitle(f"{SAMPLES_PER_CONFIGURATION} random samples of each configuration's last "
                  f"generator (noise seed {SAMPLES_SEED}), not chosen by class", fontsize=9)
     renderer = fig.canvas.get_renderer()
-    widest = max(t.get_window_extent(renderer).width for t in labels)  # pixels at fig.dpi
+    widest = max(ax.texts[0].get_window_extent(renderer).width for ax in axes)  # pixels at fig.dpi
     fig.subplots_adjust(left=(widest + 0.15 * fig.dpi) / (fig.get_figwidth() * fig.dpi),
                         right=0.98, bottom=0.01, top=1 - 0.5 / fig.get_figheight(),
                         hspace=0.15)

@@ -3,7 +3,6 @@ templates' filters (`{{ seeds.parzen|span(0) }}`) and the facts' rules, each a s
 that a test can move the data under and watch the word change ("overlapping ranges" when one end
 of "the same ranges" moves; "above" when a mean leaves a range)."""
 
-import math
 import statistics
 
 from gan_vanilla.study.normal import listing
@@ -123,7 +122,7 @@ def weakest(words):
 def verdict(values, baseline):
     """'above', 'below' or 'within': where the mean of values falls against the baseline's
     range (a knob moves a figure by more than the seeds do when its mean leaves it)."""
-    mean = math.fsum(values) / len(values)
+    mean = statistics.fmean(values)
     return "above" if mean > max(baseline) else "below" if mean < min(baseline) else "within"
 
 
