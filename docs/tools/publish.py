@@ -107,18 +107,16 @@ def copy_run_figures(study_dir, study, page_dir):
         save_bytes(os.path.join(page_dir, target), Path(source).read_bytes())
 
 
-def digests(docs, page_dir):
-    """{path relative to docs: its sha256} of every file in docs (docs/study/) the generator
-    reads or cannot draw again, and of the run figures beside the pages; None where missing."""
-    names = {os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES}
+def digests(docs, page_dir, also=()):
+    """{path relative to docs: sha256} of each file in docs (docs/study/) the generator reads or
+    cannot draw again, of the run figures beside the pages and of `also`; None if missing."""
+    names = {*also, *(os.path.relpath(os.path.join(page_dir, n), docs) for n in RUN_FIGURES)}
     for root, _, files in os.walk(docs):
         names.update(os.path.relpath(os.path.join(root, n), docs) for n in files
                      if n not in MADE_HERE and not n.endswith((".md", ".j2")))
-    return {name: _sha256(os.path.join(docs, name)) for name in sorted(names)}
-
-
-def _sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if os.path.exists(path) else None
+    paths = {name: os.path.join(docs, name) for name in sorted(names)}
+    return {name: hashlib.sha256(Path(p).read_bytes()).hexdigest() if os.path.exists(p) else None
+            for name, p in paths.items()}
 
 
 def read_digests(docs):
@@ -140,10 +138,9 @@ def write_digests(docs, page_dir, drawn=False):
 
 def changed_files(docs, page_dir):
     """A sentence for each file that is not the one files.sha256 has a digest of."""
-    old, now, problems = read_digests(docs), digests(docs, page_dir), []
-    for name in sorted({*old, *now}):
+    old, problems = read_digests(docs), []
+    for name, digest in digests(docs, page_dir, also=old).items():
         path = os.path.normpath(os.path.join(docs, name))
-        digest = now[name] if name in now else _sha256(path)
         if digest == old.get(name):
             continue
         what = ("is missing, though it is in" if digest is None else
