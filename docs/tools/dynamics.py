@@ -79,8 +79,7 @@ def measure(params, z):
 
     ones = torch.ones_like(D_fake)
     # The post's G loss, -log D(G(z)) through binary_cross_entropy of the probability ...
-    grads = torch.autograd.grad(F.binary_cross_entropy(D_fake, ones), G_params,
-                                retain_graph=True)
+    grads = torch.autograd.grad(F.binary_cross_entropy(D_fake, ones), G_params, retain_graph=True)
     # ... and the same loss through the logit, where no floor can act.
     exact = torch.autograd.grad(F.binary_cross_entropy_with_logits(logit, ones), G_params)
     for k, g, e in zip(G_PARAM_NAMES, grads, exact, strict=True):

@@ -80,8 +80,7 @@ def monitor(s):
 
 
 def _lines_at(printed, it, report=True):
-    """The report line (with report) and the quality line the run printed at iteration
-    `it`."""
+    """The report line (with report) and the quality line the run printed at iteration `it`."""
     starts = (f"Iter-{it};", f"Quality-{it};") if report else (f"Quality-{it};",)
     lines = [line for line in printed if line.startswith(starts)]
     if len(lines) != len(starts):

@@ -323,8 +323,7 @@ def histograms(s):
     """Each digit's share of the samples in percent: the baseline's seeds, then real images."""
     body = [[f"seed {r['seed']}", *(f"{100 * r[f'share_{k}']:.1f}" for k in range(10))]
             for r in s.of(BASELINE)]
-    body.append(["real training images",
-                 *(f"{100 * p:.1f}" for p in s.real["class_histogram"])])
+    body.append(["real training images", *(f"{100 * p:.1f}" for p in s.real["class_histogram"])])
     return table(["", *(str(k) for k in range(10))], body)
 
 
@@ -358,8 +357,7 @@ def best_table(s):
 
 def post_monitor(s):
     """Digits covered · classifier score at each measurement, a row per seed of the baseline."""
-    means = {f"seed {r['seed']}": monitor_means(s, BASELINE, [r["seed"]])
-             for r in s.of(BASELINE)}
+    means = {f"seed {r['seed']}": monitor_means(s, BASELINE, [r["seed"]]) for r in s.of(BASELINE)}
     its = sorted({it for m in means.values() for it in m})
     # 10000 -> '10k'; an iteration between thousands in full: '99,999'.
     return table(["run", *(f"{int(it) // 1000}k" if it % 1000 == 0 else f"{int(it):,}"

@@ -54,8 +54,7 @@ def names(configs):
 def span(values, fmt=0):
     """'low to high', each end with `fmt` decimals (or written by `fmt`, a function or the
     name of a filter), or one figure when both ends write the same."""
-    write = (FILTERS.get(fmt, fmt) if not isinstance(fmt, int) else
-             lambda v: f"{v:.{fmt}f}")
+    write = FILTERS.get(fmt, fmt) if not isinstance(fmt, int) else lambda v: f"{v:.{fmt}f}"
     values = list(values)
     low, high = write(min(values)), write(max(values))
     return low if low == high else f"{low} to {high}"
