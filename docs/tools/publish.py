@@ -18,6 +18,7 @@ from gan_vanilla.run.losslog import read_losses
 from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.study.results import CONFIG, QUALITY, read_config, read_results, run_folder
 
+from .dynamics import SAMPLE_COLUMNS, image_numbers
 from .figures import SAMPLES_PER_CONFIGURATION, SAMPLES_SEED, samples_figure
 from .study_files import BASELINE, DIGEST_EVERY, LOSSES, PageError, read_text
 
@@ -72,8 +73,6 @@ def draw_samples(study_dir, study):
     picked by class; samples.csv: the same generators' first SAMPLES_MEASURED in numbers."""
     from gan_vanilla.measure.evaluation import generator_samples
     from gan_vanilla.run.checkpoint import load_checkpoint
-
-    from .dynamics import SAMPLE_COLUMNS, image_numbers
 
     panels, numbers = [], []
     for config in study.configurations:
