@@ -14,7 +14,7 @@ from gan_vanilla.run.monitor import read_quality
 from gan_vanilla.settings import Settings
 from gan_vanilla.study.results import QUALITY
 
-from .study_files import BASELINE, LOSSES, PageError, read_text
+from .study_files import BASELINE, LOSSES, PageError, at, read_text
 from .words import claim, iteration, listing
 
 RERUN = os.path.join("rerun", "post-seed-0")  # the baseline's seed 0, trained again
@@ -61,8 +61,7 @@ def monitor(s):
     claim(its, "the rerun and the study's run measured the same iterations")
 
     def gap(column, relative=False):
-        pairs = [(q[column][q["iteration"].index(it)],
-                  study_q[column][study_q["iteration"].index(it)]) for it in its]
+        pairs = [(at(q, column, it), at(study_q, column, it)) for it in its]
         return max(abs(a - b) / b if relative else abs(a - b) for a, b in pairs)
 
     score_gap, fd_gap = gap("classifier_score"), gap("frechet_distance", relative=True)

@@ -20,7 +20,7 @@ from gan_vanilla.study.report import METRICS, failed, table
 from .dynamics import SATURATED_WITHIN
 from .figures import SAMPLES_PER_CONFIGURATION
 from .publish import SAMPLES_MEASURED
-from .study_files import BASELINE, DIGEST_EVERY, LOSSES, same_rows
+from .study_files import BASELINE, DIGEST_EVERY, LOSSES, at, same_rows
 from .words import claim, either, fixed, listing, overlap_words, side, verdict, weakest
 
 TABLE1 = "Goodfellow et al. 2014, Table 1"  # published.csv's rows of the GAN paper's table
@@ -121,8 +121,8 @@ def monitor_means(s, config, seeds=None):
     qs = [s.quality(config, seed) for seed in seeds or column(s.of(config), "seed")]
     out = {}
     for it in sorted({it for q in qs for it in q["iteration"]}):
-        at = [(q, q["iteration"].index(it)) for q in qs if it in q["iteration"]]
-        out[it] = tuple(statistics.fmean(q[c][k] for q, k in at)
+        measured = [q for q in qs if it in q["iteration"]]
+        out[it] = tuple(statistics.fmean(at(q, c, it) for q in measured)
                         for c in ("classes_covered", "classifier_score"))
     return out
 
@@ -132,21 +132,17 @@ def watch(s):
     each first loses one after that, their best and last scores."""
     q = {r["seed"]: s.quality(BASELINE, r["seed"]) for r in s.of(BASELINE)}
     its = sorted(set.intersection(*(set(x["iteration"]) for x in q.values())))
-
-    def at(seed, name, it):
-        return q[seed][name][q[seed]["iteration"].index(it)]
-
-    all_ten = [it for it in its if all(at(seed, "classes_covered", it) == 10 for seed in q)]
+    all_ten = [it for it in its if all(at(x, "classes_covered", it) == 10 for x in q.values())]
     claim(all_ten, "Every one of the ten seeds draws all ten digits at some measurement")
-    early = [at(seed, "classifier_score", it) for seed in q for it in all_ten]
+    early = [at(x, "classifier_score", it) for x in q.values() for it in all_ten]
     drops = {seed: next((it for it in its if it > all_ten[-1]
-                         and at(seed, "classes_covered", it) < 10), None) for seed in q}
+                         and at(x, "classes_covered", it) < 10), None) for seed, x in q.items()}
     claim(None not in drops.values(), "After that the digits go, one seed after another")
     best = {seed: max(x["classifier_score"]) for seed, x in q.items()}
     end = {seed: x["classifier_score"][-1] for seed, x in q.items()}
     least = min(q, key=lambda seed: best[seed] - end[seed])
     half = min(its, key=lambda it: abs(it - its[-1] / 2))
-    claim(all(end[seed] < at(seed, "classifier_score", half) for seed in q),
+    claim(all(end[seed] < at(x, "classifier_score", half) for seed, x in q.items()),
           "The second half of the post's iterations makes the samples less varied")
     return locals()
 

@@ -116,6 +116,12 @@ def _columns(path, columns):
     return columns_of(rows, columns)
 
 
+def at(log, column, it):
+    """A column's value at an iteration of a log (a wide log, quality.csv, a losses digest);
+    None where it has none."""
+    return log[column][log["iteration"].index(it)] if it in log["iteration"] else None
+
+
 def same_rows(a, b):
     """The last iteration up to which two tables' columns (quality.csv's, a losses digest's)
     agree at every iteration they share (None if they share none, or differ at the first)."""

@@ -5,15 +5,10 @@ gradient floor coming later. Local names, raw, as build.py says."""
 from gan_vanilla.study.report import failed, table
 
 from .dynamics import BCE_FLOOR, SAMPLES, SATURATED_WITHIN
-from .study_files import BASELINE
+from .study_files import BASELINE, at
 from .words import claim, iteration, listing, number, percents, sd
 
 SHOWN = (300, 1000, 3000, 15000)  # the table's iterations: where the runs part, and the end
-
-
-def at(log, column, it):
-    """A column's value at an iteration of a log (None where it has none)."""
-    return log[column][log["iteration"].index(it)] if it in log["iteration"] else None
 
 
 def first_over_half(log):
