@@ -60,8 +60,7 @@ def main(argv=None):
     if not args.check:
         write(args.study, pages, args.from_study)
         return 0
-    problems = check(args.study, pages)
-    if problems:  # the first problem as one line, and how many more
+    if problems := check(args.study, pages):  # the first problem as one line, and how many more
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         print(f"{PROG}: {problems[0]}{more}", file=sys.stderr)
         return 1
@@ -77,8 +76,7 @@ def write(folder, pages, from_study=None, log=print):
     if from_study:
         publish.import_study(from_study, folder, log)
     study = StudyFiles(folder)
-    missing = missing_files(study)
-    if missing:
+    if missing := missing_files(study):
         raise PageError(missing[0])
     texts = texts_of(study, pages)
     if from_study:
@@ -97,8 +95,7 @@ def write(folder, pages, from_study=None, log=print):
 def check(folder, pages):
     """What is not what `write` would write, each in a sentence; none when all is."""
     study = StudyFiles(folder)
-    problems = missing_files(study)
-    if problems:
+    if problems := missing_files(study):
         return problems
     problems += figures.differ(study)
     if study.configurations != list(study.samples) or not os.path.exists(
