@@ -57,8 +57,9 @@ def import_study(study_dir, docs, log=print):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         save_text(path, text)
     # The per-run folders of runs no longer in results.csv: they would back no row.
+    kept = {os.path.dirname(p) for p in copies}
     for folder in sorted(glob.glob(os.path.join(docs, "runs", "*", "*"))):
-        if os.path.isdir(folder) and folder not in {os.path.dirname(p) for p in copies}:
+        if os.path.isdir(folder) and folder not in kept:
             shutil.rmtree(folder)
             log(f"removed {folder}: no row of results.csv is its run")
     for config in glob.glob(os.path.join(docs, "runs", "*")):
