@@ -131,6 +131,21 @@ def test_the_other_work_runs_with_the_callers_count_and_is_not_timed(monkeypatch
     assert chooser.chosen == [[chooser.chosen[0][0], 1]]
 
 
+def test_iterations_beside_the_grids_worker_are_not_timed(monkeypatch, two_threads, alike):
+    """The grids' worker draws a grid on a core of its own for a few iterations after each
+    report: a count on trial then would be judged by the worker's load, not its own."""
+    machine, worker = Machine({1: 1.0, 2: 3.0}), SimpleNamespace(drawing=False)
+    monkeypatch.setattr(threads, "time", machine)
+    chooser = threads.Threads("auto", torch.device("cpu"), busy=lambda: worker.drawing)
+    chooser.start(0)
+    for it in range(3 * threads.BLOCK):
+        # The first trial's 1-thread block (the first count tried) runs beside the worker.
+        worker.drawing = it < threads.BLOCK
+        machine.now += 10.0 * worker.drawing  # the worker's core taken from the loop
+        machine.iterate(chooser, it)
+    assert chooser.chosen[0][1] == 1  # 1 thread, as fast as it is alone
+
+
 @pytest.mark.parametrize("setting, device, kept", [
     (1, "cpu", "--threads"), (3, "cpu", "--threads"), ("auto", "meta", "the loop runs on meta")])
 def test_a_fixed_count_or_another_device_measures_nothing(two_threads, setting, device, kept):
@@ -374,4 +389,5 @@ def test_training_md_gives_the_choosings_own_numbers():
     doc = " ".join((ROOT / "docs" / "training.md").read_text().split())
     assert (f"blocks of {threads.BLOCK} of its own iterations" in doc
             and f"again every {threads.RETRY_EVERY:,} iterations" in doc
-            and f"become {threads.DRIFT:.0%} slower or faster" in doc)
+            and f"become {threads.DRIFT:.0%} slower or faster" in doc
+            and f"costs over {threads.BUDGET:.0%} of the run's time" in doc)

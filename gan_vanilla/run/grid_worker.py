@@ -39,6 +39,10 @@ class GridWorker:
         are); its error is raised by close()."""
         self.pending.append((None, self.pool.submit(fn, *args)))
 
+    def busy(self):
+        """Whether a grid or a plot handed over is still being drawn."""
+        return any(not future.done() for _, future in self.pending)
+
     def _collect(self, wait_for=None):
         if wait_for is not None:
             concurrent.futures.wait([wait_for])

@@ -81,10 +81,11 @@ class Run:
         self.stop = stop or types.SimpleNamespace(requested=False)
         self.progress, self.postfix = progress, {}
         self.members = members_of(settings, seeds)
-        self.threads = Threads(settings.threads, device)  # the loop's CPU threads (threads.py)
+        self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
+        # The loop's CPU threads (threads.py), timed while the grids' worker is idle.
+        self.threads = Threads(settings.threads, device, busy=self.grids.busy)
         self._make_folders(resume is None)
         self._open_logs(classifier_settings)
-        self.grids = GridWorker(processes=grid_processes(device, len(self.members)))
         self.start, self.grid_counter = 0, 0
         if resume is not None:
             self._restore(resume)

@@ -44,10 +44,13 @@ def denormals_alike(count):
 
 class Threads:
     """The loop's thread count over a run: `start(iteration)`, `tick(it)` once an iteration,
-    `untimed()` around work that is not the loop's, `finish()`; `record()` for config.json."""
+    `untimed()` around work that is not the loop's, `finish()`; `record()` for config.json.
+    busy(): whether the run's own work in the background (the grids' worker) is running: the
+    iterations beside it are not timed, as it would slow whichever count is on trial."""
 
-    def __init__(self, setting, device):
+    def __init__(self, setting, device, busy=lambda: False):
         self.setting = setting  # "auto" or a count
+        self.busy = busy
         self.chosen = []  # [[iteration, count], ...]: the count kept from that iteration on
         # Why the count is not measured, or None while it is (decided in start()).
         self.kept = ("--threads" if setting != "auto" else
@@ -82,6 +85,8 @@ class Threads:
         seconds, self._last, self.it = now - self._last, now, it + 1
         if self._skip:
             self._skip -= 1
+            return
+        if self.busy():
             return
         self._plan.send(seconds)
 
