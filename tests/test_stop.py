@@ -5,11 +5,13 @@ import shlex
 import signal
 import subprocess
 import sys
+import textwrap
 
 import pytest
 import torch
 
 from gan_vanilla.model import PARAM_NAMES
+from gan_vanilla.run import stop
 from gan_vanilla.run.checkpoint import load_checkpoint
 
 from .conftest import ROOT
@@ -108,3 +110,28 @@ def test_sigterm_stops_an_ensemble_and_the_printed_command_resumes_it(mnist_dir,
     assert resumed.returncode == 0, resumed.stderr
     assert {load_checkpoint(out / f"seed-{s}" / "checkpoint.pt")["iteration"]
             for s in (2, 4)} == {min(at) + 5}
+
+
+def test_a_second_signal_ends_the_process_even_if_the_unwinding_hangs():
+    """The second signal's KeyboardInterrupt can land where a lock was just taken (the grids'
+    worker's), and the unwinding then waits for it forever: the process ends anyway, with the
+    second signal's exit code, FORCE_AFTER seconds later (here made 1)."""
+    script = textwrap.dedent("""
+        import os, signal, threading, time
+        from gan_vanilla.run import stop
+        stop.FORCE_AFTER = 1
+        taken = threading.Lock()
+        taken.acquire()
+        with stop.StopOnSignal():
+            os.kill(os.getpid(), signal.SIGTERM)  # the first: stop after this iteration
+            try:
+                os.kill(os.getpid(), signal.SIGINT)  # the second: stop now
+                time.sleep(60)
+            except KeyboardInterrupt:
+                taken.acquire()  # an unwinding that never ends
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=50)
+    assert done.returncode == 130, done.stderr
+    doc = " ".join((ROOT / "docs" / "training.md").read_text().split())
+    assert f"the process ends within {stop.FORCE_AFTER} seconds" in doc

@@ -2,7 +2,14 @@
 run can write a checkpoint before it exits. A second signal stops at once."""
 
 import contextlib
+import os
 import signal
+import threading
+
+# After a second signal the run unwinds (KeyboardInterrupt) and says how it stopped. Raised at
+# an arbitrary point, the exception can leave a lock of the grids' worker taken, and the
+# unwinding would then wait forever: after this many seconds the process ends anyway.
+FORCE_AFTER = 10
 
 
 @contextlib.contextmanager
@@ -29,8 +36,11 @@ class StopOnSignal:
         return self.signum is not None
 
     def _handle(self, signum, frame):
-        if self.signum is not None:
-            raise KeyboardInterrupt  # asked twice: stop now, without a checkpoint
+        if self.signum is not None:  # asked twice: stop now, without a checkpoint
+            ending = threading.Timer(FORCE_AFTER, os._exit, (128 + signum,))
+            ending.daemon = True  # no wait for it once the process ends by itself
+            ending.start()
+            raise KeyboardInterrupt
         self.signum = signum
 
     def __enter__(self):
