@@ -85,7 +85,7 @@ def write(folder, pages, from_study=None, log=print):
     figures.draw(study, folder)
     publish.write_digests(folder, page_dir, drawn=bool(from_study))
     for path, text in texts.items():
-        if os.path.exists(path) and Path(path).read_bytes() == text.encode():
+        if _holds(path, text):
             log(f"{path} was up to date")
         else:
             save_text(path, text)
@@ -105,7 +105,7 @@ def check(folder, pages):
                         "draw them with python scripts/reproduction.py --from-study "
                         "STUDY_OUT_DIR")
     for path, text in texts_of(study, pages).items():
-        if not os.path.exists(path) or Path(path).read_bytes() != text.encode():
+        if not _holds(path, text):
             what = f"what its template and {folder} give" if path in pages else \
                 "the summary of results.csv"
             problems.append(f"{path} is not {what} (edited by hand, or the files changed); run "
@@ -153,3 +153,8 @@ def render(page, study):
         raise PageError(f"{path}, line {e.lineno}: {e.message}") from None
     except (jinja2.UndefinedError, Unsupported) as e:
         raise PageError(f"{path}: {e}") from None
+
+
+def _holds(path, text):
+    """Whether the file at path is, byte for byte, text (a missing one is not)."""
+    return os.path.exists(path) and Path(path).read_bytes() == text.encode()
